@@ -1,0 +1,1 @@
+"""Pure logic of Sentiment Review: no Streamlit import anywhere in this package."""

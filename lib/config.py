@@ -1,0 +1,79 @@
+"""Settings from environment variables or `.streamlit/secrets.toml`, with embedded defaults.
+
+Precedence for each setting: environment variable, then the top level of
+`.streamlit/secrets.toml`, then the embedded default. The embedded default keeps
+everything in ``data/store/`` inside the project, so the working directory never matters.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO_DATA_FILE = PROJECT_ROOT / "data" / "demo" / "vader_reviews.parquet"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the app reads runs from and keeps its own files."""
+
+    data_dir: Path
+    tracking_uri: str
+    annotations_db_url: str
+    seed_demo: bool
+
+    @property
+    def uses_embedded_store(self) -> bool:
+        """True when the tracking store is the local SQLite file in the data folder."""
+        return self.tracking_uri == embedded_tracking_uri(self.data_dir)
+
+    @property
+    def artifact_root(self) -> Path:
+        """Folder for artifacts of experiments this app creates in the embedded store."""
+        return self.data_dir / "artifacts"
+
+
+def embedded_tracking_uri(data_dir: Path) -> str:
+    """The SQLite tracking URI of the embedded store in ``data_dir``."""
+    return f"sqlite:///{(data_dir / 'mlflow.db').resolve()}"
+
+
+def _read_secrets(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _flag(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
+    """Settings from ``environ`` (default: the process environment) and the secrets file."""
+    env = dict(os.environ if environ is None else environ)
+    secrets = _read_secrets(secrets_file)
+
+    def setting(name: str, default: str | bool | None = None) -> str | bool | None:
+        return env.get(name) or secrets.get(name) or default
+
+    data_dir = Path(setting("SENTIMENT_REVIEW_DATA_DIR", str(PROJECT_ROOT / "data" / "store"))).resolve()
+    tracking_uri = setting("MLFLOW_TRACKING_URI") or embedded_tracking_uri(data_dir)
+    annotations_url = setting(
+        "SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", f"sqlite:///{(data_dir / 'annotations.db').resolve()}"
+    )
+    # Seeding the demo only makes sense in the embedded store unless asked for explicitly.
+    seed_default = tracking_uri == embedded_tracking_uri(data_dir)
+    seed_demo = _flag(setting("SENTIMENT_REVIEW_SEED_DEMO", seed_default))
+    return Settings(
+        data_dir=data_dir,
+        tracking_uri=str(tracking_uri),
+        annotations_db_url=str(annotations_url),
+        seed_demo=seed_demo,
+    )

@@ -1,0 +1,120 @@
+"""The data contract of an evaluation run: metric names, tag keys, artifact and column names.
+
+Metric names (all logged at step 0):
+
+* headline, as MLflow's default classifier evaluator names them: ``accuracy_score``,
+  ``f1_score``, ``precision_score``, ``recall_score`` (weighted averages, as MLflow logs
+  them), ``example_count``; plus ``macro_f1_score`` (unweighted mean over classes).
+* per class: ``class.<label>.precision`` / ``.recall`` / ``.f1`` / ``.support``.
+* per category: ``category.<slug>.accuracy`` / ``.macro_f1`` / ``.example_count``, where
+  ``<slug>`` is the category name lower-cased with every run of characters outside
+  ``[a-z0-9]`` turned into ``_`` (MLflow allows few characters in names). The original
+  names are kept in the JSON artifact ``categories.json`` (slug -> name).
+
+Tags start with ``sentiment_review.`` (see ``TAG_*``). The predictions artifact
+``predictions.parquet`` has one row per review with the columns ``PREDICTION_COLUMNS``
+plus ``proba_<label>`` per class when the model gives probabilities, plus any other
+columns the user kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+
+from lib.metrics import QualityReport
+
+PREDICTIONS_ARTIFACT = "predictions.parquet"
+CATEGORIES_ARTIFACT = "categories.json"
+
+REVIEW_ID = "review_id"
+TEXT = "text"
+TRUE_LABEL = "true_label"
+PREDICTED_LABEL = "predicted_label"
+CATEGORY = "category"
+PREDICTION_COLUMNS = (REVIEW_ID, TEXT, TRUE_LABEL, PREDICTED_LABEL, CATEGORY)
+PROBA_PREFIX = "proba_"
+
+TAG_PREFIX = "sentiment_review."
+TAG_RUN_KIND = TAG_PREFIX + "run_kind"  # "evaluation"
+TAG_ROLE = TAG_PREFIX + "role"  # "baseline" marks an experiment's baseline run
+TAG_MODEL_URI = TAG_PREFIX + "model_uri"
+TAG_MODEL_DESCRIPTION = TAG_PREFIX + "model_description"
+TAG_DATASET_NAME = TAG_PREFIX + "dataset_name"
+TAG_DATASET_HASH = TAG_PREFIX + "dataset_hash"
+TAG_LABELS = TAG_PREFIX + "labels"  # JSON list
+TAG_COLUMN_MAPPING = TAG_PREFIX + "column_mapping"  # JSON object
+TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"
+TAG_FAILURE = TAG_PREFIX + "failure_reason"
+EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
+
+RUN_KIND_EVALUATION = "evaluation"
+ROLE_BASELINE = "baseline"
+
+
+def proba_column(label: str) -> str:
+    """Name of the probability column of one class in the predictions artifact."""
+    return f"{PROBA_PREFIX}{label}"
+
+
+def category_slug(name: str) -> str:
+    """A category name reduced to characters MLflow allows in metric names."""
+    slug = re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+    return slug or "unnamed"
+
+
+def category_slugs(names: list[str]) -> dict[str, str]:
+    """Unique slug per category name (suffixing ``_2``, ``_3`` on collisions), slug -> name."""
+    result: dict[str, str] = {}
+    for name in names:
+        base = category_slug(name)
+        slug, i = base, 2
+        while slug in result:
+            slug, i = f"{base}_{i}", i + 1
+        result[slug] = name
+    return result
+
+
+def headline_metrics(report: QualityReport) -> dict[str, float]:
+    """Run-level metrics under MLflow's default classifier names, plus per-class ones."""
+    overall = report.overall["value"]
+    support = np.array([overall[f"support:{label}"] for label in report.labels])
+    precision = np.array([overall[f"precision:{label}"] for label in report.labels])
+    weights = support / support.sum() if support.sum() else support
+    metrics = {
+        "accuracy_score": overall["accuracy"],
+        "f1_score": overall["weighted_f1"],
+        "precision_score": float(np.nansum(np.nan_to_num(precision) * weights)),
+        "recall_score": overall["accuracy"],  # weighted recall equals accuracy
+        "macro_f1_score": overall["macro_f1"],
+        "example_count": float(report.n),
+    }
+    for label in report.labels:
+        for part in ("precision", "recall", "f1", "support"):
+            metrics[f"class.{label}.{part}"] = overall[f"{part}:{label}"]
+    return {k: float(v) for k, v in metrics.items() if np.isfinite(v)}
+
+
+def category_metrics(report: QualityReport, slugs: dict[str, str]) -> dict[str, float]:
+    """Per-category metrics named ``category.<slug>.<metric>``."""
+    by_name = {name: slug for slug, name in slugs.items()}
+    groups = report.by_group
+    metrics: dict[str, float] = {}
+    for metric, suffix in (("accuracy", "accuracy"), ("macro_f1", "macro_f1")):
+        rows = groups[groups["metric"] == metric]
+        for name, value, n in zip(rows["slice"], rows["value"], rows["n"], strict=True):
+            if np.isfinite(value):
+                metrics[f"category.{by_name[name]}.{suffix}"] = float(value)
+            metrics[f"category.{by_name[name]}.example_count"] = float(n)
+    return metrics
+
+
+def dataset_fingerprint(frame: pd.DataFrame) -> str:
+    """Content hash of a dataframe (values and column names, row order included)."""
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame.astype("string"), index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,312 @@
+"""The only module that talks to MLflow: read experiments, runs and artifacts; log runs.
+
+Everything else in the app receives dataframes and the small dataclasses defined here,
+so a different tracking backend would touch this file only. ``mlflow`` is imported
+lazily: importing it costs about 1.5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lib import contract
+from lib.errors import UserFacingError
+
+# An unreachable server should fail within seconds, not after minutes of retries.
+# The app loads the models of the tracking store it is pointed at, which it trusts (see README).
+_MLFLOW_ENV_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
+    "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true",
+}
+_METRICS_PER_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ExperimentSummary:
+    """An MLflow experiment as the app lists it."""
+
+    experiment_id: str
+    name: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """An MLflow run with what the app needs to list, pick and describe it."""
+
+    run_id: str
+    experiment_id: str
+    name: str
+    status: str
+    start_time: datetime | None
+    metrics: Mapping[str, float]
+    params: Mapping[str, str]
+    tags: Mapping[str, str]
+
+    @property
+    def is_baseline(self) -> bool:
+        """True when the run is tagged as its experiment's baseline."""
+        return self.tags.get(contract.TAG_ROLE) == contract.ROLE_BASELINE
+
+    @property
+    def is_finished(self) -> bool:
+        """True when the run completed; only then does its data never change."""
+        return self.status == "FINISHED"
+
+    @property
+    def model_description(self) -> str:
+        """A readable description of the model, or an empty string when unknown."""
+        return self.tags.get(contract.TAG_MODEL_DESCRIPTION, "")
+
+    @property
+    def model_uri(self) -> str:
+        """The URI of the model this run evaluated, or an empty string."""
+        return self.tags.get(contract.TAG_MODEL_URI, "")
+
+    @property
+    def dataset_hash(self) -> str:
+        """Content hash of the evaluation data, or an empty string when not recorded."""
+        return self.tags.get(contract.TAG_DATASET_HASH, "")
+
+
+class TrackingStore:
+    """A facade over one MLflow tracking store (local SQLite file or remote server)."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        for name, value in _MLFLOW_ENV_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        from mlflow import MlflowClient
+
+        self.tracking_uri = tracking_uri
+        self._client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def _use_globally(self) -> None:
+        """Point MLflow's fluent API (model logging and loading) at this store."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+
+    def _unreachable(self, error: Exception) -> UserFacingError:
+        return UserFacingError(
+            f"The MLflow tracking store at {self.tracking_uri} cannot be read right now ({type(error).__name__}).",
+            "Check that the MLflow server is running and that MLFLOW_TRACKING_URI is right, then press Refresh.",
+        )
+
+    # ---- reading -------------------------------------------------------------------
+
+    def experiments(self) -> list[ExperimentSummary]:
+        """Active experiments, newest first, without MLflow's empty 'Default' experiment."""
+        try:
+            found = self._client.search_experiments(order_by=["creation_time DESC"])
+            found = list(found)
+            non_default_runs = {e.experiment_id for e in found if e.name != "Default"}
+            result = []
+            for exp in found:
+                if exp.name == "Default" and non_default_runs and not self._has_runs(exp.experiment_id):
+                    continue
+                result.append(ExperimentSummary(exp.experiment_id, exp.name, dict(exp.tags)))
+            return result
+        except UserFacingError:
+            raise
+        except Exception as error:  # any transport or store failure means "unreachable"
+            raise self._unreachable(error) from error
+
+    def _has_runs(self, experiment_id: str) -> bool:
+        return bool(self._client.search_runs([experiment_id], max_results=1))
+
+    def experiment_by_name(self, name: str) -> ExperimentSummary | None:
+        """The active experiment with this name, if any."""
+        exp = self._client.get_experiment_by_name(name)
+        if exp is None or exp.lifecycle_stage != "active":
+            return None
+        return ExperimentSummary(exp.experiment_id, exp.name, dict(exp.tags))
+
+    def runs(self, experiment_id: str) -> list[RunSummary]:
+        """Active runs of one experiment, newest first."""
+        try:
+            runs = self._client.search_runs([experiment_id], order_by=["attributes.start_time DESC"], max_results=1000)
+        except Exception as error:
+            raise self._unreachable(error) from error
+        return [_run_summary(run) for run in runs]
+
+    def run(self, run_id: str) -> RunSummary:
+        """One run by id."""
+        try:
+            return _run_summary(self._client.get_run(run_id))
+        except Exception as error:
+            raise UserFacingError(f"Run {run_id} could not be read.", "It may have been deleted; pick another run.") from error
+
+    def artifact_names(self, run_id: str) -> list[str]:
+        """Names of the top-level artifacts of a run (empty when it has none or they cannot be listed)."""
+        try:
+            return sorted(Path(info.path).name for info in self._client.list_artifacts(run_id))
+        except Exception:
+            return []
+
+    def predictions(self, run_id: str) -> pd.DataFrame | None:
+        """The run's predictions artifact as a dataframe, or None when the run has none."""
+        if contract.PREDICTIONS_ARTIFACT not in self.artifact_names(run_id):
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self._client.download_artifacts(run_id, contract.PREDICTIONS_ARTIFACT, tmp)
+            return pd.read_parquet(path)
+
+    def json_artifact(self, run_id: str, name: str) -> Any | None:
+        """A JSON artifact of the run, parsed, or None when it is missing."""
+        if name not in self.artifact_names(run_id):
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            return json.loads(Path(self._client.download_artifacts(run_id, name, tmp)).read_text())
+
+    def load_model(self, model_uri: str) -> Any:
+        """Load a model (``runs:/…``, ``models:/name@alias``, ``models:/m-…``) as a pyfunc."""
+        import mlflow.pyfunc
+
+        self._use_globally()
+        try:
+            return mlflow.pyfunc.load_model(model_uri)
+        except Exception as error:
+            raise UserFacingError(f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist.") from error
+
+    # ---- writing -------------------------------------------------------------------
+
+    def ensure_experiment(self, name: str, tags: Mapping[str, str] | None = None, artifact_location: str | None = None) -> str:
+        """Id of the active experiment called ``name``, created when missing."""
+        existing = self.experiment_by_name(name)
+        if existing is not None:
+            return existing.experiment_id
+        return self._client.create_experiment(name, artifact_location=artifact_location, tags=dict(tags or {}))
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        """Set one experiment tag."""
+        self._client.set_experiment_tag(experiment_id, key, value)
+
+    def delete_runs(self, experiment_id: str) -> int:
+        """Delete every active run of an experiment; returns how many were deleted."""
+        runs = self._client.search_runs([experiment_id], max_results=1000)
+        for run in runs:
+            self._client.delete_run(run.info.run_id)
+        return len(runs)
+
+    def delete_registered_model(self, name: str) -> None:
+        """Delete a registered model and its versions, if it exists."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self._client.delete_registered_model(name)
+        except MlflowException:
+            pass
+
+    def start_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str:
+        """Create a RUNNING run and return its id."""
+        return self._client.create_run(experiment_id, run_name=run_name, tags=dict(tags)).info.run_id
+
+    def finish_run(self, run_id: str) -> None:
+        """Mark a run FINISHED."""
+        self._client.set_terminated(run_id, "FINISHED")
+
+    def fail_run(self, run_id: str, reason: str) -> None:
+        """Mark a run FAILED and record the reason as a tag."""
+        self._client.set_tag(run_id, contract.TAG_FAILURE, reason[:4000])
+        self._client.set_terminated(run_id, "FAILED")
+
+    def log_values(self, run_id: str, metrics: Mapping[str, float], params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None) -> None:
+        """Log metrics, params and tags in as few requests as MLflow's limits allow."""
+        from mlflow.entities import Metric, Param, RunTag
+
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        metric_list = [Metric(k, float(v), now, 0) for k, v in metrics.items()]
+        for start in range(0, max(len(metric_list), 1), _METRICS_PER_BATCH):
+            self._client.log_batch(
+                run_id,
+                metrics=metric_list[start : start + _METRICS_PER_BATCH],
+                params=[Param(k, str(v)[:6000]) for k, v in (params or {}).items()] if start == 0 else [],
+                tags=[RunTag(k, str(v)) for k, v in (tags or {}).items()] if start == 0 else [],
+            )
+
+    def log_dataframe_artifact(self, run_id: str, frame: pd.DataFrame, name: str) -> None:
+        """Store a dataframe as a Parquet artifact called ``name``."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            frame.to_parquet(path, index=False)
+            self._client.log_artifact(run_id, str(path))
+
+    def log_json_artifact(self, run_id: str, data: Any, name: str) -> None:
+        """Store a JSON-serialisable object as an artifact called ``name``."""
+        self._client.log_dict(run_id, data, name)
+
+    def log_dataset_input(self, run_id: str, frame: pd.DataFrame, *, name: str, digest: str, source: str, targets: str | None) -> None:
+        """Record the evaluation dataset as the run's input, so the MLflow UI shows it."""
+        import mlflow.data
+        from mlflow.entities import DatasetInput, InputTag
+
+        dataset = mlflow.data.from_pandas(frame, source=source, name=name, digest=digest, targets=targets)
+        tag = InputTag(key="mlflow.data.context", value="evaluation")
+        self._client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), tags=[tag])])
+
+    def log_sklearn_model(self, run_id: str, model: Any, input_example: pd.DataFrame, registered_name: str | None = None) -> tuple[str, str | None]:
+        """Log a scikit-learn model in a run; returns (model URI, registered version or None)."""
+        import mlflow
+        import mlflow.sklearn
+        from mlflow.models import infer_signature
+
+        self._use_globally()
+        signature = infer_signature(input_example, model.predict(input_example))
+        with mlflow.start_run(run_id=run_id):
+            # skops (MLflow's default) needs ~50 s for a large TF-IDF vocabulary; loading is
+            # gated by MLFLOW_ALLOW_PICKLE_DESERIALIZATION for every format anyway.
+            info = mlflow.sklearn.log_model(
+                model, name="model", input_example=input_example, signature=signature, serialization_format="cloudpickle"
+            )
+        version = None
+        if registered_name:
+            version = mlflow.register_model(info.model_uri, registered_name).version
+        return info.model_uri, None if version is None else str(version)
+
+    def run_mlflow_evaluate(self, run_id: str, model_uri: str, data: pd.DataFrame, targets: str) -> dict[str, float]:
+        """Evaluate a model with ``mlflow.models.evaluate`` (the seed article's way) inside a run."""
+        import mlflow
+
+        self._use_globally()
+        with mlflow.start_run(run_id=run_id):
+            result = mlflow.models.evaluate(model_uri, data, targets=targets, model_type="classifier", evaluators=["default"])
+        return dict(result.metrics)
+
+    def set_model_alias(self, registered_name: str, alias: str, version: str) -> None:
+        """Point an alias (e.g. ``champion``) of a registered model at a version."""
+        self._client.set_registered_model_alias(registered_name, alias, version)
+
+    def registered_model_aliases(self, registered_name: str) -> dict[str, str]:
+        """Alias -> version of a registered model (empty when the model does not exist)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return dict(self._client.get_registered_model(registered_name).aliases)
+        except MlflowException:
+            return {}
+
+
+def _run_summary(run: Any) -> RunSummary:
+    info, data = run.info, run.data
+    started = datetime.fromtimestamp(info.start_time / 1000, tz=UTC) if info.start_time else None
+    return RunSummary(
+        run_id=info.run_id,
+        experiment_id=info.experiment_id,
+        name=info.run_name or info.run_id[:8],
+        status=info.status,
+        start_time=started,
+        metrics=dict(data.metrics),
+        params=dict(data.params),
+        tags=dict(data.tags),
+    )
