@@ -65,9 +65,7 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
 
     data_dir = Path(setting("SENTIMENT_REVIEW_DATA_DIR", str(PROJECT_ROOT / "data" / "store"))).resolve()
     tracking_uri = setting("MLFLOW_TRACKING_URI") or embedded_tracking_uri(data_dir)
-    annotations_url = setting(
-        "SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", f"sqlite:///{(data_dir / 'annotations.db').resolve()}"
-    )
+    annotations_url = setting("SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", f"sqlite:///{(data_dir / 'annotations.db').resolve()}")
     # Seeding the demo only makes sense in the embedded store unless asked for explicitly.
     seed_default = tracking_uri == embedded_tracking_uri(data_dir)
     seed_demo = _flag(setting("SENTIMENT_REVIEW_SEED_DEMO", seed_default))

@@ -137,7 +137,7 @@ def _train_and_log(store: TrackingStore, experiment_id: str, spec: ModelSpec, tr
     run_id = store.start_run(experiment_id, spec.run_name, {contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION, **tags})
     try:
         model = spec.build().fit(train[[contract.TEXT]], train["label"])
-        model_uri, version = store.log_sklearn_model(run_id, model, train[[contract.TEXT]].head(3), registered_name=DEMO_MODEL_NAME)
+        _model_uri, version = store.log_sklearn_model(run_id, model, train[[contract.TEXT]].head(3), registered_name=DEMO_MODEL_NAME)
         texts = reviews[[contract.TEXT]]
         proba = class_probabilities(model, texts, SENTIMENT_LABELS)
         predicted = model.predict(texts)

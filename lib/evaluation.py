@@ -82,7 +82,9 @@ def log_evaluation_run(
         slugs: dict[str, str] = {}
         if has_truth:
             groups = predictions[contract.CATEGORY] if has_category else None
-            report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL], labels=labels, groups=groups, n_boot=0)
+            report = quality_report(
+                predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL], labels=labels, groups=groups, n_boot=0
+            )
             metrics = contract.headline_metrics(report)
             if has_category:
                 slugs = contract.category_slugs(list(report.slices[1:]))

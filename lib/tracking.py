@@ -7,6 +7,7 @@ lazily: importing it costs about 1.5 s.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -177,7 +178,9 @@ class TrackingStore:
         try:
             return mlflow.pyfunc.load_model(model_uri)
         except Exception as error:
-            raise UserFacingError(f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist.") from error
+            raise UserFacingError(
+                f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist."
+            ) from error
 
     # ---- writing -------------------------------------------------------------------
 
@@ -203,10 +206,8 @@ class TrackingStore:
         """Delete a registered model and its versions, if it exists."""
         from mlflow.exceptions import MlflowException
 
-        try:
+        with contextlib.suppress(MlflowException):
             self._client.delete_registered_model(name)
-        except MlflowException:
-            pass
 
     def start_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str:
         """Create a RUNNING run and return its id."""
@@ -221,7 +222,9 @@ class TrackingStore:
         self._client.set_tag(run_id, contract.TAG_FAILURE, reason[:4000])
         self._client.set_terminated(run_id, "FAILED")
 
-    def log_values(self, run_id: str, metrics: Mapping[str, float], params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None) -> None:
+    def log_values(
+        self, run_id: str, metrics: Mapping[str, float], params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None
+    ) -> None:
         """Log metrics, params and tags in as few requests as MLflow's limits allow."""
         from mlflow.entities import Metric, Param, RunTag
 
@@ -255,7 +258,9 @@ class TrackingStore:
         tag = InputTag(key="mlflow.data.context", value="evaluation")
         self._client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), tags=[tag])])
 
-    def log_sklearn_model(self, run_id: str, model: Any, input_example: pd.DataFrame, registered_name: str | None = None) -> tuple[str, str | None]:
+    def log_sklearn_model(
+        self, run_id: str, model: Any, input_example: pd.DataFrame, registered_name: str | None = None
+    ) -> tuple[str, str | None]:
         """Log a scikit-learn model in a run; returns (model URI, registered version or None)."""
         import mlflow
         import mlflow.sklearn

@@ -74,9 +74,7 @@ def read_source(corpus: tarfile.TarFile, stem: str) -> pd.DataFrame:
         corpus.extractfile(f"hutto_ICWSM_2014/{stem}_anonDataRatings.txt").read(),
         ["source_id", "mean", "rating_sd", "ratings"],
     )
-    ratings["ratings"] = ratings["ratings"].map(
-        lambda s: [int(v) for v in s.strip().strip("[]").split(",")]
-    )
+    ratings["ratings"] = ratings["ratings"].map(lambda s: [int(v) for v in s.strip().strip("[]").split(",")])
     merged = truth.merge(ratings[["source_id", "rating_sd", "ratings"]], on="source_id", how="left", validate="1:1")
     if merged["ratings"].isna().any():
         raise SystemExit(f"{stem}: some texts have no individual ratings")

@@ -1,0 +1,17 @@
+"""Sentiment Review: entry point. Settings, first-start seeding, sidebar, navigation."""
+
+import streamlit as st
+
+from ui import seeding, sidebar
+
+st.set_page_config(page_title="Sentiment Review", page_icon="💬", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+]
+navigation = st.navigation(pages)
+
+st.sidebar.title("💬 Sentiment Review")
+seeding.ensure_demo()
+sidebar.render()
+navigation.run()

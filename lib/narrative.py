@@ -1,0 +1,173 @@
+"""Plain-language sentences from metrics: every word a client reads is written here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from lib.metrics import Estimate, QualityReport
+from lib.tracking import RunSummary
+
+METRIC_NAMES = {
+    "accuracy": "Labelled correctly",
+    "macro_f1": "Balanced score (macro F1)",
+    "weighted_f1": "Score weighted by class size (weighted F1)",
+}
+METRIC_EXPLANATIONS = {
+    "accuracy": "Out of every 100 reviews, how many get the right sentiment.",
+    "macro_f1": "One score from 0 to 100% that treats negative, neutral and positive as equally important, "
+    "so a model cannot look good by ignoring a rare class.",
+    "weighted_f1": "Like the balanced score, but common classes count more.",
+    "recall": "Of the reviews that truly have this sentiment, how many the model finds.",
+    "precision": "When the model says this sentiment, how often it is right.",
+    "f1": "Finding them and being right about them, in one number (harmonic mean of precision and recall).",
+    "interval": "The range the true figure very likely lies in (95% interval): the fewer reviews, the wider it is.",
+}
+# Logged metric names of runs made by other code, in words.
+LOGGED_METRIC_NAMES = {
+    "accuracy_score": "Labelled correctly",
+    "f1_score": "Score weighted by class size (weighted F1)",
+    "macro_f1_score": "Balanced score (macro F1)",
+    "precision_score": "Right when it commits (weighted precision)",
+    "recall_score": "Finds each sentiment (weighted recall)",
+    "example_count": "Reviews evaluated",
+    "log_loss": "Confidence penalty (log loss, lower is better)",
+    "roc_auc": "Ranking quality (ROC AUC, 50% = guessing)",
+    "score": "Model's own score",
+}
+
+
+def percent(value: float, digits: int = 0) -> str:
+    """0.784 -> '78%'; NaN -> 'n/a'."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value * 100:.{digits}f}%"
+
+
+def count(n: int | float) -> str:
+    """4712 -> '4,712'."""
+    return f"{int(n):,}"
+
+
+def reviews(n: int | float) -> str:
+    """4712 -> '4,712 reviews'; 1 -> '1 review'."""
+    return f"{count(n)} review{'' if int(n) == 1 else 's'}"
+
+
+def interval(estimate: Estimate) -> str:
+    """'95% interval 77–80%' (or a note that it cannot be measured)."""
+    if not (math.isfinite(estimate.low) and math.isfinite(estimate.high)):
+        return "no interval: too few reviews"
+    return f"95% interval {percent(estimate.low)}–{percent(estimate.high)}"
+
+
+def estimate_with_basis(estimate: Estimate) -> str:
+    """'78% (95% interval 77–80%, based on 4,712 reviews)'."""
+    if not estimate.is_defined:
+        return f"cannot be measured (based on {reviews(estimate.n)})"
+    return f"{percent(estimate.value)} ({interval(estimate)}, based on {reviews(estimate.n)})"
+
+
+def headline(report: QualityReport) -> list[str]:
+    """One or two sentences saying how good the model is and where it is weakest."""
+    accuracy = report.estimate("accuracy")
+    if report.n == 0:
+        return ["This run has no reviews with both a true and a predicted sentiment, so its quality cannot be measured."]
+    sentences = [f"The model labels {percent(accuracy.value)} of reviews correctly ({interval(accuracy)}, based on {reviews(accuracy.n)})."]
+    recalls = {label: report.estimate(f"recall:{label}") for label in report.labels}
+    measured = {label: est for label, est in recalls.items() if est.is_defined}
+    if len(measured) >= 2:
+        weakest = min(measured, key=lambda label: measured[label].value)
+        est = measured[weakest]
+        sentences.append(
+            f"It is weakest on {weakest} reviews: it finds only {percent(est.value)} of them "
+            f"({interval(est)}, based on {reviews(est.n)} that are truly {weakest})."
+        )
+    return sentences
+
+
+def confusion_sentences(report: QualityReport) -> list[str]:
+    """Per true sentiment, where its mistakes go: 'Of 812 truly negative reviews, 97 were called neutral…'."""
+    cm = report.overall_confusion()
+    sentences = []
+    for i, label in enumerate(report.labels):
+        total = int(cm[i].sum())
+        if total == 0:
+            sentences.append(f"There are no truly {label} reviews in this run.")
+            continue
+        wrong = [(int(cm[i, j]), other) for j, other in enumerate(report.labels) if j != i and cm[i, j] > 0]
+        if not wrong:
+            sentences.append(f"All {count(total)} truly {label} reviews were labelled {label}.")
+            continue
+        wrong.sort(reverse=True)
+        parts = [f"{count(n)} were called {other}" for n, other in wrong]
+        sentences.append(
+            f"Of {count(total)} truly {label} reviews, {' and '.join(parts)} ({percent(int(cm[i, i]) / total)} labelled right)."
+        )
+    return sentences
+
+
+def change_against(current: Estimate, baseline: Estimate | None) -> str | None:
+    """'+2.1 pts' style change of a proportion against the baseline, or None."""
+    if baseline is None or not (current.is_defined and baseline.is_defined):
+        return None
+    return f"{(current.value - baseline.value) * 100:+.1f} pts vs baseline"
+
+
+def missing_parts(has_predictions: bool, metrics: Mapping[str, float], artifacts: list[str]) -> list[str]:
+    """What a run lacks for the full page, said plainly, with what to do about it."""
+    notes = []
+    if not has_predictions:
+        notes.append(
+            "This run has no file of individual predictions (predictions.parquet), so the uncertainty ranges, "
+            "the per-sentiment figures and the mistake chart cannot be worked out. "
+            "The figures below are the ones it logged; re-evaluating its model with Sentiment Review adds the rest."
+        )
+    if not metrics:
+        notes.append("It logged no metrics either.")
+    elif not any(name.startswith("class.") for name in metrics) and not has_predictions:
+        notes.append("It logged no per-sentiment metrics (for example how many neutral reviews it finds).")
+    if not artifacts and not has_predictions:
+        notes.append("It has no stored files (artifacts) at all.")
+    return notes
+
+
+def status_message(status: str, failure_reason: str = "") -> str | None:
+    """A sentence for runs that are not finished, or None for a FINISHED run."""
+    if status == "FINISHED":
+        return None
+    if status in {"RUNNING", "SCHEDULED"}:
+        return "This run is still in progress. Its figures appear when it finishes: press Refresh in a moment."
+    if status == "FAILED":
+        reason = f" The reason recorded: {failure_reason}" if failure_reason else ""
+        return f"This run failed before it finished, so its figures may be incomplete and are not shown.{reason}"
+    return f"This run ended with status {status}; its figures are not shown."
+
+
+def logged_metric_rows(metrics: Mapping[str, float]) -> list[dict[str, str]]:
+    """Logged headline metrics of a run, named in words, for a run without predictions."""
+    rows = []
+    for name, value in sorted(metrics.items()):
+        if name.startswith(("class.", "category.")):
+            continue
+        shown = count(value) if name == "example_count" else (percent(value, 1) if 0 <= value <= 1 else f"{value:.3g}")
+        rows.append({"Measure": LOGGED_METRIC_NAMES.get(name, name), "Value": shown, "Logged as": name})
+    return rows
+
+
+def share_table_cell(n: int, total: int) -> str:
+    """'97 (12%)' for a confusion cell."""
+    share = n / total if total else np.nan
+    return f"{count(n)} ({percent(share)})"
+
+
+def run_choice_label(run: RunSummary) -> str:
+    """How a run is listed in the picker: baseline star, readable name, date, model."""
+    parts = [("★ " if run.is_baseline else "") + run.name]
+    if run.start_time is not None:
+        parts.append(run.start_time.strftime("%d %b %Y, %H:%M"))
+    if run.status != "FINISHED":
+        parts.append(run.status.lower())
+    return " · ".join(parts)

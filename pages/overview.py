@@ -1,0 +1,69 @@
+"""Overview: how good is this model, in plain words, with uncertainty and change vs baseline."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, contract, narrative
+from lib.errors import UserFacingError
+from ui import data, sidebar
+from ui.components import kpi_card, show_user_error
+
+selection = sidebar.selected()
+if selection is None:
+    st.stop()
+run, baseline = selection.run, selection.baseline
+
+st.title("How good is the model?")
+st.caption(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
+
+status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
+if status_note:
+    st.warning(status_note, icon="⏳" if run.status == "RUNNING" else "⚠️")
+    st.stop()
+
+try:
+    report = data.report(run)
+    baseline_report = data.report(baseline) if baseline is not None and baseline.run_id != run.run_id else None
+except UserFacingError as error:
+    show_user_error(error)
+    st.stop()
+
+if report is None:
+    for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
+        st.info(note, icon="ℹ️")
+    rows = narrative.logged_metric_rows(run.metrics)
+    if rows:
+        st.subheader("What this run logged")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.stop()
+
+for sentence in narrative.headline(report):
+    st.markdown(f"#### {sentence}")
+
+
+def baseline_estimate(metric: str):
+    """The same metric in the baseline run, when there is one to compare with."""
+    return baseline_report.estimate(metric) if baseline_report is not None else None
+
+
+cards = [("accuracy", narrative.METRIC_NAMES["accuracy"], narrative.METRIC_EXPLANATIONS["accuracy"])]
+cards.append(("macro_f1", narrative.METRIC_NAMES["macro_f1"], narrative.METRIC_EXPLANATIONS["macro_f1"]))
+cards += [(f"recall:{label}", f"Finds {label} reviews", narrative.METRIC_EXPLANATIONS["recall"]) for label in report.labels]
+for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
+    with column:
+        kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)
+if baseline is not None and baseline_report is None and baseline.run_id != run.run_id:
+    st.caption(f"The baseline run “{baseline.name}” has no predictions file, so no changes are shown.")
+
+st.subheader("Where the mistakes go")
+chart_column, words_column = st.columns([3, 2])
+with chart_column:
+    st.altair_chart(charts.confusion_chart(report), width="stretch")
+with words_column:
+    for sentence in narrative.confusion_sentences(report):
+        st.markdown(f"- {sentence}")
+    st.caption("Each row of the chart is one true sentiment; the dark squares on the diagonal are the right answers.")
+
+with st.expander("What these numbers mean"):
+    for key in ("accuracy", "macro_f1", "recall", "precision", "interval"):
+        st.markdown(f"**{narrative.METRIC_NAMES.get(key, key.capitalize())}**: {narrative.METRIC_EXPLANATIONS[key]}")

@@ -1,0 +1,45 @@
+"""Shared fixtures: one real MLflow store seeded with the demo, built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lib.config import Settings, load_settings
+from lib.demo import seed_demo
+from lib.tracking import TrackingStore
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_for(data_dir: Path, **extra: str) -> Settings:
+    """Settings of an embedded store in ``data_dir`` (no secrets file involved)."""
+    env = {"SENTIMENT_REVIEW_DATA_DIR": str(data_dir), **extra}
+    return load_settings(env, secrets_file=data_dir / "no-secrets.toml")
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a temporary embedded store holding the seeded demo experiment."""
+    settings = settings_for(tmp_path_factory.mktemp("demo_store"))
+    seed_demo(settings, TrackingStore(settings.tracking_uri))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_settings: Settings) -> TrackingStore:
+    """A tracking store facade over the seeded demo store."""
+    return TrackingStore(demo_settings.tracking_uri)
+
+
+@pytest.fixture
+def app_env(demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the app (run in-process by AppTest) at the seeded demo store."""
+    monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(demo_settings.data_dir))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return demo_settings
+
+
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")

@@ -1,0 +1,93 @@
+"""Cached access to lib for the pages; cache keys are immutable ids (tracking URI, run id)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import contract
+from lib.config import Settings, load_settings
+from lib.metrics import QualityReport, quality_report
+from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
+
+LIST_TTL_S = 20
+
+
+def settings() -> Settings:
+    """The app's settings (cheap to read: environment and one small TOML file)."""
+    return load_settings()
+
+
+@st.cache_resource
+def tracking_store(tracking_uri: str) -> TrackingStore:
+    """One MLflow client per tracking URI."""
+    return TrackingStore(tracking_uri)
+
+
+def store() -> TrackingStore:
+    """The tracking store the app is configured for."""
+    return tracking_store(settings().tracking_uri)
+
+
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
+def experiments(tracking_uri: str) -> list[ExperimentSummary]:
+    """Experiments, refreshed every few seconds so new ones appear without a restart."""
+    return tracking_store(tracking_uri).experiments()
+
+
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
+def runs(tracking_uri: str, experiment_id: str) -> list[RunSummary]:
+    """Runs of one experiment, refreshed every few seconds."""
+    return tracking_store(tracking_uri).runs(experiment_id)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the run's predictions…")
+def _finished_predictions(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
+    return tracking_store(tracking_uri).predictions(run_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _finished_artifacts(tracking_uri: str, run_id: str) -> list[str]:
+    return tracking_store(tracking_uri).artifact_names(run_id)
+
+
+def predictions(run: RunSummary) -> pd.DataFrame | None:
+    """The run's predictions; cached for good once the run is FINISHED (it cannot change)."""
+    uri = settings().tracking_uri
+    if run.is_finished:
+        return _finished_predictions(uri, run.run_id)
+    return tracking_store(uri).predictions(run.run_id)
+
+
+def artifact_names(run: RunSummary) -> list[str]:
+    """Top-level artifact names of a run; cached once the run is FINISHED."""
+    uri = settings().tracking_uri
+    if run.is_finished:
+        return _finished_artifacts(uri, run.run_id)
+    return tracking_store(uri).artifact_names(run.run_id)
+
+
+@st.cache_data(max_entries=32, show_spinner="Working out the figures…")
+def _finished_report(tracking_uri: str, run_id: str) -> QualityReport | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    return _report_from(frame)
+
+
+def _report_from(frame: pd.DataFrame | None) -> QualityReport | None:
+    if frame is None or contract.TRUE_LABEL not in frame or contract.PREDICTED_LABEL not in frame:
+        return None
+    labelled = frame[frame[contract.TRUE_LABEL].notna()]
+    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL])
+
+
+def report(run: RunSummary) -> QualityReport | None:
+    """Overall quality of a run computed from its predictions, or None without them."""
+    if run.is_finished:
+        return _finished_report(settings().tracking_uri, run.run_id)
+    return _report_from(predictions(run))
+
+
+def refresh_lists() -> None:
+    """Forget the cached experiment and run lists (finished runs' data stays cached)."""
+    experiments.clear()
+    runs.clear()

@@ -1,0 +1,40 @@
+"""First start: build the demo experiment in the embedded store, with visible progress."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.demo import is_seeded, seed_demo
+from lib.errors import UserFacingError
+from ui import data
+from ui.components import show_user_error
+
+
+@st.cache_resource(show_spinner=False)
+def _demo_ready(tracking_uri: str) -> bool:
+    """Remembered per process once the demo is complete, so later reruns skip the check."""
+    return is_seeded(data.tracking_store(tracking_uri))
+
+
+def ensure_demo() -> None:
+    """Seed the demo when configured and not done yet; other sessions wait on the same lock."""
+    settings = data.settings()
+    if not settings.seed_demo:
+        return
+    try:
+        if _demo_ready(settings.tracking_uri):
+            return
+    except UserFacingError as error:
+        show_user_error(error)
+        return
+    with st.status("Setting up the demo experiment (first start only, about 30 seconds)…", expanded=True) as status:
+        bar = st.progress(0.0, text="Waiting for any other session that is setting it up…")
+        try:
+            seed_demo(settings, data.store(), lambda share, message: bar.progress(min(share, 1.0), text=message))
+        except Exception as error:
+            status.update(label="The demo could not be set up", state="error")
+            st.error(f"Setting up the demo failed ({type(error).__name__}: {error}). It will be tried again on the next start.")
+            return
+        status.update(label="Demo experiment ready", state="complete", expanded=False)
+    _demo_ready.clear()
+    data.refresh_lists()

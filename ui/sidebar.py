@@ -1,0 +1,99 @@
+"""The sidebar shared by every page: pick an experiment, a run and its baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lib import contract, narrative
+from lib.errors import UserFacingError
+from lib.tracking import ExperimentSummary, RunSummary
+from ui import data
+from ui.components import show_user_error
+
+SELECTION_KEY = "selection"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user is looking at: an experiment, one of its runs, and the run to compare with."""
+
+    experiment: ExperimentSummary
+    run: RunSummary
+    baseline: RunSummary | None
+    runs: tuple[RunSummary, ...]
+
+
+def _default_run(runs: list[RunSummary]) -> RunSummary:
+    evaluated = [r for r in runs if r.is_finished and r.tags.get(contract.TAG_RUN_KIND) == contract.RUN_KIND_EVALUATION]
+    return (evaluated or runs)[0]
+
+
+def _pick(options: list, wanted_id: str | None, id_of, fallback):
+    ids = [id_of(o) for o in options]
+    return options[ids.index(wanted_id)] if wanted_id in ids else fallback
+
+
+def render() -> Selection | None:
+    """Draw the pickers and remember the selection for the pages (None when nothing to show)."""
+    st.session_state[SELECTION_KEY] = None
+    uri = data.settings().tracking_uri
+    if st.sidebar.button("↻ Refresh", help="Look for new experiments and runs", width="stretch"):
+        data.refresh_lists()
+    try:
+        experiments = data.experiments(uri)
+    except UserFacingError as error:
+        show_user_error(error)
+        return None
+    if not experiments:
+        st.info(
+            "There are no experiments in the tracking store yet. Log a run with MLflow "
+            "(or start the app with its embedded demo) and press Refresh."
+        )
+        return None
+    params = st.query_params
+    start_exp = _pick(experiments, params.get("experiment"), lambda e: e.experiment_id, experiments[0])
+    experiment = st.sidebar.selectbox(
+        "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key="experiment_picker"
+    )
+    try:
+        runs = data.runs(uri, experiment.experiment_id)
+    except UserFacingError as error:
+        show_user_error(error)
+        return None
+    if not runs:
+        st.info(f"The experiment “{experiment.name}” has no runs yet. Log one with MLflow and press Refresh.")
+        return None
+    start_run = _pick(runs, params.get("run"), lambda r: r.run_id, _default_run(runs))
+    run = st.sidebar.selectbox(
+        "Run (★ = baseline)",
+        runs,
+        index=runs.index(start_run),
+        format_func=narrative.run_choice_label,
+        key=f"run_picker_{experiment.experiment_id}",
+        help="Each run is one model evaluated on one set of reviews.",
+    )
+    tagged = [r for r in runs if r.is_baseline]
+    if tagged:
+        baseline = tagged[0]
+        if baseline.run_id != run.run_id:
+            st.sidebar.caption(f"Changes are shown against the baseline: {baseline.name}")
+    else:
+        others = [None, *[r for r in runs if r.run_id != run.run_id]]
+        baseline = st.sidebar.selectbox(
+            "Compare with",
+            others,
+            format_func=lambda r: "nothing" if r is None else narrative.run_choice_label(r),
+            key=f"baseline_picker_{experiment.experiment_id}",
+            help="No run of this experiment is tagged as its baseline; pick one to see changes against it.",
+        )
+    st.query_params.update({"experiment": experiment.experiment_id, "run": run.run_id})
+    selection = Selection(experiment, run, baseline, tuple(runs))
+    st.session_state[SELECTION_KEY] = selection
+    return selection
+
+
+def selected() -> Selection | None:
+    """The selection made in the sidebar on this rerun."""
+    return st.session_state.get(SELECTION_KEY)
