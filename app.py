@@ -4,14 +4,14 @@ import streamlit as st
 
 from ui import seeding, sidebar
 
-st.set_page_config(page_title="Sentiment Review", page_icon="💬", layout="wide")
+st.set_page_config(page_title="Sentiment Review", page_icon=":material/reviews:", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
 ]
 navigation = st.navigation(pages)
 
-st.sidebar.title("💬 Sentiment Review")
+st.sidebar.title("Sentiment Review")
 seeding.ensure_demo()
 sidebar.render()
 navigation.run()

@@ -61,7 +61,12 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
     secrets = _read_secrets(secrets_file)
 
     def setting(name: str, default: str | bool | None = None) -> str | bool | None:
-        return env.get(name) or secrets.get(name) or default
+        # Not `or`: a TOML `false` in the secrets file is a setting, only unset or "" falls through.
+        for source in (env, secrets):
+            value = source.get(name)
+            if value is not None and value != "":
+                return value
+        return default
 
     data_dir = Path(setting("SENTIMENT_REVIEW_DATA_DIR", str(PROJECT_ROOT / "data" / "store"))).resolve()
     tracking_uri = setting("MLFLOW_TRACKING_URI") or embedded_tracking_uri(data_dir)

@@ -67,7 +67,7 @@ def check_labels(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) 
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}")
     for column, values in (("true label", y_true), ("predicted label", y_pred)):
-        unknown = sorted(set(pd.unique(values.dropna())) - set(labels))
+        unknown = sorted(set(pd.unique(values.dropna())) - set(labels), key=repr)
         if unknown:
             shown = ", ".join(repr(v) for v in unknown[:5])
             raise UserFacingError(
@@ -140,8 +140,9 @@ def wilson_interval(successes: np.ndarray, n: np.ndarray, confidence: float = DE
     p = successes / safe_n
     centre = (p + z**2 / (2 * safe_n)) / (1 + z**2 / safe_n)
     half = z * np.sqrt(p * (1 - p) / safe_n + z**2 / (4 * safe_n**2)) / (1 + z**2 / safe_n)
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    # The interval always holds p; min/max only undo rounding (10 of 10 gave a top of 0.9999…).
+    low = np.where(n > 0, np.clip(np.minimum(centre - half, p), 0, 1), np.nan)
+    high = np.where(n > 0, np.clip(np.maximum(centre + half, p), 0, 1), np.nan)
     return low, high
 
 

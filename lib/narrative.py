@@ -57,14 +57,14 @@ def reviews(n: int | float) -> str:
 
 
 def interval(estimate: Estimate) -> str:
-    """'95% interval 77–80%' (or a note that it cannot be measured)."""
+    """'95% interval 77%–80%' (or a note that it cannot be measured)."""
     if not (math.isfinite(estimate.low) and math.isfinite(estimate.high)):
         return "no interval: too few reviews"
     return f"95% interval {percent(estimate.low)}–{percent(estimate.high)}"
 
 
 def estimate_with_basis(estimate: Estimate) -> str:
-    """'78% (95% interval 77–80%, based on 4,712 reviews)'."""
+    """'78% (95% interval 77%–80%, based on 4,712 reviews)'."""
     if not estimate.is_defined:
         return f"cannot be measured (based on {reviews(estimate.n)})"
     return f"{percent(estimate.value)} ({interval(estimate)}, based on {reviews(estimate.n)})"

@@ -107,19 +107,14 @@ class TrackingStore:
     # ---- reading -------------------------------------------------------------------
 
     def experiments(self) -> list[ExperimentSummary]:
-        """Active experiments, newest first, without MLflow's empty 'Default' experiment."""
+        """Active experiments, newest first; MLflow's 'Default' experiment only when it has runs."""
         try:
             found = self._client.search_experiments(order_by=["creation_time DESC"])
-            found = list(found)
-            non_default_runs = {e.experiment_id for e in found if e.name != "Default"}
-            result = []
-            for exp in found:
-                if exp.name == "Default" and non_default_runs and not self._has_runs(exp.experiment_id):
-                    continue
-                result.append(ExperimentSummary(exp.experiment_id, exp.name, dict(exp.tags)))
-            return result
-        except UserFacingError:
-            raise
+            return [
+                ExperimentSummary(exp.experiment_id, exp.name, dict(exp.tags))
+                for exp in found
+                if exp.name != "Default" or self._has_runs(exp.experiment_id)
+            ]
         except Exception as error:  # any transport or store failure means "unreachable"
             raise self._unreachable(error) from error
 

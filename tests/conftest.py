@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime import pages_manager
 
 from lib.config import Settings, load_settings
 from lib.demo import seed_demo
@@ -43,3 +45,21 @@ def app_env(demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+
+
+class _NavigationPagesManager(pages_manager.PagesManager):
+    """PagesManager that keeps st.navigation mode across AppTest runs.
+
+    AppTest (Streamlit 1.67) resets ``uses_pages_directory`` before every run; with a
+    ``pages/`` folder beside app.py, every run after the first then executes the page file
+    alone (multipage v1), skipping app.py and its sidebar. A real server never does that.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def _apptest_keeps_navigation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
