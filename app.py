@@ -8,6 +8,8 @@ st.set_page_config(page_title="Sentiment Review", page_icon=":material/reviews:"
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
+    st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
+    st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
 ]
 navigation = st.navigation(pages)
 

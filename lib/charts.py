@@ -61,3 +61,84 @@ def confusion_chart(report: QualityReport) -> alt.Chart:
         color=alt.condition(alt.datum["Share of truly"] > 0.5, alt.value("white"), alt.value("#1f2937")),
     )
     return _style((cells + labels).properties(height=300))
+
+
+STATUS_COLOURS = {
+    "Meets target": "#2563eb",
+    "Below target": "#ea580c",
+    "Enough reviews to judge": "#2563eb",
+    "Too few reviews to judge": "#9ca3af",
+}
+
+
+def category_chart(frame: pd.DataFrame, metric_title: str, overall_value: float) -> alt.Chart:
+    """Horizontal bars per category, weakest on top, with 95% interval whiskers.
+
+    ``frame`` columns: slice, value, low, high, n, status, and optionally ceiling.
+    """
+    order = frame.sort_values("value")["slice"].tolist()
+    data = frame.assign(
+        value_text=frame["value"].map(percent),
+        interval_text=[f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+        reviews=frame["n"].map(count),
+    )
+    y = alt.Y("slice:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    tooltip = [
+        alt.Tooltip("slice:N", title="Category"),
+        alt.Tooltip("value_text:N", title=metric_title),
+        alt.Tooltip("interval_text:N", title="95% interval"),
+        alt.Tooltip("reviews:N", title="Reviews"),
+        alt.Tooltip("status:N", title="Status"),
+    ]
+    statuses = [s for s in STATUS_COLOURS if s in set(frame["status"])]
+    colour = alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=statuses, range=[STATUS_COLOURS[s] for s in statuses]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    x = alt.X("value:Q", title=metric_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
+    overall = alt.Chart(pd.DataFrame({"overall": [overall_value], "label": [f"All reviews: {percent(overall_value)}"]}))
+    rule = overall.mark_rule(strokeDash=[6, 4], color="#111827").encode(x="overall:Q", tooltip=alt.Tooltip("label:N", title=""))
+    layers = [bars, whiskers, rule]
+    if "ceiling" in data and data["ceiling"].notna().any():
+        ceiling = alt.Chart(data.assign(ceiling_text=data["ceiling"].map(percent))).mark_point(
+            shape="diamond", size=140, filled=True, color="#16a34a"
+        )
+        layers.append(
+            ceiling.encode(x="ceiling:Q", y=y, tooltip=[alt.Tooltip("ceiling_text:N", title="A single person agrees with the crowd")])
+        )
+    return _style(alt.layer(*layers).properties(height=alt.Step(38)))
+
+
+VERDICT_COLOURS = {"better": "#2563eb", "worse": "#ea580c", "within noise": "#9ca3af", "cannot tell": "#d1d5db"}
+
+
+def delta_chart(frame: pd.DataFrame, metric_title: str) -> alt.Chart:
+    """Change per category (new minus baseline) with 95% interval whiskers; colour = verdict."""
+    data = frame.assign(
+        delta_text=frame["delta"].map(lambda d: f"{d * 100:+.1f} pts"),
+        interval_text=[f"{lo * 100:+.1f} to {hi * 100:+.1f} pts" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+        reviews=frame["n"].map(count),
+    )
+    order = data.sort_values("delta")["slice"].tolist()
+    y = alt.Y("slice:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    tooltip = [
+        alt.Tooltip("slice:N", title="Category"),
+        alt.Tooltip("delta_text:N", title="Change"),
+        alt.Tooltip("interval_text:N", title="95% interval"),
+        alt.Tooltip("verdict:N", title="Verdict"),
+        alt.Tooltip("reviews:N", title="Reviews"),
+    ]
+    verdicts = [v for v in VERDICT_COLOURS if v in set(data["verdict"])]
+    colour = alt.Color(
+        "verdict:N",
+        scale=alt.Scale(domain=verdicts, range=[VERDICT_COLOURS[v] for v in verdicts]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    x = alt.X("delta:Q", title=f"Change in {metric_title[0].lower() + metric_title[1:]}", axis=alt.Axis(format="+%"))
+    bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#111827").encode(x="zero:Q")
+    return _style(alt.layer(bars, whiskers, zero).properties(height=alt.Step(38)))

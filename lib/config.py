@@ -1,5 +1,9 @@
 """Settings from environment variables or `.streamlit/secrets.toml`, with embedded defaults.
 
+Quality targets (optional) colour categories as meeting or missing a target: a ``[targets]``
+table in secrets.toml (``macro_f1 = 0.6``, ``"recall:neutral" = 0.5``) or the environment
+variable ``SENTIMENT_REVIEW_TARGETS`` holding the same as JSON.
+
 Precedence for each setting: environment variable, then the top level of
 `.streamlit/secrets.toml`, then the embedded default. The embedded default keeps
 everything in ``data/store/`` inside the project, so the working directory never matters.
@@ -7,9 +11,11 @@ everything in ``data/store/`` inside the project, so the working directory never
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +31,7 @@ class Settings:
     tracking_uri: str
     annotations_db_url: str
     seed_demo: bool
+    targets: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def uses_embedded_store(self) -> bool:
@@ -55,6 +62,12 @@ def _flag(value: str | bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _targets(from_env: str | None, from_secrets: Mapping | None) -> dict[str, float]:
+    """Quality targets per metric key (e.g. ``macro_f1 = 0.6``), as fractions of 1."""
+    raw = json.loads(from_env) if from_env else dict(from_secrets or {})
+    return {str(metric): float(value) for metric, value in raw.items()}
+
+
 def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
     """Settings from ``environ`` (default: the process environment) and the secrets file."""
     env = dict(os.environ if environ is None else environ)
@@ -75,6 +88,7 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
     seed_default = tracking_uri == embedded_tracking_uri(data_dir)
     seed_demo = _flag(setting("SENTIMENT_REVIEW_SEED_DEMO", seed_default))
     return Settings(
+        targets=_targets(env.get("SENTIMENT_REVIEW_TARGETS"), secrets.get("targets")),
         data_dir=data_dir,
         tracking_uri=str(tracking_uri),
         annotations_db_url=str(annotations_url),

@@ -43,6 +43,9 @@ from lib.errors import UserFacingError
 
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 OVERALL = "All reviews"
+NO_CATEGORY = "(none)"
+# Below this many reviews a slice is flagged "too few to judge" rather than ranked.
+MIN_REVIEWS_TO_JUDGE = 30
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
 
@@ -76,7 +79,8 @@ def check_labels(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) 
             )
 
 
-def _codes(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+def label_codes(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in ``labels`` (-1 for missing values)."""
     return pd.Categorical(values, categories=list(labels)).codes.astype(np.int64)
 
 
@@ -93,19 +97,29 @@ def confusion_counts(
     """
     check_labels(y_true, y_pred, labels)
     k = len(labels)
-    true_codes = _codes(y_true, labels)
-    pred_codes = _codes(y_pred, labels)
+    true_codes = label_codes(y_true, labels)
+    pred_codes = label_codes(y_pred, labels)
     known = (true_codes >= 0) & (pred_codes >= 0)
     if groups is None:
         names = [OVERALL]
         group_codes = np.zeros(len(true_codes), dtype=np.int64)
     else:
-        group_cat = pd.Categorical(groups.astype("string").fillna("(no category)"))
-        names = [str(c) for c in group_cat.categories]
-        group_codes = group_cat.codes.astype(np.int64)
+        names, group_codes = group_codes_of(groups)
     flat = (group_codes * k + true_codes) * k + pred_codes
     counts = np.bincount(flat[known], minlength=len(names) * k * k)
     return names, counts.reshape(len(names), k, k)
+
+
+def group_codes_of(groups: pd.Series) -> tuple[list[str], np.ndarray]:
+    """Group names and one code per row; missing or blank values form the group "(none)"."""
+    categorical = pd.Categorical(groups)
+    raw_names = [str(c).strip() or NO_CATEGORY for c in categorical.categories] + [NO_CATEGORY]
+    name_codes, names = pd.factorize(pd.Series(raw_names))
+    codes = name_codes[categorical.codes]  # code -1 (missing) picks the trailing "(none)"
+    used = np.unique(codes)
+    remap = np.full(len(names), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return [str(names[i]) for i in used], remap[codes]
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -249,6 +263,28 @@ class QualityReport:
     def by_group(self) -> pd.DataFrame:
         """Metric table of every slice but the overall one."""
         return self.table[self.table["slice"] != OVERALL].reset_index(drop=True)
+
+    def by_metric(self, metric: str) -> pd.DataFrame:
+        """One row per slice (overall excluded) for one metric: slice, value, low, high, n."""
+        rows = self.table[(self.table["metric"] == metric) & (self.table["slice"] != OVERALL)]
+        return rows.drop(columns="metric").reset_index(drop=True)
+
+    def _judged(self, metric: str, min_n: int) -> pd.Series:
+        rows = self.by_metric(metric)
+        rows = rows[(rows["n"] >= min_n) & np.isfinite(rows["value"])]
+        return rows.set_index("slice")["value"]
+
+    def difference(self, metric: str, min_n: int = MIN_REVIEWS_TO_JUDGE) -> float:
+        """Best minus worst slice value, over slices with at least ``min_n`` reviews (NaN if < 2)."""
+        values = self._judged(metric, min_n)
+        return float(values.max() - values.min()) if len(values) >= 2 else float("nan")
+
+    def ratio(self, metric: str, min_n: int = MIN_REVIEWS_TO_JUDGE) -> float:
+        """Worst divided by best slice value, over slices with at least ``min_n`` reviews."""
+        values = self._judged(metric, min_n)
+        if len(values) < 2 or values.max() <= 0:
+            return float("nan")
+        return float(values.min() / values.max())
 
     def overall_confusion(self) -> np.ndarray:
         """Confusion matrix of all reviews, rows = true label."""

@@ -171,3 +171,109 @@ def run_choice_label(run: RunSummary) -> str:
     if run.status != "FINISHED":
         parts.append(run.status.lower())
     return " · ".join(parts)
+
+
+def metric_label(metric: str) -> str:
+    """A metric key ('recall:neutral', 'macro_f1', …) in words."""
+    if metric in METRIC_NAMES:
+        return METRIC_NAMES[metric]
+    kind, _, label = metric.partition(":")
+    return {
+        "recall": f"Finds {label} reviews (recall)",
+        "precision": f"Right when it says {label} (precision)",
+        "f1": f"{label.capitalize()} score (F1)",
+        "support": f"Truly {label} reviews",
+    }.get(kind, metric)
+
+
+def metric_in_sentence(metric: str) -> str:
+    """The metric's words for use inside a sentence ('balanced score (macro F1)')."""
+    label = metric_label(metric)
+    return label[0].lower() + label[1:]
+
+
+def interval_range(estimate: Estimate) -> str:
+    """'77–80%' (no leading words), or 'n/a'."""
+    if not (math.isfinite(estimate.low) and math.isfinite(estimate.high)):
+        return "n/a"
+    return f"{percent(estimate.low)}–{percent(estimate.high)}"
+
+
+def metric_explanation(metric: str) -> str:
+    """One line explaining a metric key in plain words."""
+    return METRIC_EXPLANATIONS.get(metric) or METRIC_EXPLANATIONS.get(metric.partition(":")[0], "")
+
+
+def category_callout(name: str, estimate: Estimate, overall: Estimate, metric: str, min_reviews: int) -> str:
+    """How one category compares with all reviews, judged by its interval, in one sentence."""
+    figures = f"{metric_in_sentence(metric)} {percent(estimate.value)} against {percent(overall.value)} overall"
+    if not estimate.is_defined:
+        return f"{name}: this figure cannot be measured here ({reviews(estimate.n)})."
+    if estimate.n < min_reviews:
+        direction = "worse" if estimate.value < overall.value else "better"
+        return f"{name} looks {direction} ({figures}), but with {reviews(estimate.n)} we cannot tell."
+    if estimate.high < overall.value:
+        return f"{name} is clearly worse than average: {figures}, from {reviews(estimate.n)}."
+    if estimate.low > overall.value:
+        return f"{name} is clearly better than average: {figures}, from {reviews(estimate.n)}."
+    return f"{name} is in line with the average: {figures}, from {reviews(estimate.n)}."
+
+
+def gap_sentence(difference: float, ratio: float, metric: str, judged: int) -> str:
+    """The distance between the best and the worst category, said plainly."""
+    if not math.isfinite(difference):
+        return "There are not enough categories with enough reviews to compare them with each other."
+    unevenness = "large" if difference >= 0.15 else "noticeable" if difference >= 0.05 else "small"
+    return (
+        f"**Gap between the best and the worst category: {difference * 100:.0f} points**, a {unevenness} gap "
+        f"(the worst reaches {percent(ratio)} of the best; {metric_in_sentence(metric)}, "
+        f"over the {judged} categories with enough reviews)."
+    )
+
+
+def ceiling_sentence(model: Estimate, human: Estimate, where: str = "these reviews") -> str:
+    """Model accuracy next to single-rater agreement with the crowd."""
+    return (
+        f"On {where} the model is right {percent(model.value)} of the time; a single human rater agrees with the crowd "
+        f"{percent(human.value)} of the time ({interval(human)}, based on {reviews(human.n)})."
+    )
+
+
+CEILING_EXPLANATION = (
+    "Human ceiling: each person's rating is compared with the label given by the average of the *other* raters of the same "
+    "review (leaving the person out, so they cannot agree with themselves). It shows how much even people disagree: a model "
+    "close to it is about as good as a single careful person."
+)
+
+VERDICT_WORDS = {
+    "better": "Better, and the difference is real",
+    "worse": "Worse, and the difference is real",
+    "within noise": "Within noise: the change could be chance",
+    "cannot tell": "Cannot tell: not measurable on these reviews",
+}
+
+
+def change_sentence(metric: str, baseline: float, new: float, low: float, high: float) -> str:
+    """'Labelled correctly: 66% → 68% (+1.6 pts, 95% interval +0.4 to +2.9 pts).'"""
+    if not (math.isfinite(baseline) and math.isfinite(new)):
+        return f"{metric_label(metric)}: cannot be compared on these reviews."
+    return (
+        f"{metric_label(metric)}: {percent(baseline)} → {percent(new)} "
+        f"({(new - baseline) * 100:+.1f} pts, 95% interval {low * 100:+.1f} to {high * 100:+.1f} pts)."
+    )
+
+
+def fixed_broken_sentence(fixed: int, broken: int, p_value: float | None) -> str:
+    """Reviews fixed and newly broken, with what McNemar's test says about it."""
+    sentence = f"The new version fixes {count(fixed)} reviews the baseline got wrong and breaks {count(broken)} it got right."
+    if p_value is None:
+        return sentence
+    if p_value < 0.05:
+        judged = (
+            "so many more fixes than breaks are unlikely to be chance"
+            if fixed > broken
+            else "so many more breaks than fixes are unlikely to be chance"
+        )
+    else:
+        judged = "the difference between fixes and breaks could be chance"
+    return f"{sentence} McNemar's test gives p = {p_value:.3f}: {judged}."

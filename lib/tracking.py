@@ -292,7 +292,8 @@ class TrackingStore:
         from mlflow.exceptions import MlflowException
 
         try:
-            return dict(self._client.get_registered_model(registered_name).aliases)
+            # MLflow gives versions as int here but as str everywhere else.
+            return {alias: str(version) for alias, version in self._client.get_registered_model(registered_name).aliases.items()}
         except MlflowException:
             return {}
 

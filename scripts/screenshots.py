@@ -24,7 +24,8 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         for name in PAGES:
-            page.goto(f"{base}/{name}")
+            # The default page (Overview) is served at the root; /overview would be "not found".
+            page.goto(base if name == PAGES[0] else f"{base}/{name}")
             page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
             # Streamlit shows a running indicator until the script finishes.
             page.wait_for_timeout(1500)

@@ -83,7 +83,9 @@ def test_remote_tracking_uri_changes_only_the_tracking_uri_and_turns_seeding_off
     assert asked.seed_demo is True
 
 
-@pytest.mark.parametrize(("value", "expected"), [("0", False), ("false", False), ("No", False), ("off", False), ("1", True), ("TRUE", True)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", False), ("false", False), ("No", False), ("off", False), ("1", True), ("TRUE", True)]
+)
 def test_seed_demo_flag_from_environment(tmp_path: Path, value: str, expected: bool) -> None:
     settings = load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path), "SENTIMENT_REVIEW_SEED_DEMO": value}, secrets_file=tmp_path / "x")
     assert settings.seed_demo is expected

@@ -124,21 +124,21 @@ def test_headline_metrics_agree_with_mlflow_evaluate_on_the_same_model_and_data(
 # ---- dataset fingerprint ---------------------------------------------------------------
 
 
-def test_dataset_fingerprint_is_stable_and_sensitive() -> None:
+def test_dataset_fingerfingerprintis_stable_and_sensitive() -> None:
     frame = pd.DataFrame({"review_id": ["a", "b", "c"], "text": ["good", "bad", "meh"], "true_label": ["positive", "negative", None]})
-    print_ = contract.dataset_fingerprint(frame)
-    assert re.fullmatch(r"[0-9a-f]{16}", print_)
-    assert contract.dataset_fingerprint(frame.copy()) == print_
-    assert contract.dataset_fingerprint(frame.set_axis([10, 11, 12])) == print_  # the index is not content
+    fingerprint = contract.dataset_fingerprint(frame)
+    assert re.fullmatch(r"[0-9a-f]{16}", fingerprint)
+    assert contract.dataset_fingerprint(frame.copy()) == fingerprint
+    assert contract.dataset_fingerprint(frame.set_axis([10, 11, 12])) == fingerprint  # the index is not content
     changed = frame.copy()
     changed.loc[1, "text"] = "bad!"
-    assert contract.dataset_fingerprint(changed) != print_
+    assert contract.dataset_fingerprint(changed) != fingerprint
     filled = frame.copy()
     filled.loc[2, "true_label"] = "neutral"
-    assert contract.dataset_fingerprint(filled) != print_
-    assert contract.dataset_fingerprint(frame.rename(columns={"text": "body"})) != print_
-    assert contract.dataset_fingerprint(frame.iloc[::-1]) != print_
-    assert contract.dataset_fingerprint(frame.iloc[:2]) != print_
+    assert contract.dataset_fingerprint(filled) != fingerprint
+    assert contract.dataset_fingerprint(frame.rename(columns={"text": "body"})) != fingerprint
+    assert contract.dataset_fingerprint(frame.iloc[::-1]) != fingerprint
+    assert contract.dataset_fingerprint(frame.iloc[:2]) != fingerprint
 
 
 def test_proba_column_name() -> None:

@@ -10,6 +10,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 from lib.errors import UserFacingError
 from lib.metrics import (
+    NO_CATEGORY,
     OVERALL,
     SENTIMENT_LABELS,
     Estimate,
@@ -82,10 +83,10 @@ def test_every_number_equals_sklearn_overall_and_per_group(seed: int) -> None:
     known = frame["true"].notna() & frame["pred"].notna()
 
     assert report.slices[0] == OVERALL
-    assert set(report.slices[1:]) == {"Movies", "Tweets", "News", "Products", "Tiny", "(no category)"}
+    assert set(report.slices[1:]) == {"Movies", "Tweets", "News", "Products", "Tiny", NO_CATEGORY}
     assert report.n == known.sum()
     assert_matches_oracle(report.table, OVERALL, list(frame.loc[known, "true"]), list(frame.loc[known, "pred"]))
-    group = frame["group"].fillna("(no category)")
+    group = frame["group"].fillna(NO_CATEGORY)
     for name in report.slices[1:]:
         mask = known & (group == name)
         assert_matches_oracle(report.table, name, list(frame.loc[mask, "true"]), list(frame.loc[mask, "pred"]))
@@ -119,6 +120,13 @@ def test_counts_column_n_says_what_each_number_rests_on() -> None:
     assert report.estimate("precision:neutral").n == 3  # predicted neutral
     assert report.estimate("f1:negative").n == 5 + 5 - 4  # truly or predicted negative
     np.testing.assert_array_equal(report.overall_confusion(), [[4, 1, 0], [0, 2, 1], [1, 0, 1]])
+
+
+def test_missing_and_blank_groups_form_one_slice() -> None:
+    y = pd.Series(["negative", "neutral", "positive", "positive"])
+    names, cms = confusion_counts(y, y, groups=pd.Series([None, "  ", "Tweets ", "Tweets"], dtype=object))
+    assert sorted(names) == sorted([NO_CATEGORY, "Tweets"])
+    assert cms[names.index(NO_CATEGORY)].sum() == 2 and cms[names.index("Tweets")].sum() == 2
 
 
 def test_confusion_counts_per_group_add_up_to_overall() -> None:

@@ -127,7 +127,9 @@ def test_evaluated_runs_share_one_dataset(demo_runs: dict[str, RunSummary]) -> N
 
 def test_champion_model_loads_and_predicts_on_a_text_frame(demo_store: TrackingStore) -> None:
     model = demo_store.load_model(f"models:/{DEMO_MODEL_NAME}@champion")
-    texts = pd.DataFrame({"text": ["I love this phone, it is wonderful!", "Terrible, awful, a waste of money.", "The train leaves at nine."]})
+    texts = pd.DataFrame(
+        {"text": ["I love this phone, it is wonderful!", "Terrible, awful, a waste of money.", "The train leaves at nine."]}
+    )
     predicted = list(model.predict(texts))
     assert len(predicted) == 3
     assert set(map(str, predicted)) <= set(SENTIMENT_LABELS)

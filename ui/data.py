@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import contract
+from lib.ceiling import HumanCeiling, human_ceiling
+from lib.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
 from lib.config import Settings, load_settings
 from lib.metrics import QualityReport, quality_report
 from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
@@ -91,3 +93,49 @@ def refresh_lists() -> None:
     """Forget the cached experiment and run lists (finished runs' data stays cached)."""
     experiments.clear()
     runs.clear()
+
+
+@st.cache_data(max_entries=32, show_spinner="Working out the figures per category…")
+def _finished_category_report(tracking_uri: str, run_id: str, column: str) -> QualityReport | None:
+    return _category_report_from(_finished_predictions(tracking_uri, run_id), column)
+
+
+def _category_report_from(frame: pd.DataFrame | None, column: str) -> QualityReport | None:
+    if frame is None or contract.TRUE_LABEL not in frame or column not in frame:
+        return None
+    labelled = frame[frame[contract.TRUE_LABEL].notna()]
+    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL], groups=labelled[column])
+
+
+def category_report(run: RunSummary, column: str) -> QualityReport | None:
+    """Metrics overall and per value of ``column``, or None without predictions."""
+    if run.is_finished:
+        return _finished_category_report(settings().tracking_uri, run.run_id, column)
+    return _category_report_from(predictions(run), column)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _finished_ceiling(tracking_uri: str, run_id: str, column: str | None) -> HumanCeiling | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    if frame is None or "ratings" not in frame:
+        return None
+    labelled = frame[frame[contract.TRUE_LABEL].notna()] if contract.TRUE_LABEL in frame else frame
+    return human_ceiling(labelled["ratings"], labelled[column] if column else None)
+
+
+def ceiling(run: RunSummary, column: str | None = None) -> HumanCeiling | None:
+    """Single-rater agreement with the crowd when the run's reviews carry individual ratings."""
+    return _finished_ceiling(settings().tracking_uri, run.run_id, column) if run.is_finished else None
+
+
+@st.cache_data(max_entries=32, show_spinner="Comparing the runs…")
+def comparison(tracking_uri: str, baseline_id: str, new_id: str, column: str | None) -> tuple[Comparison, pd.DataFrame | None]:
+    """Changes from baseline to new run, and the fixed / newly broken reviews when paired."""
+    base = _finished_predictions(tracking_uri, baseline_id)
+    new = _finished_predictions(tracking_uri, new_id)
+    aligned = aligned_predictions(base, new)
+    if aligned is not None:
+        groups = aligned[column] if column and column in aligned else None
+        result = paired_comparison(aligned[contract.TRUE_LABEL], aligned["baseline_said"], aligned["new_says"], groups=groups)
+        return result, review_changes(aligned)
+    return unpaired_comparison(run_confusions(base, column), run_confusions(new, column)), None

@@ -94,6 +94,23 @@ def render() -> Selection | None:
     return selection
 
 
+def _recover_from_pages_folder_mode() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own.
+
+    With a folder called ``pages/`` beside app.py, Streamlit (1.67) starts in its old
+    "pages folder" mode until the first ``st.navigation`` call of the process; a link
+    straight to a page then runs the page file alone, without app.py's sidebar. The flag
+    is process-wide and ``st.navigation`` clears it on every run, so this is a no-op
+    except for that first request.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def selected() -> Selection | None:
-    """The selection made in the sidebar on this rerun."""
+    """The selection made in the sidebar on this rerun (every page starts by asking for it)."""
+    _recover_from_pages_folder_mode()
     return st.session_state.get(SELECTION_KEY)

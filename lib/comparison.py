@@ -1,0 +1,224 @@
+"""Is the new version really better? Deltas between two runs with honest intervals.
+
+* Same reviews (same dataset hash): a **paired** bootstrap. Resampling reviews is a
+  multinomial draw over the joint cells (true label, baseline says, new version says), 27
+  cells for 3 classes, so both confusion matrices of each replicate come from the same
+  resampled reviews and the cost does not grow with the number of reviews. Accuracy also
+  gets McNemar's exact test on the reviews where exactly one of the two runs is right.
+* Different reviews: an **unpaired** bootstrap of each run's confusion cells; only
+  headline figures are compared (per-review fixes and breaks do not exist).
+
+A verdict is "better" or "worse" only when the 95% interval of the change excludes 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from lib import contract
+from lib.metrics import (
+    DEFAULT_BOOTSTRAP_SAMPLES,
+    OVERALL,
+    SENTIMENT_LABELS,
+    bootstrap_confusions,
+    check_labels,
+    class_counts,
+    confusion_counts,
+    f1_scores,
+    group_codes_of,
+    label_codes,
+)
+
+COMPARED_METRICS = ("accuracy", "macro_f1", *(f"recall:{label}" for label in SENTIMENT_LABELS))
+BETTER, WORSE, NOISE, UNKNOWN = "better", "worse", "within noise", "cannot tell"
+
+
+def point_metrics(cms: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:
+    """Accuracy, F1 averages and per-class precision/recall/F1 for cms of shape (..., K, K)."""
+    c = class_counts(cms)
+    total = c["support"].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {"accuracy": np.where(total > 0, c["tp"].sum(axis=-1) / np.maximum(total, 1), np.nan)}
+        f1 = f1_scores(cms)
+        values["macro_f1"] = f1["macro"]
+        values["weighted_f1"] = f1["weighted"]
+        for i, label in enumerate(labels):
+            values[f"recall:{label}"] = np.where(c["support"][..., i] > 0, c["tp"][..., i] / np.maximum(c["support"][..., i], 1), np.nan)
+            values[f"precision:{label}"] = np.where(
+                c["predicted"][..., i] > 0, c["tp"][..., i] / np.maximum(c["predicted"][..., i], 1), np.nan
+            )
+            values[f"f1:{label}"] = f1["per_class"][..., i]
+    return values
+
+
+def verdict(low: float, high: float) -> str:
+    """'better' / 'worse' when the interval of the change excludes 0, else 'within noise'."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return UNKNOWN
+    if low > 0:
+        return BETTER
+    if high < 0:
+        return WORSE
+    return NOISE
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Changes from a baseline run to a new run, overall and per slice."""
+
+    paired: bool
+    table: pd.DataFrame  # slice, metric, baseline, new, delta, low, high, n, verdict
+    mcnemar_p: float | None  # exact McNemar p-value for accuracy (paired only)
+    fixed: int  # reviews the baseline got wrong and the new run gets right (paired only)
+    broken: int  # reviews the baseline got right and the new run gets wrong (paired only)
+
+    def row(self, metric: str, slice_name: str = OVERALL) -> pd.Series:
+        """One metric's change for one slice."""
+        rows = self.table[(self.table["metric"] == metric) & (self.table["slice"] == slice_name)]
+        if rows.empty:
+            raise KeyError(f"no comparison of {metric!r} for {slice_name!r}")
+        return rows.iloc[0]
+
+
+def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(samples, [2.5, 97.5], axis=0)
+    return low, high
+
+
+def _table(
+    names: list[str], base: dict, new: dict, base_boot: dict, new_boot: dict, n: np.ndarray, metrics: tuple[str, ...]
+) -> pd.DataFrame:
+    blocks = []
+    for metric in metrics:
+        delta = new[metric] - base[metric]
+        low, high = _interval(new_boot[metric] - base_boot[metric])
+        defined = np.isfinite(delta)
+        low, high = np.where(defined, low, np.nan), np.where(defined, high, np.nan)
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "slice": names,
+                    "metric": metric,
+                    "baseline": base[metric],
+                    "new": new[metric],
+                    "delta": delta,
+                    "low": low,
+                    "high": high,
+                    "n": n,
+                    "verdict": [verdict(lo, hi) for lo, hi in zip(low, high, strict=True)],
+                }
+            )
+        )
+    return pd.concat(blocks, ignore_index=True)
+
+
+def paired_comparison(
+    y_true: pd.Series,
+    baseline_pred: pd.Series,
+    new_pred: pd.Series,
+    *,
+    groups: pd.Series | None = None,
+    labels: tuple[str, ...] = SENTIMENT_LABELS,
+    metrics: tuple[str, ...] = COMPARED_METRICS,
+    n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES,
+    random_state: int = 0,
+) -> Comparison:
+    """Changes between two runs' predictions on the same reviews (aligned row by row)."""
+    y_true, baseline_pred, new_pred = (pd.Series(s).reset_index(drop=True) for s in (y_true, baseline_pred, new_pred))
+    check_labels(y_true, baseline_pred, labels)
+    check_labels(y_true, new_pred, labels)
+    k = len(labels)
+    t, a, b = (label_codes(s, labels) for s in (y_true, baseline_pred, new_pred))
+    known = (t >= 0) & (a >= 0) & (b >= 0)
+    fixed = int((known & (a != t) & (b == t)).sum())
+    broken = int((known & (a == t) & (b != t)).sum())
+    names, codes = [OVERALL], np.zeros(len(t), dtype=np.int64)
+    if groups is not None:
+        group_names, group_codes = group_codes_of(pd.Series(groups).reset_index(drop=True))
+        names = names + group_names
+        codes = np.concatenate([codes, group_codes + 1])
+        t, a, b, known = (np.concatenate([x, x]) for x in (t, a, b, known))
+    g = len(names)
+    joint = np.bincount(((codes * k + t) * k + a) * k + b, weights=known.astype(float), minlength=g * k**3)
+    joint = joint.astype(np.int64).reshape(g, k**3)
+    n = joint.sum(axis=1)
+    rng = np.random.default_rng(random_state)
+    pvals = np.where(n[:, None] > 0, joint / np.maximum(n[:, None], 1), 1.0 / k**3)
+    boot = rng.multinomial(n, pvals, size=(n_boot, g)).reshape(n_boot, g, k, k, k)
+    joint = joint.reshape(g, k, k, k)
+    base = point_metrics(joint.sum(axis=3), labels)
+    new = point_metrics(joint.sum(axis=2), labels)
+    base_boot = point_metrics(boot.sum(axis=4), labels)
+    new_boot = point_metrics(boot.sum(axis=3), labels)
+    table = _table(names, base, new, base_boot, new_boot, n, metrics)
+    p_value = binomtest(fixed, fixed + broken, 0.5).pvalue if fixed + broken else 1.0
+    return Comparison(paired=True, table=table, mcnemar_p=float(p_value), fixed=fixed, broken=broken)
+
+
+def unpaired_comparison(
+    baseline_cms: tuple[list[str], np.ndarray],
+    new_cms: tuple[list[str], np.ndarray],
+    *,
+    labels: tuple[str, ...] = SENTIMENT_LABELS,
+    metrics: tuple[str, ...] = COMPARED_METRICS,
+    n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES,
+    random_state: int = 0,
+) -> Comparison:
+    """Changes between two runs evaluated on different reviews: slices both runs have."""
+    (base_names, base_all), (new_names, new_all) = baseline_cms, new_cms
+    names = [name for name in base_names if name in new_names]
+    base_cms = base_all[[base_names.index(x) for x in names]]
+    new_cms_ = new_all[[new_names.index(x) for x in names]]
+    base, new = point_metrics(base_cms, labels), point_metrics(new_cms_, labels)
+    base_boot = point_metrics(bootstrap_confusions(base_cms, n_boot, random_state), labels)
+    new_boot = point_metrics(bootstrap_confusions(new_cms_, n_boot, random_state + 1), labels)
+    n = np.minimum(base_cms.sum(axis=(1, 2)), new_cms_.sum(axis=(1, 2)))
+    table = _table(names, base, new, base_boot, new_boot, n, metrics)
+    return Comparison(paired=False, table=table, mcnemar_p=None, fixed=0, broken=0)
+
+
+def run_confusions(frame: pd.DataFrame, column: str | None = None) -> tuple[list[str], np.ndarray]:
+    """Confusion matrices of one run's labelled predictions: all reviews first, then per category."""
+    labelled = frame[frame[contract.TRUE_LABEL].notna()]
+    truth, said = labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL]
+    names, cms = confusion_counts(truth, said)
+    if column is None or column not in labelled:
+        return names, cms
+    group_names, group_cms = confusion_counts(truth, said, groups=labelled[column])
+    return names + group_names, np.concatenate([cms, group_cms])
+
+
+def aligned_predictions(baseline: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
+    """Both runs' predictions side by side on the review id, or None when the reviews differ."""
+    keys = [contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL]
+    if any(c not in frame for frame in (baseline, new) for c in keys):
+        return None
+    if len(baseline) != len(new) or baseline[contract.REVIEW_ID].duplicated().any():
+        return None
+    extra = [c for c in (contract.CATEGORY,) if c in baseline]
+    merged = baseline[keys + extra + [contract.PREDICTED_LABEL]].merge(
+        new[[contract.REVIEW_ID, contract.TRUE_LABEL, contract.PREDICTED_LABEL]],
+        on=contract.REVIEW_ID,
+        suffixes=("", "_new"),
+        validate="1:1",
+    )
+    if len(merged) != len(baseline) or not merged[contract.TRUE_LABEL].equals(merged[contract.TRUE_LABEL + "_new"]):
+        return None
+    return merged.rename(columns={contract.PREDICTED_LABEL: "baseline_said", contract.PREDICTED_LABEL + "_new": "new_says"}).drop(
+        columns=contract.TRUE_LABEL + "_new"
+    )
+
+
+def review_changes(aligned: pd.DataFrame) -> pd.DataFrame:
+    """Reviews fixed or newly broken by the new run (column ``change``), from aligned predictions."""
+    right_before = aligned["baseline_said"] == aligned[contract.TRUE_LABEL]
+    right_now = aligned["new_says"] == aligned[contract.TRUE_LABEL]
+    change = np.select([~right_before & right_now, right_before & ~right_now], ["fixed", "newly broken"], default="")
+    return aligned.assign(change=change)[change != ""].reset_index(drop=True)

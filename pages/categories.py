@@ -1,0 +1,109 @@
+"""Categories: where is the model weak? Every category with its interval, weakest first."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, narrative
+from lib.errors import UserFacingError
+from lib.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
+from lib.slices import TOO_FEW, category_columns, category_standing, shown_categories
+from ui import data, sidebar
+from ui.components import show_user_error
+
+METRICS = (
+    "macro_f1",
+    "accuracy",
+    *(f"recall:{label}" for label in SENTIMENT_LABELS),
+    *(f"precision:{label}" for label in SENTIMENT_LABELS),
+)
+
+selection = sidebar.selected()
+if selection is None:
+    st.stop()
+run = selection.run
+st.title("Where is the model weak?")
+st.caption(run.name)
+
+status_note = narrative.status_message(run.status)
+if status_note:
+    st.warning(status_note)
+    st.stop()
+try:
+    frame = data.predictions(run)
+    report = data.report(run)
+except UserFacingError as error:
+    show_user_error(error)
+    st.stop()
+if frame is None or report is None:
+    st.info(narrative.missing_parts(frame is not None, run.metrics, data.artifact_names(run))[0])
+    st.stop()
+
+columns = category_columns(frame)
+if not columns:
+    st.info(
+        "This run's reviews carry no category (such as product area, channel or source), so they cannot be split. "
+        "Here is how the model does on each sentiment instead."
+    )
+    per_class = [
+        {
+            "Sentiment": label,
+            "Finds them (recall)": narrative.estimate_with_basis(report.estimate(f"recall:{label}")),
+            "Right when it says so (precision)": narrative.estimate_with_basis(report.estimate(f"precision:{label}")),
+        }
+        for label in report.labels
+    ]
+    st.dataframe(pd.DataFrame(per_class), hide_index=True, width="stretch")
+    st.stop()
+
+picker_left, picker_right = st.columns(2)
+with picker_left:
+    column = st.selectbox(
+        "Split reviews by", columns, key="category_column", help="Any column of the run's reviews with a few distinct values."
+    )
+with picker_right:
+    metric = st.selectbox("Measure", METRICS, format_func=narrative.metric_label, key="category_metric")
+st.caption(narrative.metric_explanation(metric))
+
+report = data.category_report(run, column)
+ceiling = data.ceiling(run, column) if metric == "accuracy" else None
+target = data.settings().targets.get(metric)
+standing = category_standing(report, metric, target=target, ceiling=ceiling)
+overall = report.estimate(metric)
+judged = standing[standing["judged"]]
+
+st.markdown(f"##### {narrative.gap_sentence(report.difference(metric), report.ratio(metric), metric, len(judged))}")
+for name in standing["slice"].head(4):
+    st.markdown(f"- {narrative.category_callout(name, report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}")
+small = standing[standing["status"] == TOO_FEW]
+if len(small):
+    st.caption(
+        f"{len(small)} categor{'y has' if len(small) == 1 else 'ies have'} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "
+        "shown in grey and not ranked, because their figures could easily be chance."
+    )
+
+show_all = True
+if len(standing) > 15:
+    show_all = st.toggle(f"Show all {len(standing)} categories", value=False, help="Otherwise: the 12 weakest and the 3 strongest.")
+st.altair_chart(charts.category_chart(shown_categories(standing, show_all), narrative.metric_label(metric), overall.value), width="stretch")
+st.caption(
+    "Bars: the figure per category; black whiskers: its 95% interval; dashed line: all reviews together."
+    + (" Green diamonds: how often a single person agrees with the crowd (human ceiling)." if ceiling is not None else "")
+)
+
+if ceiling is not None and ceiling.estimate() is not None:
+    st.markdown(narrative.ceiling_sentence(report.estimate("accuracy"), ceiling.estimate(), "all these reviews"))
+    with st.expander("What is the human ceiling?"):
+        st.markdown(narrative.CEILING_EXPLANATION)
+
+table = pd.DataFrame(
+    {
+        "Category": standing["slice"],
+        narrative.metric_label(metric): standing["value"].map(narrative.percent),
+        "95% interval": [narrative.interval_range(report.estimate(metric, name)) for name in standing["slice"]],
+        "Reviews": standing["n"],
+        "Status": standing["status"],
+    }
+)
+if ceiling is not None:
+    table["A single person agrees with the crowd"] = standing["ceiling"].map(narrative.percent)
+st.dataframe(table, hide_index=True, width="stretch")

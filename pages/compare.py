@@ -1,0 +1,105 @@
+"""Compare: is the new version really better than the baseline, and on which reviews?"""
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, contract, narrative
+from lib.comparison import COMPARED_METRICS
+from lib.errors import UserFacingError
+from lib.metrics import OVERALL
+from ui import data, sidebar
+from ui.components import show_user_error
+
+selection = sidebar.selected()
+if selection is None:
+    st.stop()
+st.title("Is the new version better?")
+
+comparable = [r for r in selection.runs if r.is_finished and contract.PREDICTIONS_ARTIFACT in data.artifact_names(r)]
+if len(comparable) < 2:
+    st.info(
+        "Comparing needs at least two finished runs with a predictions file in this experiment. "
+        "Evaluate another model on the same reviews, then come back."
+    )
+    st.stop()
+
+default_base = selection.baseline if selection.baseline in comparable else comparable[-1]
+left, right = st.columns(2)
+baseline = left.selectbox(
+    "Baseline (the version to beat)",
+    comparable,
+    index=comparable.index(default_base),
+    format_func=narrative.run_choice_label,
+    key="compare_baseline",
+)
+others = [r for r in comparable if r.run_id != baseline.run_id]
+default_new = [selection.run] if selection.run in others else others[:1]
+iterations = right.multiselect("New versions", others, default=default_new, format_func=narrative.run_choice_label, key="compare_new")
+if not iterations:
+    st.info("Pick at least one new version to compare with the baseline.")
+    st.stop()
+metric = st.selectbox("Measure for the per-category chart", COMPARED_METRICS, format_func=narrative.metric_label, key="compare_metric")
+st.caption(narrative.metric_explanation(metric))
+
+
+def show_changes(new_run) -> None:
+    """Everything about one new version against the baseline."""
+    column = contract.CATEGORY
+    try:
+        result, changes = data.comparison(data.settings().tracking_uri, baseline.run_id, new_run.run_id, column)
+    except UserFacingError as error:
+        show_user_error(error)
+        return
+    if not result.paired:
+        st.warning(
+            "These two runs were evaluated on different reviews, so only overall and per-category figures are compared, "
+            "each with its own uncertainty. Which reviews were fixed or broken cannot be said.",
+            icon="⚠️",
+        )
+    overall = result.table[result.table["slice"] == OVERALL]
+    rows = [
+        {
+            "Measure": narrative.metric_label(r.metric),
+            "Change": narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
+            "Verdict": narrative.VERDICT_WORDS[r.verdict],
+            "Reviews": f"{int(r.n):,}",
+        }
+        for r in overall.itertuples()
+    ]
+    accuracy = result.row("accuracy")
+    st.markdown(
+        f"#### {narrative.change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} "
+        f"{narrative.VERDICT_WORDS[accuracy.verdict]}."
+    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    per_category = result.table[(result.table["slice"] != OVERALL) & (result.table["metric"] == metric)]
+    if len(per_category):
+        st.markdown(f"**Change per category: {narrative.metric_in_sentence(metric)}**")
+        st.altair_chart(charts.delta_chart(per_category, narrative.metric_label(metric)), width="stretch")
+        st.caption("Bars right of the line: the new version does better there. Whiskers: 95% interval of the change.")
+    if result.paired and changes is not None:
+        st.markdown(narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p))
+        columns = [contract.TEXT, contract.TRUE_LABEL, "baseline_said", "new_says"] + (
+            [contract.CATEGORY] if contract.CATEGORY in changes else []
+        )
+        names = {
+            contract.TEXT: "Review",
+            contract.TRUE_LABEL: "Truly",
+            "baseline_said": "Baseline said",
+            "new_says": "New version says",
+            contract.CATEGORY: "Category",
+        }
+        fixed_tab, broken_tab = st.tabs([f"Fixed ({result.fixed:,})", f"Newly broken ({result.broken:,})"])
+        for tab, kind in ((fixed_tab, "fixed"), (broken_tab, "newly broken")):
+            with tab:
+                st.dataframe(
+                    changes.loc[changes["change"] == kind, columns].rename(columns=names), hide_index=True, width="stretch", height=320
+                )
+
+
+tabs = st.tabs([r.name for r in iterations]) if len(iterations) > 1 else [st.container()]
+for tab, new_run in zip(tabs, iterations, strict=True):
+    with tab:
+        if len(iterations) == 1:
+            st.subheader(f"{new_run.name} against {baseline.name}")
+        show_changes(new_run)

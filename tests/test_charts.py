@@ -1,0 +1,55 @@
+"""lib/charts.py: the confusion heatmap."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from lib.charts import confusion_chart, confusion_frame
+from lib.metrics import QualityReport, quality_report
+
+
+def small_report() -> QualityReport:
+    y_true = pd.Series(["negative"] * 6 + ["neutral"] * 3 + ["positive"] * 5)
+    y_pred = pd.Series(["negative"] * 4 + ["positive", "neutral"] + ["neutral", "negative", "neutral"] + ["positive"] * 5)
+    return quality_report(y_true, y_pred, n_boot=0)
+
+
+def chart_rows(chart: alt.TopLevelMixin) -> list[dict]:
+    spec = chart.to_dict()
+    datasets = list(spec.get("datasets", {}).values())
+    assert len(datasets) == 1, "both layers draw the same table"
+    return datasets[0]
+
+
+def test_confusion_chart_data_has_nine_cells_summing_to_n() -> None:
+    report = small_report()
+    chart = confusion_chart(report)
+    assert isinstance(chart, alt.TopLevelMixin)
+    rows = chart_rows(chart)
+    assert len(rows) == 9
+    assert sum(row["Reviews"] for row in rows) == report.n == 14
+    cells = {(row["Truly"], row["Model said"]): row["Reviews"] for row in rows}
+    np.testing.assert_array_equal(
+        [[cells[(t, p)] for p in report.labels] for t in report.labels],
+        report.overall_confusion(),
+    )
+
+
+def test_confusion_frame_shares_and_words() -> None:
+    frame = confusion_frame(small_report())
+    shares = frame.groupby("Truly")["Share of truly"].sum()
+    np.testing.assert_allclose(shares.to_numpy(), 1.0)
+    assert frame["Correct"].sum() == 3
+    cell = frame[(frame["Truly"] == "negative") & (frame["Model said"] == "negative")].iloc[0]
+    assert cell["Label"] == "4\n67%"
+    assert cell["Tooltip"] == "Of 6 truly negative reviews, 4 (67%) were called negative"
+
+
+def test_confusion_frame_of_an_absent_class_has_zero_shares() -> None:
+    report = quality_report(pd.Series(["negative", "positive"]), pd.Series(["negative", "negative"]), n_boot=0)
+    frame = confusion_frame(report)
+    neutral = frame[frame["Truly"] == "neutral"]
+    assert (neutral["Reviews"] == 0).all() and (neutral["Share of truly"] == 0).all()
+    assert len(chart_rows(confusion_chart(report))) == 9
