@@ -10,6 +10,7 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
     st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
     st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
+    st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
 ]
 navigation = st.navigation(pages)
 

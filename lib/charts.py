@@ -142,3 +142,33 @@ def delta_chart(frame: pd.DataFrame, metric_title: str) -> alt.Chart:
     whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#111827").encode(x="zero:Q")
     return _style(alt.layer(bars, whiskers, zero).properties(height=alt.Step(38)))
+
+
+# Orange / grey / blue: distinguishable with the common colour-vision deficiencies.
+SENTIMENT_COLOURS = {"negative": "#ea580c", "neutral": "#9ca3af", "positive": "#2563eb"}
+
+
+def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
+    """Stacked bars of the predicted sentiments: all reviews first, then each category."""
+    groups = list(dict.fromkeys(distribution["group"]))
+    labels = list(dict.fromkeys(distribution["sentiment"]))
+    frame = distribution.assign(
+        order=distribution["sentiment"].map({label: i for i, label in enumerate(labels)}),
+        Label=[percent(share) if share >= 0.08 else "" for share in distribution["share"]],
+        Tooltip=[
+            f"{group}: {count(n)} reviews ({percent(share)}) called {sentiment}"
+            for group, sentiment, n, share in zip(distribution["group"], distribution["sentiment"], distribution["reviews"], distribution["share"], strict=True)
+        ],
+    )
+    colours = alt.Scale(domain=labels, range=[SENTIMENT_COLOURS.get(label, "#6b7280") for label in labels])
+    base = alt.Chart(frame).encode(
+        y=alt.Y("group:N", sort=groups, title=None),
+        x=alt.X("share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of reviews"), scale=alt.Scale(domain=[0, 1])),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("Tooltip:N", title="In words")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("sentiment:N", scale=colours, sort=labels, legend=alt.Legend(title="The model says", orient="top")))
+    text = base.mark_text(align="right", dx=-4, color="white", fontSize=FONT_SIZE - 1).encode(
+        x=alt.X("end:Q"), text="Label:N"
+    ).transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
+    return _style((bars + text).properties(height=max(90, 42 * len(groups))))

@@ -26,12 +26,11 @@ from lib.metrics import (
     OVERALL,
     SENTIMENT_LABELS,
     bootstrap_confusions,
-    check_labels,
+    checked_label_codes,
     class_counts,
     confusion_counts,
     f1_scores,
     group_codes_of,
-    label_codes,
 )
 
 COMPARED_METRICS = ("accuracy", "macro_f1", *(f"recall:{label}" for label in SENTIMENT_LABELS))
@@ -132,10 +131,9 @@ def paired_comparison(
 ) -> Comparison:
     """Changes between two runs' predictions on the same reviews (aligned row by row)."""
     y_true, baseline_pred, new_pred = (pd.Series(s).reset_index(drop=True) for s in (y_true, baseline_pred, new_pred))
-    check_labels(y_true, baseline_pred, labels)
-    check_labels(y_true, new_pred, labels)
+    t, a = checked_label_codes(y_true, baseline_pred, labels)
+    _, b = checked_label_codes(y_true, new_pred, labels)
     k = len(labels)
-    t, a, b = (label_codes(s, labels) for s in (y_true, baseline_pred, new_pred))
     known = (t >= 0) & (a >= 0) & (b >= 0)
     fixed = int((known & (a != t) & (b == t)).sum())
     broken = int((known & (a == t) & (b != t)).sum())

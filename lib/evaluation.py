@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lib import contract
-from lib.metrics import SENTIMENT_LABELS, quality_report
-from lib.tracking import TrackingStore
+from lib.errors import UserFacingError
+from lib.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.tracking import LoadedModel, RunSummary, TrackingStore
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -106,3 +109,173 @@ def log_evaluation_run(
         store.fail_run(run_id, f"{type(error).__name__}: {error}")
         raise
     return run_id
+
+
+# ---- scoring an uploaded file ----------------------------------------------------------
+
+DEFAULT_BATCH_SIZE = 5_000
+ScoringProgress = Callable[[int, int, float], None]  # (reviews scored, reviews in all, seconds so far)
+_DATASET_COLUMNS = (contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A model's answers for reviews, in their order: labels, and probabilities per class when it has them."""
+
+    predicted: np.ndarray
+    proba: np.ndarray | None  # shape (reviews, labels), columns in the order of the labels
+
+
+def _predicted_codes(answer: Any, n: int, labels: tuple[str, ...]) -> np.ndarray:
+    """Positions in ``labels`` of a ``predict`` answer (array, list, Series or one-column frame)."""
+    values = np.asarray(answer.iloc[:, 0] if isinstance(answer, pd.DataFrame) else answer)
+    if values.ndim != 1 or len(values) != n:
+        raise UserFacingError(
+            f"The model gave answers of shape {values.shape} for {n:,} reviews, not one sentiment per review.",
+            "Pick a model that takes review text and answers negative, neutral or positive.",
+        )
+    codes = label_codes(pd.Series(values.astype(str)), labels)
+    if (codes < 0).any():
+        raise _foreign_labels(sorted(set(values[codes < 0].astype(str)))[:5], labels)
+    return codes
+
+
+def _foreign_labels(found: list[str], labels: tuple[str, ...]) -> UserFacingError:
+    return UserFacingError(
+        f"The model answers with labels other than {', '.join(labels)}: {', '.join(found)}.",
+        "Pick a model trained to predict negative, neutral or positive sentiment.",
+    )
+
+
+def score_in_batches(
+    model: LoadedModel,
+    texts: pd.Series,
+    labels: tuple[str, ...] = SENTIMENT_LABELS,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: ScoringProgress | None = None,
+) -> Scores:
+    """The model's answers for every text, batch by batch, calling ``on_progress`` after each batch.
+
+    With ``predict_proba`` (and ``classes_``) the predicted label is the most probable class,
+    which is what ``predict`` returns for logistic regression and most classifiers; the model
+    is then asked once per review, not twice. Otherwise ``predict`` gives the labels (pyfunc models).
+    """
+    started = time.perf_counter()
+    estimator, n = model.model, len(texts)
+    classes = [str(c) for c in estimator.classes_] if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_") else []
+    if set(classes) - set(labels):
+        raise _foreign_labels(sorted(set(classes) - set(labels))[:5], labels)
+    positions = np.array([labels.index(c) for c in classes], dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    proba = np.zeros((n, len(labels))) if classes else None
+    for start in range(0, n, batch_size):
+        batch = texts.iloc[start : start + batch_size].to_frame(model.input_column)
+        end = start + len(batch)
+        if proba is not None:
+            answer = np.asarray(estimator.predict_proba(batch), dtype=float)
+            if answer.shape != (len(batch), len(classes)):
+                raise UserFacingError(
+                    f"The model gave probabilities of shape {answer.shape} for {len(batch):,} reviews and {len(classes)} classes.",
+                    "Pick a model that takes review text as its input.",
+                )
+            proba[start:end, positions] = answer
+            codes[start:end] = positions[answer.argmax(axis=1)]
+        else:
+            codes[start:end] = _predicted_codes(estimator.predict(batch), len(batch), labels)
+        if on_progress is not None:
+            on_progress(end, n, time.perf_counter() - started)
+    return Scores(np.asarray(labels, dtype=object)[codes], proba)
+
+
+def evaluation_dataset_hash(reviews: pd.DataFrame) -> str:
+    """The content hash ``log_evaluation_run`` tags an evaluation of these reviews with."""
+    return contract.dataset_fingerprint(reviews[[c for c in _DATASET_COLUMNS if c in reviews]])
+
+
+def existing_evaluation(store: TrackingStore, dataset_hash: str, model_uri: str) -> RunSummary | None:
+    """The newest FINISHED evaluation of the reviews with this ``evaluation_dataset_hash`` by this model, if any."""
+    found = store.finished_runs_tagged({contract.TAG_DATASET_HASH: dataset_hash, contract.TAG_MODEL_URI: model_uri})
+    return found[0] if found else None
+
+
+def evaluate_reviews(
+    store: TrackingStore,
+    model: LoadedModel,
+    reviews: pd.DataFrame,
+    *,
+    experiment_id: str,
+    run_name: str,
+    dataset_name: str,
+    model_description: str = "",
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: ScoringProgress | None = None,
+) -> str:
+    """Score reviews with a loaded model and log them as an evaluation run; returns the run id.
+
+    A run is created only once scoring has finished, so a process killed midway leaves
+    nothing behind. When the model itself fails, a FAILED run records the reason and a
+    UserFacingError says so; a failure while logging leaves the run FAILED too.
+    """
+    try:
+        scores = score_in_batches(model, reviews[contract.TEXT], batch_size=batch_size, on_progress=on_progress)
+    except UserFacingError:
+        raise
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        failed_tags = {
+            contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION,
+            contract.TAG_MODEL_URI: model.uri,
+            contract.TAG_DATASET_NAME: dataset_name,
+            contract.TAG_DATASET_HASH: evaluation_dataset_hash(reviews),
+            **dict(tags or {}),
+        }
+        store.fail_run(store.start_run(experiment_id, run_name, failed_tags), reason)
+        raise UserFacingError(
+            f"The model stopped with an error while scoring the reviews ({reason[:300]}).",
+            "No result was saved; the attempt is recorded as a failed run. Try another model, or ask whoever trained this one.",
+        ) from error
+    try:
+        return log_evaluation_run(
+            store,
+            experiment_id=experiment_id,
+            run_name=run_name,
+            predictions=predictions_frame(reviews, scores.predicted, scores.proba),
+            dataset_name=dataset_name,
+            dataset_source=dataset_name,
+            model_uri=model.uri,
+            model_description=model_description,
+            params=params,
+            tags=tags,
+        )
+    except UserFacingError:
+        raise
+    except Exception as error:
+        raise UserFacingError(
+            f"Saving the evaluation to MLflow failed ({type(error).__name__}: {str(error)[:300]}).",
+            "The run is marked as failed, so it is not shown as a result. Try again, or check the tracking store.",
+        ) from error
+
+
+def prediction_distribution(predictions: pd.DataFrame, labels: tuple[str, ...] = SENTIMENT_LABELS) -> pd.DataFrame:
+    """Reviews per predicted sentiment, for all reviews then per category: columns group, sentiment, reviews, share."""
+    k = len(labels)
+    sentiment = label_codes(predictions[contract.PREDICTED_LABEL], labels)
+    names, codes = [OVERALL], np.zeros(len(predictions), dtype=np.int64)
+    if contract.CATEGORY in predictions:
+        category_names, category_codes = group_codes_of(predictions[contract.CATEGORY])
+        names, codes = names + category_names, np.concatenate([codes, category_codes + 1])
+        sentiment = np.concatenate([sentiment, sentiment])
+    known = sentiment >= 0
+    counts = np.bincount(codes[known] * k + sentiment[known], minlength=len(names) * k).reshape(len(names), k)
+    totals = counts.sum(axis=1, keepdims=True)
+    return pd.DataFrame(
+        {
+            "group": np.repeat(names, k),
+            "sentiment": np.tile(labels, len(names)),
+            "reviews": counts.ravel(),
+            "share": (counts / np.where(totals > 0, totals, 1)).ravel(),
+        }
+    )

@@ -109,11 +109,17 @@ def confusion_sentences(report: QualityReport) -> list[str]:
     return sentences
 
 
-def change_against(current: Estimate, baseline: Estimate | None) -> str | None:
-    """'+2.1 pts' style change of a proportion against the baseline, or None."""
-    if baseline is None or not (current.is_defined and baseline.is_defined):
+def points_change(current: Estimate, before: Estimate | None) -> str | None:
+    """'+2.1 pts': change of a proportion in percentage points, or None when not measurable."""
+    if before is None or not (current.is_defined and before.is_defined):
         return None
-    return f"{(current.value - baseline.value) * 100:+.1f} pts vs baseline"
+    return f"{(current.value - before.value) * 100:+.1f} pts"
+
+
+def change_against(current: Estimate, baseline: Estimate | None) -> str | None:
+    """'+2.1 pts vs baseline', or None."""
+    change = points_change(current, baseline)
+    return None if change is None else f"{change} vs baseline"
 
 
 def missing_parts(has_predictions: bool, metrics: Mapping[str, float], artifacts: list[str]) -> list[str]:
@@ -277,3 +283,40 @@ def fixed_broken_sentence(fixed: int, broken: int, p_value: float | None) -> str
     else:
         judged = "the difference between fixes and breaks could be chance"
     return f"{sentence} McNemar's test gives p = {p_value:.3f}: {judged}."
+
+
+ANNOTATION_VERDICTS = {
+    "model_wrong": "The model is wrong",
+    "label_wrong": "The given label is wrong",
+    "ambiguous": "Genuinely ambiguous",
+    "not_a_review": "Not a review",
+}
+
+
+def errors_headline(wrong: int, total: int) -> str:
+    """How many reviews the model got wrong, and where to start."""
+    if total == 0:
+        return "This run has no reviews with a true label, so there are no mistakes to list."
+    if wrong == 0:
+        return f"The model got all {reviews(total)} right: there are no mistakes to review."
+    return (
+        f"The model got {count(wrong)} of {reviews(total)} wrong ({percent(wrong / total)}). "
+        "They are listed most confident first: those are either clear model errors or labels worth checking."
+    )
+
+
+def rater_spread_sentence(n_raters: float, spread: float) -> str:
+    """How much the human raters of one review disagreed, in words."""
+    if not (math.isfinite(n_raters) and math.isfinite(spread)):
+        return ""
+    level = "agreed closely" if spread < 0.8 else "disagreed somewhat" if spread < 1.4 else "disagreed a lot"
+    return f"{int(n_raters)} people rated this review on a −4…+4 scale; they {level} (spread {spread:.1f} points)."
+
+
+def stale_edit_message(annotator: str, verdict: str, corrected_label: str | None, when: str) -> str:
+    """What someone else saved while this review was open."""
+    label = f", corrected label {corrected_label}" if corrected_label else ""
+    return (
+        f"{annotator} changed this review at {when} ({ANNOTATION_VERDICTS.get(verdict, verdict)}{label}) after you opened it. "
+        "Your change was not saved, so nothing was overwritten: check their annotation and save again if you still disagree."
+    )

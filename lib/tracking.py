@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ _MLFLOW_ENV_DEFAULTS = {
     "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true",
 }
 _METRICS_PER_BATCH = 1000
+_MODEL_VERSIONS_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,19 @@ class TrackingStore:
                 f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist."
             ) from error
 
+    def load_sklearn_model(self, model_uri: str) -> Any | None:
+        """The native scikit-learn model behind a URI, or None when it is not a scikit-learn model."""
+        import mlflow.sklearn
+        from mlflow.models import get_model_info
+
+        self._use_globally()
+        try:
+            if "sklearn" not in get_model_info(model_uri).flavors:
+                return None
+            return mlflow.sklearn.load_model(model_uri)
+        except Exception as error:
+            raise UserFacingError(f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist.") from error
+
     # ---- writing -------------------------------------------------------------------
 
     def ensure_experiment(self, name: str, tags: Mapping[str, str] | None = None, artifact_location: str | None = None) -> str:
@@ -297,6 +312,90 @@ class TrackingStore:
         except MlflowException:
             return {}
 
+    # ---- models to evaluate with -----------------------------------------------------
+
+    def model_choices(self) -> list[ModelChoice]:
+        """Registered models (aliases first, then versions newest first), then other models named by runs."""
+        try:
+            experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
+            choices: list[ModelChoice] = []
+            for registered in self._client.search_registered_models(max_results=100):
+                versions = sorted(
+                    self._client.search_model_versions(f"name='{registered.name}'", max_results=_MODEL_VERSIONS_LISTED),
+                    key=lambda v: int(v.version),
+                    reverse=True,
+                )
+                origins = self._runs_by_id(experiment_ids, {v.run_id for v in versions if v.run_id})
+                by_version = {str(v.version): v for v in versions}
+                for alias, version in sorted(registered.aliases.items()):
+                    if str(version) in by_version:
+                        choices.append(_version_choice(registered.name, by_version[str(version)], origins, alias))
+                choices += [_version_choice(registered.name, v, origins) for v in versions]
+            known = {choice.version_uri for choice in choices}
+            tagged = self._client.search_runs(experiment_ids, f"tags.`{contract.TAG_MODEL_URI}` LIKE '%'", max_results=1000)
+        except Exception as error:
+            raise self._unreachable(error) from error
+        for run in tagged:
+            uri = run.data.tags[contract.TAG_MODEL_URI]
+            if uri and uri not in known:
+                known.add(uri)
+                description = run.data.tags.get(contract.TAG_MODEL_DESCRIPTION, "")
+                choices.append(ModelChoice(uri, uri, run.info.run_name or uri, description, run.info.experiment_id))
+        return choices
+
+    def _runs_by_id(self, experiment_ids: list[str], run_ids: set[str]) -> dict[str, Any]:
+        if not run_ids:
+            return {}
+        quoted = ", ".join(f"'{run_id}'" for run_id in sorted(run_ids))
+        runs = self._client.search_runs(experiment_ids, f"attributes.run_id IN ({quoted})", max_results=len(run_ids))
+        return {run.info.run_id: run for run in runs}
+
+    def model_choice(self, uri: str) -> ModelChoice:
+        """A model named by URI (``models:/name@alias``, ``models:/name/3``, ``runs:/…``), resolved to its version."""
+        uri = uri.strip()
+        registry = re.fullmatch(r"models:/([^/@]+)(?:@([^/]+)|/(\d+))", uri)
+        try:
+            if registry:
+                name, alias, version = registry.groups()
+                found = self._client.get_model_version_by_alias(name, alias) if alias else self._client.get_model_version(name, version)
+                origins = {found.run_id: self._client.get_run(found.run_id)} if found.run_id else {}
+                return _version_choice(name, found, origins, alias or "")
+            logged_by = re.fullmatch(r"runs:/([0-9a-f]+)/.+", uri)
+            run = self._client.get_run(logged_by[1]) if logged_by else None
+        except Exception as error:
+            raise UserFacingError(
+                f"No model was found at “{uri}”.",
+                "Check its name and version or alias, for example models:/sentiment-demo-classifier@champion.",
+            ) from error
+        if run is None:
+            return ModelChoice(uri, uri, uri, "", None)
+        return ModelChoice(uri, uri, run.info.run_name or uri, run.data.tags.get(contract.TAG_MODEL_DESCRIPTION, ""), run.info.experiment_id)
+
+    def load_scoring_model(self, model_uri: str) -> LoadedModel:
+        """Load a model once for scoring: scikit-learn ones natively (so ``predict_proba`` works), others as pyfunc."""
+        from mlflow.models import get_model_info
+
+        model = self.load_sklearn_model(model_uri)
+        if model is None:
+            model = self.load_model(model_uri)
+        signature = get_model_info(model_uri).signature
+        inputs = signature.inputs.input_names() if signature is not None else []
+        return LoadedModel(model, model_uri, str(inputs[0]) if len(inputs) == 1 else contract.TEXT)
+
+    def finished_runs_tagged(self, tags: Mapping[str, str]) -> list[RunSummary]:
+        """FINISHED runs of any experiment carrying all these tag values, newest first."""
+        clauses = ["attributes.status = 'FINISHED'"]
+        for key, value in tags.items():
+            if "'" in value:  # cannot occur in the app's own hashes and model URIs
+                return []
+            clauses.append(f"tags.`{key}` = '{value}'")
+        try:
+            experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
+            runs = self._client.search_runs(experiment_ids, " and ".join(clauses), order_by=["attributes.start_time DESC"], max_results=10)
+        except Exception as error:
+            raise self._unreachable(error) from error
+        return [_run_summary(run) for run in runs]
+
 
 def _run_summary(run: Any) -> RunSummary:
     info, data = run.info, run.data
@@ -311,3 +410,34 @@ def _run_summary(run: Any) -> RunSummary:
         params=dict(data.params),
         tags=dict(data.tags),
     )
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A model a file can be evaluated with, as the app offers it."""
+
+    uri: str  # as offered: models:/name@alias, models:/name/3, or the URI a run names
+    version_uri: str  # the exact model (an alias resolved to models:/name/<version>); logged with the run
+    name: str  # registered model name, or the name of the run that names the model
+    description: str
+    experiment_id: str | None  # where the model was logged: the default home for its evaluations
+    alias: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model loaded once for scoring, with the input column its signature asks for."""
+
+    model: Any
+    uri: str
+    input_column: str = contract.TEXT
+
+
+def _version_choice(name: str, version: Any, origins: Mapping[str, Any], alias: str = "") -> ModelChoice:
+    origin = origins.get(version.run_id)
+    tags = origin.data.tags if origin is not None else {}
+    description = tags.get(contract.TAG_MODEL_DESCRIPTION) or version.description or ""
+    uri = f"models:/{name}@{alias}" if alias else f"models:/{name}/{version.version}"
+    experiment_id = origin.info.experiment_id if origin is not None else None
+    return ModelChoice(uri, f"models:/{name}/{version.version}", name, description, experiment_id, alias, str(version.version))

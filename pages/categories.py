@@ -8,7 +8,7 @@ from lib.errors import UserFacingError
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
 from lib.slices import TOO_FEW, category_columns, category_standing, shown_categories
 from ui import data, sidebar
-from ui.components import show_user_error
+from ui.components import corrected_labels_switch, show_user_error
 
 METRICS = (
     "macro_f1",
@@ -94,6 +94,8 @@ if ceiling is not None and ceiling.estimate() is not None:
     st.markdown(narrative.ceiling_sentence(report.estimate("accuracy"), ceiling.estimate(), "all these reviews"))
     with st.expander("What is the human ceiling?"):
         st.markdown(narrative.CEILING_EXPLANATION)
+
+corrected_labels_switch(run, report, [metric], column=column)
 
 table = pd.DataFrame(
     {

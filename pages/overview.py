@@ -6,7 +6,7 @@ import streamlit as st
 from lib import charts, contract, narrative
 from lib.errors import UserFacingError
 from ui import data, sidebar
-from ui.components import kpi_card, show_user_error
+from ui.components import corrected_labels_switch, kpi_card, show_user_error
 
 selection = sidebar.selected()
 if selection is None:
@@ -39,6 +39,7 @@ if report is None:
 
 for sentence in narrative.headline(report):
     st.markdown(f"#### {sentence}")
+corrected_labels_switch(run, report, ["accuracy", "macro_f1", *(f"recall:{label}" for label in report.labels)])
 
 
 def baseline_estimate(metric: str):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from lib import narrative
 from lib.errors import UserFacingError
-from lib.metrics import Estimate
+from lib.metrics import OVERALL, Estimate, QualityReport
+from lib.tracking import RunSummary
+from ui import data
 
 
 def show_user_error(error: UserFacingError) -> None:
@@ -24,3 +27,42 @@ def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanat
             help=f"{explanation} {narrative.METRIC_EXPLANATIONS['interval']}",
         )
         st.caption(f"{narrative.interval(estimate)} · based on {narrative.reviews(estimate.n)}")
+
+
+def corrected_labels_comparison(
+    original: QualityReport, corrected: QualityReport, changed: int, metrics: list[str], slices: list[str]
+) -> None:
+    """Both figures side by side: with the given labels and with the annotators' corrections."""
+    rows = []
+    for slice_name in slices:
+        for metric in metrics:
+            before, after = original.estimate(metric, slice_name), corrected.estimate(metric, slice_name)
+            row = {"Category": slice_name} if len(slices) > 1 else {}
+            row |= {
+                "Measure": narrative.metric_label(metric),
+                "With the given labels": f"{narrative.percent(before.value)} ({narrative.interval_range(before)})",
+                f"With {narrative.count(changed)} corrected labels": f"{narrative.percent(after.value)} ({narrative.interval_range(after)})",
+                "Change": narrative.points_change(after, before) or "",
+            }
+            rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: list[str], column: str | None = None) -> None:
+    """A 'use corrected labels' switch showing every figure with the annotators' corrections too."""
+    try:
+        corrected = data.corrected_report(run, column)
+    except UserFacingError as error:
+        st.caption(f"Corrected labels are not available: {error.message}")
+        return
+    if corrected is None:
+        return
+    corrected_report, changed = corrected
+    if not st.toggle(
+        f"Use corrected labels ({narrative.count(changed)} reviews corrected by annotators)",
+        key=f"use_corrected_{run.run_id}_{column}",
+        help="Recompute the figures as if the labels annotators agreed on were right; both figures are shown side by side.",
+    ):
+        return
+    slices = [OVERALL] + ([s for s in corrected_report.slices[1:] if s in report.slices] if column else [])
+    corrected_labels_comparison(report, corrected_report, changed, metrics, slices)

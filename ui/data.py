@@ -8,8 +8,12 @@ import streamlit as st
 from lib import contract
 from lib.ceiling import HumanCeiling, human_ceiling
 from lib.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
+from lib.annotations import AnnotationStore
 from lib.config import Settings, load_settings
+from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
+from lib.corrections import apply_corrections
+from lib.review_queue import error_table, review_keys
 from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
@@ -139,3 +143,77 @@ def comparison(tracking_uri: str, baseline_id: str, new_id: str, column: str | N
         result = paired_comparison(aligned[contract.TRUE_LABEL], aligned["baseline_said"], aligned["new_says"], groups=groups)
         return result, review_changes(aligned)
     return unpaired_comparison(run_confusions(base, column), run_confusions(new, column)), None
+
+
+@st.cache_resource(show_spinner=False)
+def _annotation_store(url: str) -> AnnotationStore:
+    return AnnotationStore(url)
+
+
+def annotation_store() -> AnnotationStore:
+    """The annotation store the app is configured for (raises UserFacingError when unreachable)."""
+    return _annotation_store(settings().annotations_db_url)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def sklearn_model(tracking_uri: str, model_uri: str):
+    """The native scikit-learn model of a URI (None for other kinds), loaded once per process."""
+    return tracking_store(tracking_uri).load_sklearn_model(model_uri)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def pyfunc_model(tracking_uri: str, model_uri: str):
+    """Any MLflow model of a URI as a pyfunc, loaded once per process."""
+    return tracking_store(tracking_uri).load_model(model_uri)
+
+
+@st.cache_data(max_entries=8, show_spinner="Listing the mistakes…")
+def _finished_error_table(tracking_uri: str, run_id: str, dataset: str) -> pd.DataFrame | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    if frame is None or contract.TRUE_LABEL not in frame:
+        return None
+    return error_table(frame, dataset)
+
+
+def errors(run: RunSummary) -> pd.DataFrame | None:
+    """Misclassified reviews of a finished run, confidently wrong first."""
+    if not run.is_finished:
+        return None
+    return _finished_error_table(settings().tracking_uri, run.run_id, dataset_of(run))
+
+
+def dataset_of(run: RunSummary) -> str:
+    """The dataset name annotations of this run's reviews are keyed by."""
+    return run.tags.get(contract.TAG_DATASET_NAME) or f"run {run.run_id}"
+
+
+@st.cache_data(max_entries=8, show_spinner="Looking for likely label errors…")
+def label_errors(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
+    """Reviews whose given label is probably wrong, most likely first (finished runs only)."""
+    frame = _finished_predictions(tracking_uri, run_id)
+    return None if frame is None else likely_label_errors(frame)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _finished_review_keys(tracking_uri: str, run_id: str, dataset: str) -> pd.Series | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    return None if frame is None else review_keys(frame[contract.TEXT].astype(str), dataset)
+
+
+def corrected_report(run: RunSummary, column: str | None = None) -> tuple[QualityReport, int] | None:
+    """Metrics with the annotators' corrected labels and the number of corrected reviews (None if none)."""
+    if not run.is_finished:
+        return None
+    uri, dataset = settings().tracking_uri, dataset_of(run)
+    frame = _finished_predictions(uri, run.run_id)
+    if frame is None or contract.TRUE_LABEL not in frame:
+        return None
+    consensus = annotation_store().consensus_labels(dataset)
+    if consensus.empty:
+        return None
+    corrected, changed = apply_corrections(frame, _finished_review_keys(uri, run.run_id, dataset), consensus)
+    if changed == 0:
+        return None
+    labelled = corrected[corrected[contract.TRUE_LABEL].notna()]
+    groups = labelled[column] if column and column in labelled else None
+    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL], groups=groups), changed

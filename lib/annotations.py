@@ -1,0 +1,543 @@
+"""Annotation store: people's verdicts on reviews, as an append-only history (SQLAlchemy 2).
+
+SQLite (WAL) by default, PostgreSQL by URL; the schema is created and migrated with Alembic
+(``lib/migrations``) when a store opens.
+
+* A review is keyed by :func:`review_fingerprint` of its normalised text plus the dataset
+  name, so a verdict follows the same review across runs and models.
+* Every change appends one row (who, when, what, and that annotator's previous state); the
+  current state is derived (:meth:`AnnotationStore.current`).
+* Nothing is silently overwritten. The editor passes the ``review_version`` it saw when it
+  opened the review; :meth:`AnnotationStore.record` appends version ``expected + 1`` and a
+  ``UNIQUE(review_key, review_version)`` constraint makes exactly one of two concurrent
+  writers win. The other gets :class:`StaleEditError` carrying the winning change.
+* Database trouble (server down, read-only or locked file) raises :class:`UserFacingError`
+  with a hint; :meth:`AnnotationStore.is_writable` lets a page turn itself read-only first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event as sa_event
+from sqlalchemy.pool import StaticPool
+
+from lib.errors import UserFacingError
+
+VERDICTS: tuple[str, ...] = ("model_wrong", "label_wrong", "ambiguous", "not_a_review")
+VERDICT_LABELS: dict[str, str] = {
+    "model_wrong": "the model is wrong",
+    "label_wrong": "the label is wrong",
+    "ambiguous": "genuinely ambiguous",
+    "not_a_review": "not a review",
+}
+LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+MAX_NOTE_CHARS = 10_000
+MAX_ANNOTATOR_CHARS = 200
+MAX_TAG_CHARS = 100
+MAX_TAGS = 50
+TAGS_SEPARATOR = "; "
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any constant works; it only has to be the same in every process migrating one database.
+_PG_MIGRATION_LOCK = 0x5E17_A770
+
+_metadata = sa.MetaData()
+events = sa.Table(
+    "annotation_events",
+    _metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("review_key", sa.String(64), nullable=False),
+    sa.Column("review_version", sa.Integer, nullable=False),
+    sa.Column("dataset", sa.Text, nullable=False),
+    sa.Column("review_id", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("model_uri", sa.Text, nullable=False),
+    sa.Column("annotator", sa.Text, nullable=False),
+    sa.Column("verdict", sa.String(32), nullable=False),
+    sa.Column("corrected_label", sa.String(32), nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),  # JSON list of strings
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("previous_verdict", sa.String(32), nullable=True),
+    sa.Column("previous_corrected_label", sa.String(32), nullable=True),
+    sa.Column("previous_note", sa.Text, nullable=True),
+)
+
+
+def review_fingerprint(text: str, dataset: str) -> str:
+    """Stable key of a review: the same text (up to case, width and spacing) in the same dataset.
+
+    SHA-256 over the NFKC-normalised, casefolded, whitespace-collapsed text, a unit separator
+    and the dataset name; the first 32 hex digits.
+
+    >>> review_fingerprint("Great  phone!", "demo") == review_fingerprint(" GREAT phone! ", "demo")
+    True
+    """
+    normalised = " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+    return hashlib.sha256(f"{normalised}\x1f{dataset}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One row of the history: one annotator's verdict on one review at one time."""
+
+    event_id: int
+    review_key: str
+    dataset: str
+    review_id: str
+    run_id: str
+    model_uri: str
+    annotator: str
+    verdict: str
+    corrected_label: str | None
+    note: str
+    tags: tuple[str, ...]
+    created_at: datetime  # UTC, timezone-aware
+    review_version: int  # 1 for the first change of this review, 2 for the next (any annotator)…
+    # This annotator's state of this review before this change (None: their first verdict).
+    previous_verdict: str | None
+    previous_corrected_label: str | None
+    previous_note: str | None
+
+
+ANNOTATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Annotation))
+
+
+class StaleEditError(UserFacingError):
+    """Someone changed the review since the editor opened it; ``latest`` is their change."""
+
+    def __init__(self, latest: Annotation) -> None:
+        super().__init__(
+            f"{latest.annotator} changed this review at {latest.created_at:%Y-%m-%d %H:%M} UTC "
+            f"while you were editing it: {describe_change(latest)}.",
+            "Your edit was not saved. Read their change, then save yours again if you still want it.",
+        )
+        self.latest = latest
+        self.args = (latest,)  # so the exception survives pickling (e.g. across processes)
+
+
+def describe_change(annotation: Annotation) -> str:
+    """One annotation in plain words, e.g. ``the label is wrong, corrected label "positive"``."""
+    parts = [VERDICT_LABELS.get(annotation.verdict, annotation.verdict)]
+    if annotation.corrected_label:
+        parts.append(f"corrected label “{annotation.corrected_label}”")
+    if annotation.note:
+        note = annotation.note if len(annotation.note) <= 200 else annotation.note[:200] + "…"
+        parts.append(f"note “{note}”")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Edit:
+    annotator: str
+    verdict: str
+    corrected_label: str | None
+    note: str
+    tags: tuple[str, ...]
+
+
+def _validated_edit(annotator: str, verdict: str, corrected_label: str | None, note: str, tags: Sequence[str]) -> _Edit:
+    """The edit with text cleaned, or UserFacingError saying what to change."""
+    name = " ".join(str(annotator or "").split())
+    if not name:
+        raise UserFacingError("An annotation needs the name of the person making it.", "Enter your name (or sign in), then save again.")
+    if len(name) > MAX_ANNOTATOR_CHARS:
+        raise UserFacingError(
+            f"The annotator name is {len(name):,} characters long.", f"Use a name of at most {MAX_ANNOTATOR_CHARS} characters."
+        )
+    if verdict not in VERDICTS:
+        raise UserFacingError(
+            f"“{verdict}” is not a verdict this app knows.",
+            "Choose one of: " + ", ".join(VERDICT_LABELS[v] for v in VERDICTS) + ".",
+        )
+    label = corrected_label or None
+    if label is not None and label not in LABELS:
+        raise UserFacingError(
+            f"“{label}” is not a label this app knows.",
+            "Choose one of " + ", ".join(LABELS) + ", or leave the corrected label empty.",
+        )
+    # PostgreSQL text cannot hold NUL characters; they never carry meaning in a note.
+    text = str(note or "").replace("\x00", "")
+    if len(text) > MAX_NOTE_CHARS:
+        raise UserFacingError(
+            f"The note is {len(text):,} characters long; a note can hold at most {MAX_NOTE_CHARS:,}.",
+            "Shorten the note, or keep the long text in a document and put its link in the note.",
+        )
+    if isinstance(tags, str):  # one tag given as a plain string, not a list of its characters
+        tags = [tags]
+    clean_tags = tuple(dict.fromkeys(t for t in (" ".join(str(tag).replace("\x00", "").split()) for tag in tags) if t))
+    if len(clean_tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in clean_tags):
+        raise UserFacingError(
+            "There are too many tags, or a tag is too long.",
+            f"Use at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters each.",
+        )
+    return _Edit(name, verdict, label, text, clean_tags)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite keeps no time zone: every time stored is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _annotation(row: sa.RowMapping) -> Annotation:
+    values = {name: row[name] for name in ANNOTATION_COLUMNS}
+    values["tags"] = tuple(json.loads(row["tags"]))
+    values["created_at"] = _utc(row["created_at"])
+    return Annotation(**values)
+
+
+_COLUMN_DTYPES = {"event_id": "int64", "review_version": "int64", "created_at": "datetime64[us, UTC]"}
+
+
+def _frame(rows: Sequence[sa.RowMapping]) -> pd.DataFrame:
+    """Rows as a DataFrame with the Annotation fields as columns; tags joined with "; "."""
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=_COLUMN_DTYPES.get(name, "object")) for name in ANNOTATION_COLUMNS})
+    frame = pd.DataFrame([dict(row) for row in rows], columns=list(ANNOTATION_COLUMNS))
+    frame["tags"] = [TAGS_SEPARATOR.join(json.loads(tags)) for tags in frame["tags"]]
+    frame["created_at"] = pd.to_datetime([_utc(t) for t in frame["created_at"]], utc=True).as_unit("us")
+    return frame.astype({"event_id": "int64", "review_version": "int64"})
+
+
+class AnnotationStore:
+    """Append-only annotation history in SQLite or PostgreSQL, migrated with Alembic on open.
+
+    Opening never fails because the database is unreachable: the problem is kept and every
+    method then raises :class:`UserFacingError` (``is_writable()`` returns False) until the
+    database answers again, so the rest of the app keeps working.
+    """
+
+    def __init__(self, url: str, *, busy_timeout_s: float = 10.0, connect_timeout_s: int = 3) -> None:
+        try:
+            parsed = sa.make_url(url)
+        except sa.exc.ArgumentError as exc:
+            raise UserFacingError(
+                "The annotations database address is not a valid database URL.",
+                "Set SENTIMENT_REVIEW_ANNOTATIONS_DB_URL to e.g. sqlite:////path/annotations.db or postgresql+psycopg://user@host/db.",
+            ) from exc
+        self.url = parsed
+        self.dialect = parsed.get_backend_name()
+        self.engine = _create_engine(parsed, busy_timeout_s=busy_timeout_s, connect_timeout_s=connect_timeout_s)
+        self._schema_ready = False
+        self.problem: UserFacingError | None = None  # why the database could not be opened, if it could not
+        try:
+            self._ensure_schema()
+        except UserFacingError as exc:
+            self.problem = exc
+
+    # ---------------------------------------------------------------- connections and schema
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sa.Connection]:
+        """A connection inside a transaction; for SQLite writes, one holding the write lock."""
+        options = {"sqlite_begin": "BEGIN IMMEDIATE"} if write else {}
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _database_errors(self, *, saving: bool) -> Iterator[None]:
+        """Turn 'the database cannot do this now' into a UserFacingError; let bugs through."""
+        try:
+            yield
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.InternalError, sa.exc.ProgrammingError) as exc:
+            if isinstance(exc, sa.exc.ProgrammingError) and getattr(exc.orig, "sqlstate", None) != "42501":
+                raise  # a bad statement is a bug; only "permission denied" is the database's state
+            raise _unavailable(exc, saving=saving) from exc
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        with self._database_errors(saving=False):
+            head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+            # A read first, so a read-only database that is already up to date opens fine.
+            with self._transaction(write=False) as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+            if current != head:
+                self._upgrade()
+        self._schema_ready = True
+        self.problem = None
+
+    def _upgrade(self) -> None:
+        # One migrating process at a time: SQLite's write lock (BEGIN IMMEDIATE) or a
+        # PostgreSQL advisory lock, held for the whole transaction; both databases roll DDL
+        # back with it. The next process then finds the schema at head and does nothing.
+        with self._transaction(write=True) as conn:
+            if self.dialect == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+            config = _alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    # ---------------------------------------------------------------- writing
+
+    def is_writable(self) -> bool:
+        """False when annotations cannot be saved now (read-only file, no permission, server down)."""
+        try:
+            self._ensure_schema()
+            with self._database_errors(saving=True), self._transaction(write=True) as conn:
+                # Inserts nothing, but needs the same rights as a real insert; rolled back below.
+                conn.execute(events.insert().from_select(["event_id"], sa.select(events.c.event_id).where(sa.false())))
+                conn.rollback()
+        except UserFacingError:
+            return False
+        return True
+
+    def review_version(self, review_key: str) -> int:
+        """How many changes the review has had (0: never annotated); pass it to ``record``."""
+        self._ensure_schema()
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            return _version(conn, review_key)
+
+    def record(
+        self,
+        *,
+        review_key: str,
+        dataset: str,
+        review_id: str,
+        run_id: str,
+        model_uri: str,
+        annotator: str,
+        verdict: str,
+        corrected_label: str | None,
+        note: str = "",
+        tags: Sequence[str] = (),
+        expected_version: int,
+    ) -> Annotation:
+        """Append one change of ``annotator``'s verdict on a review, as version ``expected_version + 1``.
+
+        ``expected_version`` is :meth:`review_version` as it was when the editor opened the
+        review. If anyone saved a change to the review since, nothing is written and
+        :class:`StaleEditError` carries their change. Bad input and an unavailable database
+        raise :class:`UserFacingError`.
+        """
+        if not isinstance(review_key, str) or not 0 < len(review_key) <= 64:
+            raise ValueError(f"review_key must be a fingerprint string (see review_fingerprint), got {review_key!r}")
+        if not isinstance(expected_version, int) or expected_version < 0:
+            raise ValueError(f"expected_version must be a review_version() value, got {expected_version!r}")
+        edit = _validated_edit(annotator, verdict, corrected_label, note, tags)
+        self._ensure_schema()
+        try:
+            with self._database_errors(saving=True), self._transaction(write=True) as conn:
+                return self._append(conn, review_key, str(dataset), str(review_id), str(run_id), str(model_uri), edit, expected_version)
+        except sa.exc.IntegrityError:
+            # Another writer inserted this version between our check and our insert (PostgreSQL
+            # lets both check at once); the unique constraint kept theirs.
+            latest = self._latest(review_key)
+            if latest is None or latest.review_version <= expected_version:
+                raise
+            raise StaleEditError(latest) from None
+
+    def _append(
+        self, conn: sa.Connection, review_key: str, dataset: str, review_id: str, run_id: str, model_uri: str, edit: _Edit, expected: int
+    ) -> Annotation:
+        version = _version(conn, review_key)
+        if version > expected:
+            raise StaleEditError(_annotation(_latest_row(conn, review_key)))
+        if version < expected:
+            raise UserFacingError(
+                "This review has fewer saved changes than the page you are editing expects.",
+                "The annotations database may have been replaced or restored. Reload the review and save again.",
+            )
+        previous = conn.execute(
+            sa.select(events.c.verdict, events.c.corrected_label, events.c.note)
+            .where(events.c.review_key == review_key, events.c.annotator == edit.annotator)
+            .order_by(events.c.review_version.desc())
+            .limit(1)
+        ).first()
+        values: dict[str, Any] = {
+            "review_key": review_key,
+            "review_version": expected + 1,
+            "dataset": dataset,
+            "review_id": review_id,
+            "run_id": run_id,
+            "model_uri": model_uri,
+            "annotator": edit.annotator,
+            "verdict": edit.verdict,
+            "corrected_label": edit.corrected_label,
+            "note": edit.note,
+            "tags": json.dumps(list(edit.tags), ensure_ascii=False),
+            "created_at": datetime.now(UTC),
+            "previous_verdict": previous.verdict if previous else None,
+            "previous_corrected_label": previous.corrected_label if previous else None,
+            "previous_note": previous.note if previous else None,
+        }
+        event_id = conn.execute(events.insert().values(**values)).inserted_primary_key[0]
+        return Annotation(**{**values, "event_id": int(event_id), "tags": edit.tags})
+
+    # ---------------------------------------------------------------- reading
+
+    def _latest(self, review_key: str) -> Annotation | None:
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            row = _latest_row(conn, review_key)
+        return _annotation(row) if row is not None else None
+
+    def history(self, review_key: str) -> list[Annotation]:
+        """Every change of one review, oldest first."""
+        self._ensure_schema()
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            rows = conn.execute(sa.select(events).where(events.c.review_key == review_key).order_by(events.c.review_version)).mappings()
+            return [_annotation(row) for row in rows]
+
+    def current(self, dataset: str | None = None, review_keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Latest row per (review, annotator): each annotator's standing verdict.
+
+        Columns are the :class:`Annotation` fields (tags joined with "; "), ordered by review
+        and annotator. Optionally only one dataset and/or the given reviews.
+        """
+        self._ensure_schema()
+        conditions = [] if dataset is None else [events.c.dataset == dataset]
+        keys = None if review_keys is None else list(dict.fromkeys(review_keys))
+        if keys is not None and not keys:
+            return _frame([])
+        newest_first = sa.func.row_number().over(
+            partition_by=(events.c.review_key, events.c.annotator), order_by=events.c.review_version.desc()
+        )
+        # Few keys (a page of reviews): filter in SQL; many: read the dataset and filter here.
+        in_sql = keys is not None and len(keys) <= 5_000
+        rows: list[sa.RowMapping] = []
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            for chunk in _chunks(keys, 500) if in_sql else [None]:
+                where = conditions + ([events.c.review_key.in_(chunk)] if chunk is not None else [])
+                ranked = sa.select(events, newest_first.label("newest_first")).where(*where).subquery()
+                query = (
+                    sa.select(*(ranked.c[name] for name in ANNOTATION_COLUMNS))
+                    .where(ranked.c.newest_first == 1)
+                    .order_by(ranked.c.review_key, ranked.c.annotator)
+                )
+                rows.extend(conn.execute(query).mappings().all())
+        frame = _frame(rows)
+        if keys is not None and not in_sql:
+            frame = frame[frame["review_key"].isin(keys)].reset_index(drop=True)
+        return frame
+
+    def consensus_labels(self, dataset: str) -> pd.Series:
+        """review_key -> the corrected label annotators agree on.
+
+        The label most annotators currently give (annotators without a corrected label do
+        not vote); a tie goes to the label whose latest vote is the most recent.
+        """
+        current = self.current(dataset)
+        voted = current[current["corrected_label"].notna()]
+        if voted.empty:
+            return pd.Series([], index=pd.Index([], name="review_key", dtype="object"), name="corrected_label", dtype="object")
+        tally = (
+            voted.groupby(["review_key", "corrected_label"])
+            .agg(votes=("annotator", "size"), latest=("review_version", "max"))
+            .reset_index()
+            .sort_values(["review_key", "votes", "latest"], ascending=[True, False, False])
+            .drop_duplicates("review_key")
+        )
+        return tally.set_index("review_key")["corrected_label"]
+
+    def history_frame(self, dataset: str | None = None) -> pd.DataFrame:
+        """Every row of the history (optionally of one dataset), oldest first, for export."""
+        self._ensure_schema()
+        query = sa.select(events).order_by(events.c.review_key, events.c.review_version)
+        if dataset is not None:
+            query = query.where(events.c.dataset == dataset)
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            frame = _frame(conn.execute(query).mappings().all())
+        return frame.sort_values(["created_at", "event_id"], kind="stable").reset_index(drop=True)
+
+    def close(self) -> None:
+        """Close the pooled connections (the store can still be used; it reconnects)."""
+        self.engine.dispose()
+
+
+def _version(conn: sa.Connection, review_key: str) -> int:
+    # Versions are contiguous from 1 (each is the previous + 1), so the maximum is the count.
+    query = sa.select(sa.func.coalesce(sa.func.max(events.c.review_version), 0)).where(events.c.review_key == review_key)
+    return int(conn.execute(query).scalar_one())
+
+
+def _latest_row(conn: sa.Connection, review_key: str) -> sa.RowMapping | None:
+    query = sa.select(events).where(events.c.review_key == review_key).order_by(events.c.review_version.desc()).limit(1)
+    return conn.execute(query).mappings().first()
+
+
+def _chunks(items: list[str] | None, size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items or []), size):
+        yield items[start : start + size]
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _unavailable(exc: sa.exc.DBAPIError, *, saving: bool) -> UserFacingError:
+    """A plain explanation of why the database refused, with what to do about it."""
+    text = str(exc.orig).lower()
+    what = "Annotations cannot be saved right now" if saving else "Annotations cannot be read right now"
+    if "readonly" in text or "read-only" in text or "permission denied" in text:
+        return UserFacingError(
+            f"{what}: the annotations database is read-only.",
+            "Everything saved so far is kept and can still be read. Ask an admin to make the database writable "
+            "(file permissions, or the database user's rights), then save again.",
+        )
+    if "locked" in text or "busy" in text:
+        return UserFacingError(
+            f"{what}: the annotations database is busy (locked by another program).",
+            "Nothing was lost. Wait a moment and try again; if it persists, close other programs using the database file.",
+        )
+    return UserFacingError(
+        f"{what}: the annotations database does not answer.",
+        "Nothing already saved is lost, and the rest of the app keeps working. Check that the database server is running "
+        "and that SENTIMENT_REVIEW_ANNOTATIONS_DB_URL points at it, then try again.",
+    )
+
+
+def _create_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: int) -> sa.Engine:
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": connect_timeout_s}
+        return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    if backend != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+
+    in_memory = url.database in (None, "", ":memory:")
+    is_uri = str(url.query.get("uri", "")).lower() in ("true", "1")
+    if not in_memory and not is_uri:
+        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+        poolclass=StaticPool if in_memory else None,
+    )
+
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        if not in_memory:
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            except Exception:  # noqa: BLE001 - a read-only file keeps its journal mode; reading still works
+                pass
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Writers take SQLite's write lock up front: a deferred transaction that reads and then
+        # writes can fail with "database is locked" at once, without waiting for busy_timeout.
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+    return engine

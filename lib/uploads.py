@@ -1,0 +1,543 @@
+"""Read a user's feedback file and turn it into reviews the app can score.
+
+The steps, each a pure function the page calls in turn and the user confirms:
+
+1. ``read_upload(name, data, sheet)`` -> ``UploadedTable``: the bytes of a ``.csv``,
+   ``.tsv``, ``.txt`` or ``.xlsx`` file as a table of strings. The content decides how it is
+   read (a workbook renamed ``.csv`` is still a workbook): Excel through openpyxl; text
+   decoded from its byte-order mark, else strict UTF-8, else charset-normalizer's guess
+   (Windows-1252 preferred among equally good Western guesses); the separator sniffed by
+   ``csv.Sniffer`` among ``,`` ``;`` tab ``|``; quoted newlines parsed by pandas.
+2. ``guess_columns(frame)`` -> ``ColumnGuess``: which column holds the review text, the
+   true sentiment and the category, from column names and contents.
+3. ``propose_label_mapping(values)``: a sentiment for each value of the label column,
+   ``None`` where the app cannot tell (the user decides).
+4. ``apply_mapping(frame, columns, mapping)`` -> reviews in the contract's column names
+   plus a ``DropReport`` saying what was left out and why.
+
+Every problem with the file is a ``UserFacingError`` saying what to fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import tomllib
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from lib import contract
+from lib.config import PROJECT_ROOT
+from lib.errors import UserFacingError
+from lib.metrics import SENTIMENT_LABELS
+
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx")
+DELIMITERS = ",;\t|"
+MAX_CELL_CHARS = 100_000
+MAX_LABEL_VALUES = 50
+MAX_CATEGORIES = 100
+NUMERIC_TEXT_SHARE = 0.9
+STAR_RATINGS = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Among encodings charset-normalizer finds equally plausible, the one Windows and Excel write.
+_PREFERRED_GUESSES = ("cp1252", "latin_1")
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (.xls or .doc)"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+)
+_WORD_LABELS = {
+    "negative": "negative",
+    "neg": "negative",
+    "bad": "negative",
+    "-": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "neut": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "good": "positive",
+    "+": "positive",
+}
+_TEXT_NAMES = ("text", "review", "comment", "feedback", "body", "message", "content", "tweet", "sentence", "opinion", "verbatim", "avis")
+_LABEL_NAMES = ("sentiment", "label", "rating", "star", "score", "polarity", "class", "target", "truth", "gold", "tone", "note", "positive")
+_CATEGORY_NAMES = ("category", "source", "product", "channel", "topic", "department", "segment", "group", "brand", "store", "shop", "platform")
+_GUESS_SAMPLE_ROWS = 2000
+
+
+def configured_upload_limit_mb(config_file: Path = PROJECT_ROOT / ".streamlit" / "config.toml") -> int:
+    """The upload limit in MB set as ``server.maxUploadSize`` in Streamlit's config (default 200)."""
+    if not config_file.is_file():
+        return 200
+    with config_file.open("rb") as handle:
+        return int(tomllib.load(handle).get("server", {}).get("maxUploadSize", 200))
+
+
+MAX_UPLOAD_MB = configured_upload_limit_mb()
+
+
+@dataclass(frozen=True)
+class UploadedTable:
+    """An uploaded file read as a table of strings, with how it was read."""
+
+    file_name: str
+    frame: pd.DataFrame
+    encoding: str | None  # None for Excel
+    delimiter: str | None  # None for Excel
+    sheet: str | None  # the worksheet read, for Excel
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The worksheets of an Excel file and the one to offer first (the one with most cells)."""
+
+    sheets: tuple[str, ...]
+    default: str
+
+
+@dataclass(frozen=True)
+class ColumnGuess:
+    """Which column holds the review text, the true sentiment and the category (None: no such column)."""
+
+    text: str | None
+    label: str | None
+    category: str | None
+
+
+@dataclass(frozen=True)
+class DropReport:
+    """What ``apply_mapping`` left out of the file, and why."""
+
+    rows_in_file: int
+    empty_text: int
+    blank_label: int
+    unmapped_label: int
+    unmapped_values: tuple[tuple[str, int], ...]  # (value, rows), most frequent first
+    duplicates: int
+    duplicates_dropped: bool
+    kept: int
+
+
+# ---- reading --------------------------------------------------------------------------
+
+
+def check_upload(name: str, size: int) -> None:
+    """Raise when the file type is not supported or the file is over the upload limit."""
+    extension = Path(name).suffix.lower().lstrip(".")
+    if extension not in UPLOAD_TYPES:
+        raise UserFacingError(
+            f"“{name}” is not a file type the app reads.",
+            "Save it as .csv, .tsv, .txt (comma-, semicolon-, tab- or |-separated) or Excel .xlsx and upload that.",
+        )
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise UserFacingError(
+            f"“{name}” is {size / 1024 / 1024:,.0f} MB, over the limit of {MAX_UPLOAD_MB} MB.",
+            "Split it into smaller files, or remove columns the evaluation does not need.",
+        )
+
+
+def workbook(data: bytes) -> Workbook | None:
+    """The worksheets when ``data`` is an Excel workbook, else None."""
+    if not _is_xlsx(data):
+        return None
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise UserFacingError(
+            "The Excel file could not be opened; it may be damaged or protected by a password.",
+            "Open it in Excel and save it again as .xlsx (without a password) or as CSV.",
+        ) from error
+    try:
+        sizes = {ws.title: (ws.max_row or 0) * (ws.max_column or 0) for ws in book.worksheets}
+    finally:
+        book.close()
+    sheets = tuple(sizes)
+    return Workbook(sheets, max(sheets, key=lambda s: sizes[s]))
+
+
+def read_upload(name: str, data: bytes, sheet: str | None = None) -> UploadedTable:
+    """The uploaded file as a table of strings (Excel: ``sheet``, default the biggest one)."""
+    check_upload(name, len(data))
+    if not data.strip():
+        raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.")
+    book = workbook(data)
+    if book is not None:
+        chosen = sheet or book.default
+        frame = _read_excel(data, chosen)
+        return UploadedTable(name, _validated(_tidy(frame), name, f"the sheet “{chosen}”"), None, None, chosen)
+    _reject_binary(name, data)
+    text, encoding = decode_text(data, name)
+    frame, delimiter = _read_delimited(text, name)
+    return UploadedTable(name, _validated(_tidy(frame), name, f"“{name}”"), encoding, delimiter, None)
+
+
+def _is_xlsx(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _reject_binary(name: str, data: bytes) -> None:
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            hint = (
+                "Unzip it and upload the CSV or Excel file inside."
+                if "ZIP" in kind
+                else "Upload the reviews as a CSV, TSV or text file, or as an Excel .xlsx workbook."
+            )
+            raise UserFacingError(f"“{name}” is {kind}, not a table of reviews.", hint)
+
+
+def _not_text(name: str) -> UserFacingError:
+    return UserFacingError(
+        f"“{name}” does not look like text or a spreadsheet.",
+        "Upload the reviews as a CSV, TSV or text file, or as an Excel .xlsx workbook.",
+    )
+
+
+def decode_text(data: bytes, name: str = "The file") -> tuple[str, str]:
+    """The file's text and the encoding it was read with (BOM, else UTF-8, else the best guess)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise _mixed_encodings(name) from error
+    if b"\x00" not in data[:65536]:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if _has_utf8_and_other_lines(data):
+                raise _mixed_encodings(name) from None
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise _not_text(name)
+    if b"\x00" in data[:65536] and not best.encoding.startswith("utf_16"):
+        raise _not_text(name)
+    tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
+    plausible = {encoding for match in tied for encoding in match.could_be_from_charset}
+    for encoding in _PREFERRED_GUESSES:
+        if encoding in plausible:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                continue
+    return str(best), best.encoding
+
+
+def _has_utf8_and_other_lines(data: bytes) -> bool:
+    """True when some lines are UTF-8 with non-ASCII characters and others are not UTF-8 at all."""
+    utf8 = other = False
+    for line in re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data):
+        try:
+            line.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
+            other = True
+        if utf8 and other:
+            return True
+    return False
+
+
+def _mixed_encodings(name: str) -> UserFacingError:
+    return UserFacingError(
+        f"“{name}” mixes two text encodings (some lines are UTF-8, others are not), so accented letters cannot be read reliably.",
+        "Open it in a spreadsheet or text editor and save it again as “CSV UTF-8”.",
+    )
+
+
+def _sniff_delimiter(text: str, name: str) -> str:
+    """The separator among , ; tab | (csv.Sniffer first; else the one splitting the header most)."""
+    sample = text[:65536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = None
+    header = sample.splitlines()[0] if sample else ""
+
+    def fields(sep: str) -> int:
+        return len(next(csv.reader([header], delimiter=sep), []))
+
+    if delimiter is None or fields(delimiter) < 2:
+        preferred = "\t" if name.lower().endswith(".tsv") else ","
+        delimiter = max(DELIMITERS, key=lambda sep: (fields(sep), sep == preferred))
+    return delimiter
+
+
+def _read_delimited(text: str, name: str) -> tuple[pd.DataFrame, str]:
+    delimiter = _sniff_delimiter(text, name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, engine="c")
+    except pd.errors.EmptyDataError as error:
+        raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.") from error
+    except pd.errors.ParserError as error:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        where = f"Line {found[2]} has {found[3]} values where the header has {found[1]}" if found else "A line has more values than the header"
+        raise UserFacingError(
+            f"{where}, so “{name}” cannot be read as a table.",
+            "Check that line for a stray separator or an unclosed quote, or export the file again.",
+        ) from error
+    return frame, delimiter
+
+
+def _read_excel(data: bytes, sheet: str) -> pd.DataFrame:
+    try:
+        return pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str, engine="openpyxl")
+    except ValueError as error:
+        raise UserFacingError(f"The workbook has no sheet called “{sheet}”.", "Pick one of its sheets.") from error
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names as stripped strings; rows with no value at all and unnamed empty columns removed."""
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    unnamed_empty = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].isna().all()]
+    return frame.drop(columns=unnamed_empty).dropna(how="all").reset_index(drop=True)
+
+
+def _validated(frame: pd.DataFrame, name: str, where: str) -> pd.DataFrame:
+    if frame.columns.empty:
+        raise UserFacingError(f"{where.capitalize()} is empty.", "Export the reviews again, or pick the sheet that holds them.")
+    if frame.empty:
+        raise UserFacingError(
+            f"{where.capitalize()} has column names but no rows of reviews.",
+            "Export the reviews again with their rows, or pick the sheet that holds them.",
+        )
+    if len(frame.columns) == 1:
+        raise UserFacingError(
+            f"{where.capitalize()} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
+            "Save it with the review text and the sentiment (or a category) in separate columns, separated by commas, semicolons, tabs or |.",
+        )
+    for column in frame.columns:
+        lengths = frame[column].str.len()
+        if lengths.max() > MAX_CELL_CHARS:
+            row = int(lengths.idxmax()) + 1
+            raise UserFacingError(
+                f"Row {row:,} of column “{column}” holds {int(lengths.max()):,} characters, more than the {MAX_CELL_CHARS:,} a cell may hold.",
+                "Shorten or remove that cell (it is probably not a review) and upload the file again.",
+            )
+    return frame
+
+
+# ---- guessing -------------------------------------------------------------------------
+
+
+def _name_hint(column: str, names: tuple[str, ...]) -> bool:
+    normalised = re.sub(r"[^a-z]+", " ", column.lower())
+    return any(name in normalised for name in names)
+
+
+def _column_profile(values: pd.Series) -> dict[str, float]:
+    filled = values.dropna().astype(str).str.strip()
+    filled = filled[filled != ""]
+    if filled.empty:
+        return {"filled": 0, "unique": 0, "length": 0.0, "numeric": 0.0, "letters": 0.0, "mapped": 0.0}
+    distinct = pd.unique(filled)
+    mapping = propose_label_mapping(distinct) if len(distinct) <= MAX_LABEL_VALUES else {}
+    return {
+        "filled": len(filled),
+        "unique": len(distinct),
+        "length": float(filled.str.len().median()),
+        "numeric": float(pd.to_numeric(filled, errors="coerce").notna().mean()),
+        "letters": float(filled.str.contains(r"[^\W\d_]", regex=True).mean()),
+        "mapped": sum(v is not None for v in mapping.values()) / len(distinct) if mapping else 0.0,
+    }
+
+
+def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
+    """Best guesses for the text, true-sentiment and category columns, from names and contents."""
+    sample = frame.head(_GUESS_SAMPLE_ROWS)
+    profiles = {column: _column_profile(sample[column]) for column in frame.columns}
+
+    def wordy(p: dict[str, float]) -> bool:
+        return p["filled"] > 0 and p["letters"] >= 0.5 and p["numeric"] < 0.5
+
+    text_candidates = [c for c, p in profiles.items() if wordy(p) and (p["unique"] > MAX_LABEL_VALUES or p["unique"] >= 0.5 * p["filled"])]
+    text = max(text_candidates, key=lambda c: (_name_hint(c, _TEXT_NAMES), profiles[c]["length"]), default=None)
+
+    def label_score(column: str) -> tuple[bool, float]:
+        return _name_hint(column, _LABEL_NAMES), profiles[column]["mapped"]
+
+    label_candidates = [
+        c
+        for c, p in profiles.items()
+        if c != text and 0 < p["unique"] <= MAX_LABEL_VALUES and (p["mapped"] >= 0.5 or (_name_hint(c, _LABEL_NAMES) and p["unique"] <= 10))
+    ]
+    label = max(label_candidates, key=label_score, default=None)
+
+    def category_like(column: str, p: dict[str, float]) -> bool:
+        grouped = 1 <= p["unique"] <= MAX_LABEL_VALUES and p["unique"] <= max(0.5 * p["filled"], 1)
+        return column not in (text, label) and grouped and (_name_hint(column, _CATEGORY_NAMES) or (wordy(p) and p["mapped"] == 0))
+
+    category_candidates = [c for c, p in profiles.items() if category_like(c, p)]
+    category = max(category_candidates, key=lambda c: (_name_hint(c, _CATEGORY_NAMES), -profiles[c]["unique"]), default=None)
+    return ColumnGuess(text, label, category)
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def propose_label_mapping(values: Iterable) -> dict[str, str | None]:
+    """A sentiment for each distinct value (words, -1/0/1, 0/1, 1–5 stars), None where unsure."""
+    keys = list(dict.fromkeys(str(v).strip() for v in values if not pd.isna(v) and str(v).strip()))
+    numbers = {key: _number(key) for key in keys}
+    if keys and all(n is not None and float(n).is_integer() for n in numbers.values()):
+        found = {int(n) for n in numbers.values()}
+        if found <= {0, 1}:
+            scheme = {0: "negative", 1: "positive"}
+        elif found <= {-1, 0, 1}:
+            scheme = {-1: "negative", 0: "neutral", 1: "positive"}
+        elif found <= set(STAR_RATINGS):
+            scheme = STAR_RATINGS
+        else:
+            scheme = {}
+        return {key: scheme.get(int(numbers[key])) for key in keys}
+    return {key: _WORD_LABELS.get(key.lower()) for key in keys}
+
+
+# ---- mapping --------------------------------------------------------------------------
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    cleaned = values.astype("string").str.strip()
+    return cleaned.mask(cleaned == "")
+
+
+def label_value_counts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Rows per distinct value of a sentiment column, most frequent first (blanks not counted)."""
+    counts = _stripped(frame[column]).value_counts(dropna=True)
+    if len(counts) > MAX_LABEL_VALUES:
+        raise UserFacingError(
+            f"The column “{column}” has {len(counts):,} different values, too many for a sentiment column (at most {MAX_LABEL_VALUES}).",
+            "Pick the column that holds the true sentiment, or choose none.",
+        )
+    return counts
+
+
+def _check_columns(frame: pd.DataFrame, columns: ColumnGuess) -> None:
+    if columns.text is None:
+        raise UserFacingError("No column is chosen as the review text.", "Pick the column that holds the written reviews.")
+    chosen = [c for c in (columns.text, columns.label, columns.category) if c is not None]
+    if len(set(chosen)) < len(chosen):
+        raise UserFacingError("The same column is chosen for two different roles.", "Pick a different column for each role, or none.")
+    missing = [c for c in chosen if c not in frame.columns]
+    if missing:
+        raise UserFacingError(f"The file has no column “{missing[0]}”.", "Pick one of the file's columns.")
+
+
+def _checked_text(frame: pd.DataFrame, column: str) -> pd.Series:
+    text = _stripped(frame[column])
+    filled = text.dropna()
+    if filled.empty:
+        raise UserFacingError(f"The column “{column}” is empty.", "Pick the column that holds the written reviews.")
+    if pd.to_numeric(filled, errors="coerce").notna().mean() >= NUMERIC_TEXT_SHARE:
+        raise UserFacingError(
+            f"The column “{column}” holds numbers, not written reviews.",
+            "Pick the column with the review text; the model can only judge words.",
+        )
+    return text
+
+
+def _other_columns(frame: pd.DataFrame, columns: ColumnGuess) -> pd.DataFrame:
+    """The file's columns that are not text or category, renamed where they clash with the contract's names."""
+    others = frame.drop(columns=[c for c in (columns.text, columns.category) if c is not None])
+    reserved = set(contract.PREDICTION_COLUMNS)
+
+    def renamed(column: str) -> str:
+        clashes = column in reserved or column.startswith(contract.PROBA_PREFIX)
+        return f"file_{column}" if clashes else column
+
+    return others.rename(columns=renamed)
+
+
+def apply_mapping(
+    frame: pd.DataFrame,
+    columns: ColumnGuess,
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    drop_duplicates: bool = False,
+    labels: tuple[str, ...] = SENTIMENT_LABELS,
+) -> tuple[pd.DataFrame, DropReport]:
+    """Reviews in the contract's columns (``review_id``, ``text``, ``true_label``, ``category``, others).
+
+    Rows without text, with a blank sentiment or with a sentiment value mapped to nothing
+    are left out and counted; exact repeats of text, sentiment and category are counted and
+    kept unless ``drop_duplicates``. ``review_id`` is the row's number in the file (1 = first row).
+    """
+    _check_columns(frame, columns)
+    text = _checked_text(frame, columns.text)
+    reviews = pd.DataFrame({contract.REVIEW_ID: pd.RangeIndex(1, len(frame) + 1).astype(str), contract.TEXT: text})
+    keep = text.notna()
+    blank_label = unmapped_label = 0
+    unmapped_values: tuple[tuple[str, int], ...] = ()
+    if columns.label is not None:
+        label_value_counts(frame, columns.label)  # refuses a column with too many values
+        mapping = dict(mapping or {})
+        wrong = {v for v in mapping.values() if v is not None} - set(labels)
+        if wrong:
+            raise ValueError(f"mapping targets {sorted(wrong)} are not among {labels}")
+        raw = _stripped(frame[columns.label])
+        mapped = raw.map(mapping).astype("string")
+        if mapped.isna().all():
+            raise UserFacingError(
+                f"None of the values in the column “{columns.label}” is matched to a sentiment.",
+                "Choose negative, neutral or positive for at least one value, or choose no sentiment column.",
+            )
+        reviews[contract.TRUE_LABEL] = mapped
+        blank_label = int((keep & raw.isna()).sum())
+        unmapped = keep & raw.notna() & mapped.isna()
+        unmapped_label = int(unmapped.sum())
+        unmapped_values = tuple((str(value), int(n)) for value, n in raw[unmapped].value_counts().items())
+        keep &= mapped.notna()
+    if columns.category is not None:
+        categories = _stripped(frame[columns.category])
+        if categories.nunique() > MAX_CATEGORIES:
+            raise UserFacingError(
+                f"The column “{columns.category}” has {categories.nunique():,} different values, too many to compare as categories (at most {MAX_CATEGORIES}).",
+                "Pick a column with fewer groups, such as a source or product line, or choose none.",
+            )
+        reviews[contract.CATEGORY] = categories
+    reviews = pd.concat([reviews, _other_columns(frame, columns)], axis=1)[keep]
+    key_columns = [c for c in (contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY) if c in reviews]
+    repeated = reviews.duplicated(subset=key_columns)
+    if drop_duplicates:
+        reviews = reviews[~repeated]
+    report = DropReport(
+        rows_in_file=len(frame),
+        empty_text=int(text.isna().sum()),
+        blank_label=blank_label,
+        unmapped_label=unmapped_label,
+        unmapped_values=unmapped_values,
+        duplicates=int(repeated.sum()),
+        duplicates_dropped=drop_duplicates,
+        kept=len(reviews),
+    )
+    return reviews.reset_index(drop=True), report
