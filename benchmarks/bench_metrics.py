@@ -92,7 +92,9 @@ def paired(frame: pd.DataFrame):
 def main() -> None:
     frame = synthetic_predictions()
     categories = frame["category"].nunique()
-    print(f"{len(frame):,} predictions × {categories} categories, bootstrap samples: {DEFAULT_BOOTSTRAP_SAMPLES}, best of {REPEATS} warm runs")
+    print(
+        f"{len(frame):,} predictions × {categories} categories, bootstrap samples: {DEFAULT_BOOTSTRAP_SAMPLES}, best of {REPEATS} warm runs"
+    )
 
     # Same numbers from both, so the comparison is fair.
     report, reports = ours(frame), sklearn_loop(frame)
@@ -109,7 +111,9 @@ def main() -> None:
     print(f"ours  quality_report (all metrics + 95% intervals, overall + {categories} categories): {ours_s:.3f} s")
     print(f"base  classification_report loop (point values only, overall + {categories} categories): {sklearn_s:.3f} s")
     print(f"ratio baseline / ours: {sklearn_s / ours_s:.1f}× (ours is {'faster' if ours_s < sklearn_s else 'slower'})")
-    print(f"also  paired_comparison of two runs (deltas + paired 95% intervals + McNemar, overall + {categories} categories): {paired_s:.3f} s")
+    print(
+        f"also  paired_comparison of two runs (deltas + paired 95% intervals + McNemar, overall + {categories} categories): {paired_s:.3f} s"
+    )
     verdict = "PASS" if ours_s <= TARGET_S else "FAIL"
     print(f"{verdict}: per-category metrics with 95% intervals took {ours_s:.3f} s against a target of {TARGET_S:.1f} s")
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,17 +202,21 @@ def _annotation(row: sa.RowMapping) -> Annotation:
     return Annotation(**values)
 
 
-_COLUMN_DTYPES = {"event_id": "int64", "review_version": "int64", "created_at": "datetime64[us, UTC]"}
+# Text columns are pandas strings; a missing value (no corrected label, no previous state) is NaN.
+_COLUMN_DTYPES = {
+    name: {"event_id": "int64", "review_version": "int64", "created_at": "datetime64[us, UTC]"}.get(name, "str")
+    for name in ANNOTATION_COLUMNS
+}
 
 
 def _frame(rows: Sequence[sa.RowMapping]) -> pd.DataFrame:
     """Rows as a DataFrame with the Annotation fields as columns; tags joined with "; "."""
     if not rows:
-        return pd.DataFrame({name: pd.Series(dtype=_COLUMN_DTYPES.get(name, "object")) for name in ANNOTATION_COLUMNS})
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in _COLUMN_DTYPES.items()})
     frame = pd.DataFrame([dict(row) for row in rows], columns=list(ANNOTATION_COLUMNS))
     frame["tags"] = [TAGS_SEPARATOR.join(json.loads(tags)) for tags in frame["tags"]]
-    frame["created_at"] = pd.to_datetime([_utc(t) for t in frame["created_at"]], utc=True).as_unit("us")
-    return frame.astype({"event_id": "int64", "review_version": "int64"})
+    frame["created_at"] = pd.to_datetime([_utc(t) for t in frame["created_at"]], utc=True)
+    return frame.astype(_COLUMN_DTYPES)
 
 
 class AnnotationStore:
@@ -259,10 +264,10 @@ class AnnotationStore:
                 raise  # a bad statement is a bug; only "permission denied" is the database's state
             raise _unavailable(exc, saving=saving) from exc
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, *, saving: bool = False) -> None:
         if self._schema_ready:
             return
-        with self._database_errors(saving=False):
+        with self._database_errors(saving=saving):
             head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
             # A read first, so a read-only database that is already up to date opens fine.
             with self._transaction(write=False) as conn:
@@ -286,12 +291,18 @@ class AnnotationStore:
     # ---------------------------------------------------------------- writing
 
     def is_writable(self) -> bool:
-        """False when annotations cannot be saved now (read-only file, no permission, server down)."""
+        """False when annotations cannot be saved now (read-only file, no permission, server down).
+
+        Checks with a real but empty insert, rolled back; on a SQLite file another program
+        holds locked, it waits up to ``busy_timeout_s`` before answering False.
+        """
+        # Inserts nothing, but needs the same rights and lock as a real insert; then rolled back.
+        probe = events.insert().from_select(["event_id"], sa.select(events.c.event_id).where(sa.false()))
         try:
-            self._ensure_schema()
-            with self._database_errors(saving=True), self._transaction(write=True) as conn:
-                # Inserts nothing, but needs the same rights as a real insert; rolled back below.
-                conn.execute(events.insert().from_select(["event_id"], sa.select(events.c.event_id).where(sa.false())))
+            self._ensure_schema(saving=True)
+            with self._database_errors(saving=True), self.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as conn:
+                conn.begin()
+                conn.execute(probe)
                 conn.rollback()
         except UserFacingError:
             return False
@@ -330,7 +341,7 @@ class AnnotationStore:
         if not isinstance(expected_version, int) or expected_version < 0:
             raise ValueError(f"expected_version must be a review_version() value, got {expected_version!r}")
         edit = _validated_edit(annotator, verdict, corrected_label, note, tags)
-        self._ensure_schema()
+        self._ensure_schema(saving=True)
         try:
             with self._database_errors(saving=True), self._transaction(write=True) as conn:
                 return self._append(conn, review_key, str(dataset), str(review_id), str(run_id), str(model_uri), edit, expected_version)
@@ -396,8 +407,9 @@ class AnnotationStore:
     def current(self, dataset: str | None = None, review_keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Latest row per (review, annotator): each annotator's standing verdict.
 
-        Columns are the :class:`Annotation` fields (tags joined with "; "), ordered by review
-        and annotator. Optionally only one dataset and/or the given reviews.
+        Columns are the :class:`Annotation` fields (tags joined with "; ", ``created_at`` in
+        UTC, a missing corrected label or previous value as NaN), ordered by review and
+        annotator. Optionally only one dataset and/or the given reviews.
         """
         self._ensure_schema()
         conditions = [] if dataset is None else [events.c.dataset == dataset]
@@ -514,12 +526,12 @@ def _create_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: int
     in_memory = url.database in (None, "", ":memory:")
     is_uri = str(url.query.get("uri", "")).lower() in ("true", "1")
     if not in_memory and not is_uri:
-        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url,
-        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
-        poolclass=StaticPool if in_memory else None,
-    )
+        # If the folder cannot be made, SQLite says so below, as "unable to open database file".
+        with suppress(OSError):
+            Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    # One shared connection for an in-memory database (each new connection would be a new, empty one).
+    pool = {"poolclass": StaticPool} if in_memory else {}
+    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}, **pool)
 
     @sa_event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -528,10 +540,9 @@ def _create_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: int
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         if not in_memory:
-            try:
+            # A read-only file keeps the journal mode it has; reading it still works.
+            with suppress(sqlite3.OperationalError):
                 cursor.execute("PRAGMA journal_mode = WAL")
-            except Exception:  # noqa: BLE001 - a read-only file keeps its journal mode; reading still works
-                pass
         cursor.close()
 
     @sa_event.listens_for(engine, "begin")

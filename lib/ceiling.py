@@ -31,8 +31,10 @@ def sentiment_codes(ratings: np.ndarray) -> np.ndarray:
 
 def review_agreement(ratings: pd.Series) -> np.ndarray:
     """Per review, the share of its raters whose label matches the others' mean (NaN if < 2 raters)."""
-    lengths = ratings.map(lambda r: 0 if r is None else len(r)).to_numpy()
-    flat = np.concatenate([np.asarray(r, dtype=float) for r in ratings if r is not None and len(r)]) if lengths.sum() else np.array([])
+    # Anything but a list of numbers (None, NaN, a text such as "[1, 2]") counts as no ratings.
+    lengths = np.fromiter((len(r) if isinstance(r, list | tuple | np.ndarray) else 0 for r in ratings), dtype=np.int64, count=len(ratings))
+    rated = [np.asarray(r, dtype=float) for r, n in zip(ratings, lengths, strict=True) if n]
+    flat = np.concatenate(rated) if rated else np.array([])
     owner = np.repeat(np.arange(len(ratings)), lengths)
     totals = np.bincount(owner, weights=flat, minlength=len(ratings))
     others = np.maximum(lengths[owner] - 1, 1)

@@ -157,7 +157,9 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         Label=[percent(share) if share >= 0.08 else "" for share in distribution["share"]],
         Tooltip=[
             f"{group}: {count(n)} reviews ({percent(share)}) called {sentiment}"
-            for group, sentiment, n, share in zip(distribution["group"], distribution["sentiment"], distribution["reviews"], distribution["share"], strict=True)
+            for group, sentiment, n, share in zip(
+                distribution["group"], distribution["sentiment"], distribution["reviews"], distribution["share"], strict=True
+            )
         ],
     )
     colours = alt.Scale(domain=labels, range=[SENTIMENT_COLOURS.get(label, "#6b7280") for label in labels])
@@ -167,8 +169,12 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("Tooltip:N", title="In words")],
     )
-    bars = base.mark_bar().encode(color=alt.Color("sentiment:N", scale=colours, sort=labels, legend=alt.Legend(title="The model says", orient="top")))
-    text = base.mark_text(align="right", dx=-4, color="white", fontSize=FONT_SIZE - 1).encode(
-        x=alt.X("end:Q"), text="Label:N"
-    ).transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
+    bars = base.mark_bar().encode(
+        color=alt.Color("sentiment:N", scale=colours, sort=labels, legend=alt.Legend(title="The model says", orient="top"))
+    )
+    text = (
+        base.mark_text(align="right", dx=-4, color="white", fontSize=FONT_SIZE - 1)
+        .encode(x=alt.X("end:Q"), text="Label:N")
+        .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
+    )
     return _style((bars + text).properties(height=max(90, 42 * len(groups))))

@@ -144,8 +144,9 @@ def paired_comparison(
         codes = np.concatenate([codes, group_codes + 1])
         t, a, b, known = (np.concatenate([x, x]) for x in (t, a, b, known))
     g = len(names)
-    joint = np.bincount(((codes * k + t) * k + a) * k + b, weights=known.astype(float), minlength=g * k**3)
-    joint = joint.astype(np.int64).reshape(g, k**3)
+    # Rows with a missing label (code -1) are counted nowhere.
+    cells = np.where(known, ((codes * k + t) * k + a) * k + b, 0)
+    joint = np.bincount(cells, weights=known, minlength=g * k**3).astype(np.int64).reshape(g, k**3)
     n = joint.sum(axis=1)
     rng = np.random.default_rng(random_state)
     pvals = np.where(n[:, None] > 0, joint / np.maximum(n[:, None], 1), 1.0 / k**3)
@@ -198,7 +199,7 @@ def aligned_predictions(baseline: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
     keys = [contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL]
     if any(c not in frame for frame in (baseline, new) for c in keys):
         return None
-    if len(baseline) != len(new) or baseline[contract.REVIEW_ID].duplicated().any():
+    if len(baseline) != len(new) or baseline[contract.REVIEW_ID].duplicated().any() or new[contract.REVIEW_ID].duplicated().any():
         return None
     extra = [c for c in (contract.CATEGORY,) if c in baseline]
     merged = baseline[keys + extra + [contract.PREDICTED_LABEL]].merge(
@@ -216,7 +217,10 @@ def aligned_predictions(baseline: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
 
 def review_changes(aligned: pd.DataFrame) -> pd.DataFrame:
     """Reviews fixed or newly broken by the new run (column ``change``), from aligned predictions."""
-    right_before = aligned["baseline_said"] == aligned[contract.TRUE_LABEL]
-    right_now = aligned["new_says"] == aligned[contract.TRUE_LABEL]
+    # Only reviews with a true label and both predictions count, as in paired_comparison;
+    # a missing value (pd.NA in string columns) would otherwise make the comparison NA.
+    known = aligned[[contract.TRUE_LABEL, "baseline_said", "new_says"]].notna().all(axis=1).to_numpy()
+    right_before = known & (aligned["baseline_said"] == aligned[contract.TRUE_LABEL]).fillna(False).to_numpy(dtype=bool)
+    right_now = known & (aligned["new_says"] == aligned[contract.TRUE_LABEL]).fillna(False).to_numpy(dtype=bool)
     change = np.select([~right_before & right_now, right_before & ~right_now], ["fixed", "newly broken"], default="")
     return aligned.assign(change=change)[change != ""].reset_index(drop=True)

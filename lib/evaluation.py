@@ -113,7 +113,9 @@ def log_evaluation_run(
 
 # ---- scoring an uploaded file ----------------------------------------------------------
 
-DEFAULT_BATCH_SIZE = 5_000
+MIN_BATCH_SIZE = 1_000
+MAX_BATCH_SIZE = 20_000
+PROGRESS_STEPS = 25
 ScoringProgress = Callable[[int, int, float], None]  # (reviews scored, reviews in all, seconds so far)
 _DATASET_COLUMNS = (contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY)
 
@@ -147,12 +149,17 @@ def _foreign_labels(found: list[str], labels: tuple[str, ...]) -> UserFacingErro
     )
 
 
+def batch_size_for(reviews: int) -> int:
+    """Reviews per batch: about ``PROGRESS_STEPS`` progress updates, within sensible bounds."""
+    return int(np.clip(reviews // PROGRESS_STEPS, MIN_BATCH_SIZE, MAX_BATCH_SIZE))
+
+
 def score_in_batches(
     model: LoadedModel,
     texts: pd.Series,
     labels: tuple[str, ...] = SENTIMENT_LABELS,
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     on_progress: ScoringProgress | None = None,
 ) -> Scores:
     """The model's answers for every text, batch by batch, calling ``on_progress`` after each batch.
@@ -160,9 +167,11 @@ def score_in_batches(
     With ``predict_proba`` (and ``classes_``) the predicted label is the most probable class,
     which is what ``predict`` returns for logistic regression and most classifiers; the model
     is then asked once per review, not twice. Otherwise ``predict`` gives the labels (pyfunc models).
+    Without ``batch_size``, batches are sized for about ``PROGRESS_STEPS`` progress updates.
     """
     started = time.perf_counter()
     estimator, n = model.model, len(texts)
+    batch_size = batch_size or batch_size_for(n)
     classes = [str(c) for c in estimator.classes_] if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_") else []
     if set(classes) - set(labels):
         raise _foreign_labels(sorted(set(classes) - set(labels))[:5], labels)
@@ -210,7 +219,7 @@ def evaluate_reviews(
     model_description: str = "",
     params: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     on_progress: ScoringProgress | None = None,
 ) -> str:
     """Score reviews with a loaded model and log them as an evaluation run; returns the run id.

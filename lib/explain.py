@@ -27,10 +27,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from lib import contract
 
 MAX_WORDS = 60
+# Words whose contribution is below this share of the strongest one stay unshaded, so
+# the eye goes to the few words that decided.
+MIN_SHADED_WEIGHT = 0.2
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
@@ -65,7 +69,8 @@ def feature_contributions(model: Any, text: str, label: str) -> tuple[pd.Series,
     if parts is None:
         raise ValueError("feature contributions need a pipeline ending in a linear classifier")
     transformer, classifier = parts
-    x = transformer.transform(pd.DataFrame({contract.TEXT: [text]})).tocsr()
+    # ColumnTransformer returns a dense array when the features are dense enough.
+    x = sparse.csr_matrix(transformer.transform(pd.DataFrame({contract.TEXT: [text]})))
     classes = [str(c) for c in classifier.classes_]
     coef = classifier.coef_
     if coef.shape[0] == 1:  # binary: one row scores the second class
@@ -156,12 +161,14 @@ def highlighted_html(text: str, words: pd.DataFrame, *, strongest: float | None 
         pieces.append(html.escape(text[cursor : row.start]))
         weight = min(abs(row.contribution) / scale, 1.0) if scale else 0.0
         word = html.escape(text[row.start : row.end])
-        if weight < 0.05:
+        if weight < MIN_SHADED_WEIGHT:
             pieces.append(word)
         else:
             colour = "37, 99, 235" if row.contribution > 0 else "234, 88, 12"
             title = f"{row.contribution:+.3f}"
-            pieces.append(f'<span style="background: rgba({colour}, {0.15 + 0.6 * weight:.2f}); border-radius: 3px; padding: 0 2px" title="{title}">{word}</span>')
+            pieces.append(
+                f'<span style="background: rgba({colour}, {0.15 + 0.6 * weight:.2f}); border-radius: 3px; padding: 0 2px" title="{title}">{word}</span>'
+            )
         cursor = row.end
     pieces.append(html.escape(text[cursor:]))
     return "".join(pieces)
@@ -169,7 +176,11 @@ def highlighted_html(text: str, words: pd.DataFrame, *, strongest: float | None 
 
 def top_words(words: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The words that pushed most towards and most against the answer (summed over occurrences)."""
-    totals = words.assign(key=words["word"].str.lower()).groupby("key", as_index=False).agg(word=("word", "first"), contribution=("contribution", "sum"))
+    totals = (
+        words.assign(key=words["word"].str.lower())
+        .groupby("key", as_index=False)
+        .agg(word=("word", "first"), contribution=("contribution", "sum"))
+    )
     towards = totals[totals["contribution"] > 0].nlargest(n, "contribution")
     against = totals[totals["contribution"] < 0].nsmallest(n, "contribution")
     return towards.reset_index(drop=True), against.reset_index(drop=True)

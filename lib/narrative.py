@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lib.agreement import AgreementSummary
 from lib.metrics import Estimate, QualityReport
 from lib.tracking import RunSummary
 
@@ -320,3 +321,78 @@ def stale_edit_message(annotator: str, verdict: str, corrected_label: str | None
         f"{annotator} changed this review at {when} ({ANNOTATION_VERDICTS.get(verdict, verdict)}{label}) after you opened it. "
         "Your change was not saved, so nothing was overwritten: check their annotation and save again if you still disagree."
     )
+
+
+def kappa_strength(kappa: float) -> str:
+    """Landis & Koch's words for a chance-corrected agreement value."""
+    if not math.isfinite(kappa):
+        return "not measurable"
+    for bound, words in ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
+        if kappa <= bound:
+            return words
+    return "almost perfect"
+
+
+def agreement_sentence(summary: AgreementSummary) -> str:
+    """How well annotators agree, in words, with the count it rests on."""
+    name = summary.kappa_method or "chance-corrected agreement"
+    kappa = f"{summary.kappa:.2f}" if math.isfinite(summary.kappa) else "n/a"
+    return (
+        f"{reviews(summary.reviews_with_two_or_more)} have verdicts from two or more of {summary.annotators} annotators. "
+        f"Pairs of annotators agree {percent(summary.pairwise_agreement)} of the time; corrected for chance agreement "
+        f"({name}) that is {kappa}, usually called {kappa_strength(summary.kappa)} agreement."
+    )
+
+
+# ---- sign-in, visibility and the client report ----------------------------------------
+
+LINK_NOT_AVAILABLE = "This link points to something that does not exist or that you may not see."
+NOTHING_SHARED = "No projects have been shared with you yet. Ask the person who invited you to give you access."
+LOCAL_ADMIN_NOTE = "Local admin: no sign-in is set up, so anyone who can open this address sees every experiment."
+REPORT_NEEDS_PREDICTIONS = (
+    "A report cannot be made for this run: it has no file of individual predictions (predictions.parquet), "
+    "so its figures, uncertainty and example reviews are unknown. Pick a run evaluated with Sentiment Review, "
+    "or re-evaluate its model on the Evaluate page."
+)
+REPORT_CONTENTS = (
+    "A single web page to send to a client: the headline in plain words, the key figures, where the mistakes go, "
+    "the results per category, the comparison with the baseline and the example reviews you tick below. "
+    "It opens in any browser without an internet connection and prints cleanly to PDF."
+)
+
+
+def signed_in_as(name: str, role: str) -> str:
+    """The sidebar line naming who is signed in."""
+    return f"Signed in as **{name}** ({role})"
+
+
+def account_without_access(email: str) -> str:
+    """An OIDC sign-in that no rule of the app lets in."""
+    who = f"The account {email}" if email else "This account"
+    return f"{who} has no access to Sentiment Review. Ask the person who invited you, or sign out and use another account."
+
+
+def report_subtitle(experiment: str, run: str, model: str, generated: str) -> str:
+    """The line under the report's title: which project, run and model, and when it was made."""
+    parts = [f"Project: {experiment}", f"Run: {run}"] + ([f"Model: {model}"] if model else []) + [f"Prepared {generated}"]
+    return " · ".join(parts)
+
+
+def examples_intro(picked: int) -> str:
+    """What the examples section of the report shows."""
+    if picked == 0:
+        return ""
+    return (
+        f"{'One review' if picked == 1 else f'{picked} reviews'} the model got wrong, picked to show the kind of mistakes it makes. "
+        "Each shows what the review truly is, what the model said and how sure it was."
+    )
+
+
+def comparison_intro(baseline: str, paired: bool) -> str:
+    """How the report's comparison section was worked out."""
+    how = (
+        "on the same reviews, so every difference is measured review by review"
+        if paired
+        else "on different reviews, so only the overall figures are compared, each with its own uncertainty"
+    )
+    return f"Compared with the baseline “{baseline}”, {how}."

@@ -65,4 +65,8 @@ def shown_categories(standing: pd.DataFrame, show_all: bool, weakest: int = 12, 
         return standing
     ranked = standing[standing["judged"]]
     picked = pd.concat([ranked.head(weakest), ranked.tail(strongest)]).drop_duplicates("slice")
+    # With few categories big enough to rank (say 500 of 5 reviews each), fill up with
+    # unranked ones so the chart never comes out empty.
+    if len(picked) < weakest + strongest:
+        picked = pd.concat([picked, standing[~standing["judged"]].head(weakest + strongest - len(picked))])
     return picked.reset_index(drop=True)

@@ -32,6 +32,7 @@ _MLFLOW_ENV_DEFAULTS = {
 }
 _METRICS_PER_BATCH = 1000
 _MODEL_VERSIONS_LISTED = 20
+_SCHEMA_SAMPLE_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,9 @@ class TrackingStore:
                 return None
             return mlflow.sklearn.load_model(model_uri)
         except Exception as error:
-            raise UserFacingError(f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist.") from error
+            raise UserFacingError(
+                f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist."
+            ) from error
 
     # ---- writing -------------------------------------------------------------------
 
@@ -263,8 +266,14 @@ class TrackingStore:
         """Record the evaluation dataset as the run's input, so the MLflow UI shows it."""
         import mlflow.data
         from mlflow.entities import DatasetInput, InputTag
+        from mlflow.models import infer_signature
 
         dataset = mlflow.data.from_pandas(frame, source=source, name=name, digest=digest, targets=targets)
+        # MLflow infers the schema value by value in Python (1.3 s for 200,000 reviews). A
+        # column has one dtype, so the first rows plus a row where each column is missing
+        # (which makes it optional) give the same schema in milliseconds.
+        missing = [frame[column].isna().idxmax() for column in frame.columns if frame[column].isna().any()]
+        dataset.schema = infer_signature(pd.concat([frame.head(_SCHEMA_SAMPLE_ROWS), frame.loc[missing]])).inputs
         tag = InputTag(key="mlflow.data.context", value="evaluation")
         self._client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), tags=[tag])])
 
@@ -369,7 +378,9 @@ class TrackingStore:
             ) from error
         if run is None:
             return ModelChoice(uri, uri, uri, "", None)
-        return ModelChoice(uri, uri, run.info.run_name or uri, run.data.tags.get(contract.TAG_MODEL_DESCRIPTION, ""), run.info.experiment_id)
+        return ModelChoice(
+            uri, uri, run.info.run_name or uri, run.data.tags.get(contract.TAG_MODEL_DESCRIPTION, ""), run.info.experiment_id
+        )
 
     def load_scoring_model(self, model_uri: str) -> LoadedModel:
         """Load a model once for scoring: scikit-learn ones natively (so ``predict_proba`` works), others as pyfunc."""

@@ -66,11 +66,15 @@ def drop_sentences(report: DropReport) -> list[str]:
     if report.unmapped_label:
         values = ", ".join(f"{quoted(value)} ({count(n)})" for value, n in report.unmapped_values[:8])
         more = " and others" if len(report.unmapped_values) > 8 else ""
-        sentences.append(f"{_rows(report.unmapped_label)} with a sentiment value not matched to any sentiment are left out: {values}{more}.")
+        sentences.append(
+            f"{_rows(report.unmapped_label)} with a sentiment value not matched to any sentiment are left out: {values}{more}."
+        )
     if report.duplicates:
         verb = "is" if report.duplicates == 1 else "are"
         fate = "left out" if report.duplicates_dropped else "kept (the same review can really come twice)"
-        sentences.append(f"{_rows(report.duplicates)} repeat an earlier review word for word; {'it' if report.duplicates == 1 else 'they'} {verb} {fate}.")
+        sentences.append(
+            f"{_rows(report.duplicates)} repeat an earlier review word for word; {'it' if report.duplicates == 1 else 'they'} {verb} {fate}."
+        )
     left_out = report.rows_in_file - report.kept
     if not left_out:
         sentences.append(f"All {reviews(report.kept)} will be scored.")
@@ -120,7 +124,10 @@ def result_note(run: RunSummary, experiment_name: str, just_logged: bool) -> str
     if just_logged:
         return f"Done: {reviews(n)} scored and saved in MLflow as {where}."
     when = run.start_time.strftime("%d %b %Y, %H:%M") if run.start_time is not None else "an earlier date"
-    return f"This file was already evaluated with this model on {when} ({where}), so it is not scored again. Its result is below."
+    return (
+        f"The same reviews (text, true sentiment and category) were already evaluated with this model on {when} ({where}), "
+        "so they are not scored again. That result is below."
+    )
 
 
 def distribution_sentence(distribution: pd.DataFrame) -> str:

@@ -76,8 +76,26 @@ _WORD_LABELS = {
 }
 _TEXT_NAMES = ("text", "review", "comment", "feedback", "body", "message", "content", "tweet", "sentence", "opinion", "verbatim", "avis")
 _LABEL_NAMES = ("sentiment", "label", "rating", "star", "score", "polarity", "class", "target", "truth", "gold", "tone", "note", "positive")
-_CATEGORY_NAMES = ("category", "source", "product", "channel", "topic", "department", "segment", "group", "brand", "store", "shop", "platform")
+_CATEGORY_NAMES = (
+    "category",
+    "source",
+    "product",
+    "channel",
+    "topic",
+    "department",
+    "segment",
+    "group",
+    "brand",
+    "store",
+    "shop",
+    "platform",
+)
 _GUESS_SAMPLE_ROWS = 2000
+_SAMPLE_BYTES = 65536
+_STRING = "string[pyarrow]"  # every cell is read as text: "007" stays "007", "4" is not 4.0
+_CHUNK_BYTES = 8 * 1024 * 1024
+# A number as spreadsheets write it: -1, 4.5, 4,5, .5, 1e3 (matched on stripped values).
+_NUMBER = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
 
 
 def configured_upload_limit_mb(config_file: Path = PROJECT_ROOT / ".streamlit" / "config.toml") -> int:
@@ -181,11 +199,10 @@ def read_upload(name: str, data: bytes, sheet: str | None = None) -> UploadedTab
     if book is not None:
         chosen = sheet or book.default
         frame = _read_excel(data, chosen)
-        return UploadedTable(name, _validated(_tidy(frame), name, f"the sheet “{chosen}”"), None, None, chosen)
+        return UploadedTable(name, _validated(_tidy(frame), f"The sheet “{chosen}”"), None, None, chosen)
     _reject_binary(name, data)
-    text, encoding = decode_text(data, name)
-    frame, delimiter = _read_delimited(text, name)
-    return UploadedTable(name, _validated(_tidy(frame), name, f"“{name}”"), encoding, delimiter, None)
+    frame, encoding, delimiter = _read_delimited(data, name)
+    return UploadedTable(name, _validated(_tidy(frame), f"“{name}”"), encoding, delimiter, None)
 
 
 def _is_xlsx(data: bytes) -> bool:
@@ -216,35 +233,40 @@ def _not_text(name: str) -> UserFacingError:
     )
 
 
-def decode_text(data: bytes, name: str = "The file") -> tuple[str, str]:
-    """The file's text and the encoding it was read with (BOM, else UTF-8, else the best guess)."""
+def _decodes(data: bytes, encoding: str) -> bool:
+    """True when all of ``data`` decodes in ``encoding`` (checked in chunks: no copy of a big file as text)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHUNK_BYTES):
+            decoder.decode(view[start : start + _CHUNK_BYTES])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_encoding(data: bytes, name: str = "The file") -> str:
+    """The encoding of a text file: its byte-order mark, else UTF-8 when valid, else charset-normalizer's best guess."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as error:
-                raise _mixed_encodings(name) from error
-    if b"\x00" not in data[:65536]:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            if _has_utf8_and_other_lines(data):
-                raise _mixed_encodings(name) from None
+            if not _decodes(data, encoding):
+                raise _mixed_encodings(name)
+            return encoding
+    has_nul = b"\x00" in data[:_SAMPLE_BYTES]
+    if not has_nul:
+        if _decodes(data, "utf-8"):
+            return "utf-8"
+        if _has_utf8_and_other_lines(data):
+            raise _mixed_encodings(name)
     matches = from_bytes(data)
     best = matches.best()
-    if best is None:
-        raise _not_text(name)
-    if b"\x00" in data[:65536] and not best.encoding.startswith("utf_16"):
+    # A NUL byte is only text in UTF-16 (English text in UTF-16 without a byte-order mark).
+    if best is None or (has_nul and not best.encoding.startswith("utf_16")):
         raise _not_text(name)
     tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
     plausible = {encoding for match in tied for encoding in match.could_be_from_charset}
-    for encoding in _PREFERRED_GUESSES:
-        if encoding in plausible:
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    return str(best), best.encoding
+    return next((e for e in _PREFERRED_GUESSES if e in plausible and _decodes(data, e)), best.encoding)
 
 
 def _has_utf8_and_other_lines(data: bytes) -> bool:
@@ -268,10 +290,10 @@ def _mixed_encodings(name: str) -> UserFacingError:
     )
 
 
-def _sniff_delimiter(text: str, name: str) -> str:
+def _sniff_delimiter(data: bytes, encoding: str, name: str) -> str:
     """The separator among , ; tab | (csv.Sniffer first; else the one splitting the header most)."""
-    sample = text[:65536]
-    if len(text) > len(sample) and "\n" in sample:
+    sample = data[:_SAMPLE_BYTES].decode(encoding, errors="ignore")
+    if len(data) > _SAMPLE_BYTES and "\n" in sample:
         sample = sample[: sample.rindex("\n")]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
@@ -288,20 +310,40 @@ def _sniff_delimiter(text: str, name: str) -> str:
     return delimiter
 
 
-def _read_delimited(text: str, name: str) -> tuple[pd.DataFrame, str]:
-    delimiter = _sniff_delimiter(text, name)
+def _read_delimited(data: bytes, name: str) -> tuple[pd.DataFrame, str, str]:
+    """The table, its encoding and its separator."""
+    encoding = text_encoding(data, name)
+    delimiter = _sniff_delimiter(data, encoding, name)
+    options = {"sep": delimiter, "encoding": encoding, "dtype": _STRING}
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, engine="c")
+        # pyarrow's parser is several times faster than pandas' own (multi-threaded) ...
+        return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options), encoding, delimiter
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        pass
+    # ... but it names no line in its errors and refuses a cell longer than its block size,
+    # so a file it cannot read is read again by the C parser, which says where the problem is.
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="c", **options), encoding, delimiter
     except pd.errors.EmptyDataError as error:
         raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.") from error
     except pd.errors.ParserError as error:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-        where = f"Line {found[2]} has {found[3]} values where the header has {found[1]}" if found else "A line has more values than the header"
-        raise UserFacingError(
-            f"{where}, so “{name}” cannot be read as a table.",
-            "Check that line for a stray separator or an unclosed quote, or export the file again.",
-        ) from error
-    return frame, delimiter
+        raise _unreadable(name, str(error)) from error
+
+
+def _unreadable(name: str, parser_message: str) -> UserFacingError:
+    """The C parser's complaint in plain words, naming the line."""
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", parser_message)
+    quote = re.search(r"EOF inside string starting at row (\d+)", parser_message)
+    if fields:
+        where = f"Line {fields[2]} has {fields[3]} values where the header has {fields[1]}"
+    elif quote:
+        where = f"A quote opened in data row {int(quote[1]):,} is never closed"
+    else:
+        where = "A line does not match the header"
+    return UserFacingError(
+        f"{where}, so “{name}” cannot be read as a table.",
+        "Check that line for a stray separator or an unclosed quote, or export the file again.",
+    )
 
 
 def _read_excel(data: bytes, sheet: str) -> pd.DataFrame:
@@ -318,17 +360,18 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=unnamed_empty).dropna(how="all").reset_index(drop=True)
 
 
-def _validated(frame: pd.DataFrame, name: str, where: str) -> pd.DataFrame:
+def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """The table, unless it is empty, has no rows, has one column, or holds an over-long cell; ``where`` names it."""
     if frame.columns.empty:
-        raise UserFacingError(f"{where.capitalize()} is empty.", "Export the reviews again, or pick the sheet that holds them.")
+        raise UserFacingError(f"{where} is empty.", "Export the reviews again, or pick the sheet that holds them.")
     if frame.empty:
         raise UserFacingError(
-            f"{where.capitalize()} has column names but no rows of reviews.",
+            f"{where} has column names but no rows of reviews.",
             "Export the reviews again with their rows, or pick the sheet that holds them.",
         )
     if len(frame.columns) == 1:
         raise UserFacingError(
-            f"{where.capitalize()} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
+            f"{where} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
             "Save it with the review text and the sentiment (or a category) in separate columns, separated by commas, semicolons, tabs or |.",
         )
     for column in frame.columns:
@@ -361,7 +404,7 @@ def _column_profile(values: pd.Series) -> dict[str, float]:
         "filled": len(filled),
         "unique": len(distinct),
         "length": float(filled.str.len().median()),
-        "numeric": float(pd.to_numeric(filled, errors="coerce").notna().mean()),
+        "numeric": float(filled.str.fullmatch(_NUMBER).mean()),
         "letters": float(filled.str.contains(r"[^\W\d_]", regex=True).mean()),
         "mapped": sum(v is not None for v in mapping.values()) / len(distinct) if mapping else 0.0,
     }
@@ -427,7 +470,7 @@ def propose_label_mapping(values: Iterable) -> dict[str, str | None]:
 
 
 def _stripped(values: pd.Series) -> pd.Series:
-    cleaned = values.astype("string").str.strip()
+    cleaned = values.astype(_STRING).str.strip()
     return cleaned.mask(cleaned == "")
 
 
@@ -458,7 +501,8 @@ def _checked_text(frame: pd.DataFrame, column: str) -> pd.Series:
     filled = text.dropna()
     if filled.empty:
         raise UserFacingError(f"The column “{column}” is empty.", "Pick the column that holds the written reviews.")
-    if pd.to_numeric(filled, errors="coerce").notna().mean() >= NUMERIC_TEXT_SHARE:
+    # The first rows tell as well as all of them whether a column holds numbers.
+    if filled.head(_GUESS_SAMPLE_ROWS).str.fullmatch(_NUMBER).mean() >= NUMERIC_TEXT_SHARE:
         raise UserFacingError(
             f"The column “{column}” holds numbers, not written reviews.",
             "Pick the column with the review text; the model can only judge words.",
@@ -494,7 +538,8 @@ def apply_mapping(
     """
     _check_columns(frame, columns)
     text = _checked_text(frame, columns.text)
-    reviews = pd.DataFrame({contract.REVIEW_ID: pd.RangeIndex(1, len(frame) + 1).astype(str), contract.TEXT: text})
+    row_numbers = pd.Series(np.arange(1, len(frame) + 1), index=frame.index).astype(_STRING)
+    reviews = pd.DataFrame({contract.REVIEW_ID: row_numbers, contract.TEXT: text})
     keep = text.notna()
     blank_label = unmapped_label = 0
     unmapped_values: tuple[tuple[str, int], ...] = ()
@@ -505,7 +550,7 @@ def apply_mapping(
         if wrong:
             raise ValueError(f"mapping targets {sorted(wrong)} are not among {labels}")
         raw = _stripped(frame[columns.label])
-        mapped = raw.map(mapping).astype("string")
+        mapped = raw.map(mapping).astype(_STRING)
         if mapped.isna().all():
             raise UserFacingError(
                 f"None of the values in the column “{columns.label}” is matched to a sentiment.",

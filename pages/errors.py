@@ -10,9 +10,9 @@ from lib.errors import UserFacingError
 from lib.explain import explain, highlighted_html, top_words
 from lib.metrics import SENTIMENT_LABELS
 from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
-from ui import data, identity, sidebar
-from ui.components import show_user_error
+from ui import auth, data, identity, sidebar
 from ui.annotating import agreement_panel, exports_panel
+from ui.components import show_user_error
 
 PAGE_SIZE = 25
 CURRENT_KEY = "errors_current_review"
@@ -20,6 +20,7 @@ CURRENT_KEY = "errors_current_review"
 selection = sidebar.selected()
 if selection is None:
     st.stop()
+auth.require("annotate", selection.experiment)  # viewers never get this page; a link cannot open it either
 run = selection.run
 st.title("Mistakes to review")
 status_note = narrative.status_message(run.status)
@@ -45,6 +46,10 @@ try:
     current = store.current(dataset=dataset)
 except UserFacingError as error:
     store_problem, current = error, pd.DataFrame(columns=["review_key", "annotator", "verdict", "corrected_label"])
+if store_problem is None and not store.is_writable():
+    store_problem = UserFacingError(
+        "Annotations cannot be saved right now: the annotation database is read-only or unreachable.", "Ask an administrator to check it."
+    )
 if store_problem is not None:
     st.warning(f"{store_problem.message} The reviews can still be browsed; annotating is paused. {store_problem.hint}")
 me = identity.annotator()
@@ -59,14 +64,24 @@ with queue_tab:
         true_labels = middle.multiselect("Truly", SENTIMENT_LABELS, key="errors_true")
         predicted_labels = right.multiselect("Model said", SENTIMENT_LABELS, key="errors_predicted")
         left, middle, right = st.columns(3)
-        low, high = left.slider("Model confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="errors_confidence", help="How sure the model was of its (wrong) answer.")
+        low, high = left.slider(
+            "Model confidence",
+            0.0,
+            1.0,
+            (0.0, 1.0),
+            step=0.05,
+            key="errors_confidence",
+            help="How sure the model was of its (wrong) answer.",
+        )
         status = middle.selectbox("Annotation status", STATUSES, key="errors_status")
         search = right.text_input("Text contains", key="errors_search")
     annotated = set(current[REVIEW_KEY]) if len(current) else set()
     mine = set(current.loc[current["annotator"] == me, REVIEW_KEY]) if me and len(current) else set()
     disagreed = set()
     if len(current):
-        spread = current.groupby(REVIEW_KEY).agg(verdicts=("verdict", "nunique"), labels=("corrected_label", "nunique"), people=("annotator", "nunique"))
+        spread = current.groupby(REVIEW_KEY).agg(
+            verdicts=("verdict", "nunique"), labels=("corrected_label", "nunique"), people=("annotator", "nunique")
+        )
         disagreed = set(spread[(spread["people"] > 1) & ((spread["verdicts"] > 1) | (spread["labels"] > 1))].index)
     wanted = ReviewFilter(tuple(chosen_categories), tuple(true_labels), tuple(predicted_labels), low, high, search, status)
     filtered = filter_reviews(table, wanted, annotated=annotated, mine=mine, disagreed=disagreed)
@@ -78,7 +93,9 @@ with queue_tab:
         st.session_state["errors_page"] = int(ids.tolist().index(current_id) // PAGE_SIZE) + 1
     page_column, count_column = st.columns([1, 3])
     page_number = page_column.number_input("Page", 1, pages, key="errors_page")
-    count_column.caption(f"{narrative.count(len(filtered))} of {narrative.count(len(table))} mistakes match the filters · page {page_number} of {pages}")
+    count_column.caption(
+        f"{narrative.count(len(filtered))} of {narrative.count(len(table))} mistakes match the filters · page {page_number} of {pages}"
+    )
     shown = page_of(filtered, int(page_number), PAGE_SIZE)
     view = pd.DataFrame(
         {
@@ -107,6 +124,7 @@ with queue_tab:
     current_id = st.session_state.get(CURRENT_KEY)
     if current_id not in set(ids):
         current_id = ids.iloc[0] if len(ids) else None
+        st.session_state[CURRENT_KEY] = current_id
     if current_id is None:
         st.info("No mistakes match these filters.")
         st.stop()
@@ -142,24 +160,34 @@ with queue_tab:
     with side_column:
         proba_columns = [contract.proba_column(label) for label in SENTIMENT_LABELS if contract.proba_column(label) in review.index]
         if proba_columns:
-            bars = pd.DataFrame({"Sentiment": list(SENTIMENT_LABELS[: len(proba_columns)]), "Probability": [float(review[c]) for c in proba_columns]})
+            bars = pd.DataFrame(
+                {"Sentiment": list(SENTIMENT_LABELS[: len(proba_columns)]), "Probability": [float(review[c]) for c in proba_columns]}
+            )
             chart = (
                 alt.Chart(bars)
                 .mark_bar()
                 .encode(
                     x=alt.X("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
                     y=alt.Y("Sentiment:N", sort=list(SENTIMENT_LABELS), title=None),
-                    color=alt.condition(alt.datum.Sentiment == str(review[contract.PREDICTED_LABEL]), alt.value("#ea580c"), alt.value("#93c5fd")),
+                    color=alt.condition(
+                        alt.datum.Sentiment == str(review[contract.PREDICTED_LABEL]), alt.value("#ea580c"), alt.value("#93c5fd")
+                    ),
                     tooltip=["Sentiment", alt.Tooltip("Probability:Q", format=".1%")],
                 )
-                .properties(height=110, title="How sure the model was")
+                .properties(height=alt.Step(30), title="How sure the model was")
             )
             st.altair_chart(chart, width="stretch")
-        if store is not None:
-            history = store.history(str(review[REVIEW_KEY]))
-            for past in history[-5:]:
-                label = f" → {past.corrected_label}" if past.corrected_label else ""
-                st.caption(f"{past.annotator}, {past.created_at:%d %b %H:%M}: {narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict)}{label}" + (f" — {past.note[:200]}" if past.note else ""))
+        try:
+            history = store.history(str(review[REVIEW_KEY])) if store is not None else []
+        except UserFacingError as error:
+            history = []
+            st.caption(f"Earlier annotations cannot be shown: {error.message}")
+        for past in history[-5:]:
+            label = f" → {past.corrected_label}" if past.corrected_label else ""
+            st.caption(
+                f"{past.annotator}, {past.created_at:%d %b %H:%M}: {narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict)}{label}"
+                + (f" — {past.note[:200]}" if past.note else "")
+            )
 
     if store is not None and store_problem is None:
         name = identity.ask_for_name()
@@ -170,13 +198,19 @@ with queue_tab:
                 st.session_state[opened_key] = store.review_version(key)
             with st.form(f"annotate_{key}", clear_on_submit=False):
                 st.markdown(f"**Your verdict**, as {name}")
-                verdict = st.radio("Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed")
+                verdict = st.radio(
+                    "Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed"
+                )
                 left, right = st.columns([1, 2])
-                corrected = left.selectbox("Corrected label (optional)", [None, *SENTIMENT_LABELS], format_func=lambda v: "— keep —" if v is None else v)
+                corrected = left.selectbox(
+                    "Corrected label (optional)", [None, *SENTIMENT_LABELS], format_func=lambda v: "— keep —" if v is None else v
+                )
                 tags = right.text_input("Tags (comma-separated, optional)")
                 note = st.text_area("Note (optional)", height=80)
                 saved = st.form_submit_button("Save and go to the next review", type="primary")
-            if saved:
+            if saved and corrected == review[contract.TRUE_LABEL]:
+                st.error(f"The corrected label is the review's given label ({corrected}). Choose “— keep —” or another sentiment.")
+            elif saved:
                 try:
                     store.record(
                         review_key=key,
@@ -194,7 +228,11 @@ with queue_tab:
                 except StaleEditError as stale:
                     latest = stale.latest
                     st.session_state[opened_key] = latest.review_version
-                    st.error(narrative.stale_edit_message(latest.annotator, latest.verdict, latest.corrected_label, f"{latest.created_at:%H:%M:%S}"))
+                    st.error(
+                        narrative.stale_edit_message(
+                            latest.annotator, latest.verdict, latest.corrected_label, f"{latest.created_at:%H:%M:%S}"
+                        )
+                    )
                 except UserFacingError as error:
                     show_user_error(error)
                 else:
@@ -212,13 +250,20 @@ with label_tab:
             f"Confident learning flags **{narrative.count(len(issues_table))} reviews** whose given label is probably wrong: "
             "the model is confidently and consistently sure of another sentiment. Start annotating here: it pays off most."
         )
-        columns = {contract.TEXT: "Review", contract.TRUE_LABEL: "Given label", contract.PREDICTED_LABEL: "Model said", "label_quality": "Chance the given label is right"}
+        columns = {
+            contract.TEXT: "Review",
+            contract.TRUE_LABEL: "Given label",
+            contract.PREDICTED_LABEL: "Model said",
+            "label_quality": "Chance the given label is right",
+        }
         shown_issues = issues_table[list(columns)].rename(columns=columns).head(500)
         st.dataframe(
             shown_issues,
             hide_index=True,
             width="stretch",
-            column_config={"Chance the given label is right": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")},
+            column_config={
+                "Chance the given label is right": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")
+            },
         )
 
 with team_tab:

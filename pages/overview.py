@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import charts, contract, narrative
 from lib.errors import UserFacingError
-from ui import data, sidebar
+from ui import data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, show_user_error
 
 selection = sidebar.selected()
@@ -14,7 +14,7 @@ if selection is None:
 run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")
-st.caption(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
+presentation.technical_caption(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
 
 status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
 if status_note:
@@ -34,7 +34,8 @@ if report is None:
     rows = narrative.logged_metric_rows(run.metrics)
     if rows:
         st.subheader("What this run logged")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        logged = pd.DataFrame(rows)
+        st.dataframe(logged.drop(columns="Logged as") if presentation.presenting() else logged, hide_index=True, width="stretch")
     st.stop()
 
 for sentence in narrative.headline(report):

@@ -19,7 +19,9 @@ def agreement_panel(current: pd.DataFrame) -> None:
         return
     per_person = current.groupby("annotator").agg(reviews=("review_key", "nunique"), last=("created_at", "max")).reset_index()
     st.markdown("**Who annotated what**")
-    st.dataframe(per_person.rename(columns={"annotator": "Annotator", "reviews": "Reviews annotated", "last": "Last annotation"}), hide_index=True)
+    st.dataframe(
+        per_person.rename(columns={"annotator": "Annotator", "reviews": "Reviews annotated", "last": "Last annotation"}), hide_index=True
+    )
     summary = annotator_agreement(current)
     if summary.reviews_with_two_or_more == 0:
         st.caption("Agreement appears once a review has verdicts from two or more people.")

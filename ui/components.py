@@ -9,7 +9,7 @@ from lib import narrative
 from lib.errors import UserFacingError
 from lib.metrics import OVERALL, Estimate, QualityReport
 from lib.tracking import RunSummary
-from ui import data
+from ui import data, presentation
 
 
 def show_user_error(error: UserFacingError) -> None:
@@ -27,6 +27,7 @@ def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanat
             help=f"{explanation} {narrative.METRIC_EXPLANATIONS['interval']}",
         )
         st.caption(f"{narrative.interval(estimate)} · based on {narrative.reviews(estimate.n)}")
+        presentation.glossary(explanation)
 
 
 def corrected_labels_comparison(

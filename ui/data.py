@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from lib import contract
+from lib.annotations import AnnotationStore
 from lib.ceiling import HumanCeiling, human_ceiling
 from lib.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
-from lib.annotations import AnnotationStore
 from lib.config import Settings, load_settings
+from lib.corrections import apply_corrections
 from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
-from lib.corrections import apply_corrections
 from lib.review_queue import error_table, review_keys
 from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -16,12 +17,294 @@ from lib.errors import UserFacingError
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.uploads import ColumnGuess, DropReport, UploadedTable
-from ui import data
+from ui import auth, data
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
-# Keys of the sidebar's pickers: forgotten before opening a run in Overview, so the
-# sidebar starts again from the run named in the URL.
+# The sidebar's pickers keep their own state; it is forgotten before opening a run in
+# Overview, so the sidebar starts again from the run named in the URL.
 _SIDEBAR_PICKER_PREFIXES = ("experiment_picker", "run_picker_", "baseline_picker_")
+_CACHE_TTL_S = 3600
+# The "new experiment" choice; a string, since widget values are deep-copied (no identity sentinel).
+NEW_EXPERIMENT = "➕ A new experiment…"
 
 
-@dataclass_frozen := None  # placeholder removed below
+@dataclass(frozen=True)
+class Prepared:
+    """Reviews ready to score, what was left out of the file, and their content hash."""
+
+    reviews: pd.DataFrame
+    report: DropReport
+    dataset_hash: str
+
+
+def show_error(error: UserFacingError) -> None:
+    """A problem with the file or the model, in plain words, with anything from the file shown literally."""
+    parts = [words.escape_markdown(error.message)] + ([words.escape_markdown(error.hint)] if error.hint else [])
+    st.error("\n\n".join(parts), icon="⚠️")
+
+
+# ---- the file -------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner=False)
+def _workbook(file_id: str, _upload: UploadedFile) -> uploads.Workbook | None:
+    return uploads.workbook(_upload.getvalue())
+
+
+@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner="Reading the file…")
+def _table(file_id: str, sheet: str | None, _upload: UploadedFile) -> UploadedTable:
+    return uploads.read_upload(_upload.name, _upload.getvalue(), sheet)
+
+
+def uploaded_table(upload: UploadedFile) -> UploadedTable:
+    """The uploaded file as a table; for a workbook with several sheets the user picks the sheet."""
+    uploads.check_upload(upload.name, upload.size)
+    book = _workbook(upload.file_id, upload)
+    sheet = None
+    if book is not None and len(book.sheets) > 1:
+        sheet = st.selectbox(
+            "Sheet",
+            book.sheets,
+            index=book.sheets.index(book.default),
+            key=f"sheet_{upload.file_id}",
+            help="The workbook has several sheets.",
+        )
+    return _table(upload.file_id, sheet, upload)
+
+
+def file_key(upload: UploadedFile, table: UploadedTable) -> str:
+    """Widget-key suffix for one file (and sheet): a new upload starts from fresh guesses."""
+    return f"{upload.file_id}_{table.sheet or ''}"
+
+
+@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner=False)
+def _guess(key: str, _table: UploadedTable) -> ColumnGuess:
+    return uploads.guess_columns(_table.frame)
+
+
+def column_pickers(table: UploadedTable, key: str) -> ColumnGuess:
+    """The user's choice of text, true-sentiment and category columns, starting from the app's guesses."""
+    guess = _guess(key, table)
+    columns = list(table.frame.columns)
+    optional = [None, *columns]
+
+    def shown(column: str | None) -> str:
+        return "— none —" if column is None else column
+
+    left, middle, right = st.columns(3)
+    text = left.selectbox(
+        "Review text",
+        columns,
+        index=columns.index(guess.text) if guess.text else None,
+        placeholder="Pick the column with the reviews",
+        key=f"text_column_{key}",
+        help="The column holding the written reviews the model will read.",
+    )
+    label = middle.selectbox(
+        "True sentiment (if known)",
+        optional,
+        index=optional.index(guess.label),
+        format_func=shown,
+        key=f"label_column_{key}",
+        help="A column saying what each review truly is: words, -1/0/1, 0/1 or 1–5 stars. Without it you get the model's verdicts only.",
+    )
+    category = right.selectbox(
+        "Category (if any)",
+        optional,
+        index=optional.index(guess.category),
+        format_func=shown,
+        key=f"category_column_{key}",
+        help="A column grouping the reviews (source, product, channel) to see the results per group.",
+    )
+    return ColumnGuess(text, label, category)
+
+
+def label_mapping(table: UploadedTable, column: str, key: str) -> dict[str, str | None]:
+    """The user's sentiment for each value of the label column, starting from the app's proposal."""
+    counts = uploads.label_value_counts(table.frame, column)
+    proposal = uploads.propose_label_mapping(counts.index)
+    editor = pd.DataFrame(
+        {"Value in the file": counts.index.astype(str), "Reviews": counts.to_numpy(), "Counts as": [proposal[v] for v in counts.index]}
+    )
+    edited = st.data_editor(
+        editor,
+        column_config={
+            "Value in the file": st.column_config.TextColumn(disabled=True),
+            "Reviews": st.column_config.NumberColumn(disabled=True, format="localized"),
+            "Counts as": st.column_config.SelectboxColumn(
+                options=list(SENTIMENT_LABELS), required=False, help="Leave empty to leave these reviews out."
+            ),
+        },
+        hide_index=True,
+        num_rows="fixed",
+        key=f"label_mapping_{key}_{column}",
+    )
+    return {
+        value: (label if label in SENTIMENT_LABELS else None)
+        for value, label in zip(edited["Value in the file"], edited["Counts as"], strict=True)
+    }
+
+
+@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner="Checking the reviews…")
+def _prepared(key: str, columns: tuple, mapping: tuple, drop_duplicates: bool, _table: UploadedTable) -> Prepared:
+    reviews, report = uploads.apply_mapping(_table.frame, ColumnGuess(*columns), dict(mapping), drop_duplicates=drop_duplicates)
+    return Prepared(reviews, report, evaluation.evaluation_dataset_hash(reviews))
+
+
+def prepared(table: UploadedTable, key: str, columns: ColumnGuess, mapping: dict[str, str | None], drop_duplicates: bool) -> Prepared:
+    """The reviews to score (cached per file, columns, mapping and duplicate choice)."""
+    return _prepared(key, (columns.text, columns.label, columns.category), tuple(sorted(mapping.items())), drop_duplicates, table)
+
+
+# ---- the model and where the result goes ----------------------------------------------
+
+
+@st.cache_data(ttl=data.LIST_TTL_S, show_spinner=False)
+def _model_choices(tracking_uri: str) -> list[ModelChoice]:
+    return data.tracking_store(tracking_uri).model_choices()
+
+
+def model_picker() -> ModelChoice | None:
+    """The model the user picks from the registry and runs, or types as a URI."""
+    choices = auth.visible_models(_model_choices(data.settings().tracking_uri))
+    champion = next((i for i, c in enumerate(choices) if c.alias == "champion"), 0)
+    picked = st.selectbox(
+        "Model",
+        choices,
+        index=champion if choices else None,
+        format_func=lambda c: c if isinstance(c, str) else words.model_choice_label(c),
+        accept_new_options=True,
+        placeholder="Pick a model, or type its URI",
+        key="evaluate_model",
+        help="A registered model version or alias, or the model of a run. "
+        "You can also type a model URI such as models:/name@alias or runs:/<run id>/model.",
+    )
+    if isinstance(picked, str):
+        return auth.checked_model(data.store().model_choice(picked))
+    return picked
+
+
+def experiment_picker(model: ModelChoice) -> str | None:
+    """Name of the experiment to save the result in: the model's own by default, or a new one."""
+    experiments = auth.visible_experiments(data.experiments(data.settings().tracking_uri), "upload")
+    # Only admins create experiments: a new one would be invisible to a client's annotator.
+    options = [*(e.name for e in experiments), *([NEW_EXPERIMENT] if auth.allowed("admin") else [])]
+    if not options:
+        st.info(narrative.NOTHING_SHARED)
+        return None
+    own = next((e.name for e in experiments if e.experiment_id == model.experiment_id), options[0])
+    choice = st.selectbox(
+        "Save the result in the experiment",
+        options,
+        index=options.index(own),
+        key=f"evaluate_experiment_{model.version_uri}",
+        help="By default the experiment the model was logged in.",
+    )
+    if choice != NEW_EXPERIMENT:
+        return choice
+    name = st.text_input(
+        "Name of the new experiment", placeholder="For example: Customer feedback, November", key="evaluate_new_experiment"
+    )
+    return name.strip() or None
+
+
+# ---- scoring --------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def _loaded_model(tracking_uri: str, model_uri: str) -> LoadedModel:
+    """A model loaded once per process (keyed by its exact version, which never changes)."""
+    return data.tracking_store(tracking_uri).load_scoring_model(model_uri)
+
+
+def evaluate(
+    table: UploadedTable, ready: Prepared, columns: ColumnGuess, mapping: dict[str, str | None], model: ModelChoice, experiment: str
+) -> str:
+    """Score the reviews with a progress bar and log the run; returns its id."""
+    settings = data.settings()
+    store = data.store()
+    loaded = _loaded_model(settings.tracking_uri, model.version_uri)
+    artifact_location = settings.artifact_root.as_uri() if settings.uses_embedded_store else None
+    experiment_id = store.ensure_experiment(experiment, artifact_location=artifact_location)
+    total = len(ready.reviews)
+    bar = st.progress(0.0, text=words.scoring_progress(0, total, 0.0))
+    column_mapping = {contract.TEXT: columns.text, contract.TRUE_LABEL: columns.label, contract.CATEGORY: columns.category}
+    params = {
+        "source_file": table.file_name,
+        "sheet": table.sheet or "",
+        "encoding": table.encoding or "",
+        "delimiter": table.delimiter or "",
+        "rows_in_file": ready.report.rows_in_file,
+        "rows_left_out": ready.report.rows_in_file - ready.report.kept,
+        "repeated_rows": ready.report.duplicates,
+        "repeated_rows_left_out": ready.report.duplicates_dropped,
+        "label_mapping": json.dumps(mapping if columns.label else {}, ensure_ascii=False),
+    }
+    run_id = evaluation.evaluate_reviews(
+        store,
+        loaded,
+        ready.reviews,
+        experiment_id=experiment_id,
+        run_name=words.evaluation_run_name(table.file_name, datetime.now()),
+        dataset_name=table.file_name,
+        model_description=model.description,
+        params=params,
+        tags={contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)},
+        on_progress=lambda done, n, elapsed: bar.progress(done / n, text=words.scoring_progress(done, n, elapsed)),
+    )
+    bar.empty()
+    return run_id
+
+
+# ---- the result -----------------------------------------------------------------------
+
+
+def _experiment_name(experiment_id: str) -> str:
+    found = [e.name for e in data.experiments(data.settings().tracking_uri) if e.experiment_id == experiment_id]
+    return found[0] if found else experiment_id
+
+
+def show_result(run: RunSummary, file_name: str) -> None:
+    """The run's headline (or the predicted sentiments without true labels), a download and a way to Overview."""
+    just_logged = st.session_state.get(JUST_LOGGED_KEY) == run.run_id
+    note = words.result_note(run, _experiment_name(run.experiment_id), just_logged)
+    (st.success if just_logged else st.info)(note, icon="✅" if just_logged else "ℹ️")
+    report = data.report(run)
+    if report is not None and report.n:
+        for sentence in narrative.headline(report):
+            st.markdown(f"#### {sentence}")
+        chart_column, words_column = st.columns([3, 2])
+        chart_column.altair_chart(charts.confusion_chart(report), width="stretch")
+        with words_column:
+            for sentence in narrative.confusion_sentences(report):
+                st.markdown(f"- {sentence}")
+    else:
+        predictions = data.predictions(run)
+        if predictions is None:
+            st.warning("The run has no predictions file, so its result cannot be shown.")
+            return
+        distribution = evaluation.prediction_distribution(predictions)
+        st.markdown(f"#### {words.distribution_sentence(distribution)}")
+        st.caption("Without a true sentiment in the file, this is what the model says, for all reviews and per category.")
+        st.altair_chart(charts.distribution_chart(distribution), width="stretch")
+    download_column, open_column = st.columns(2)
+    download_column.download_button(
+        "Download the predictions (CSV)",
+        data=lambda: downloads.predictions_csv(data.predictions(run)),
+        file_name=f"{Path(file_name).stem} predictions.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help="One row per review with the model's verdict; safe to open in Excel.",
+        key=f"download_{run.run_id}",
+    )
+    if open_column.button("Open in Overview", type="primary", icon=":material/insights:", key=f"open_{run.run_id}"):
+        open_in_overview(run)
+
+
+def open_in_overview(run: RunSummary) -> None:
+    """Switch to Overview showing this run (its experiment and run in the URL)."""
+    data.refresh_lists()
+    for key in [k for k in st.session_state if str(k).startswith(_SIDEBAR_PICKER_PREFIXES)]:
+        del st.session_state[key]
+    st.switch_page("pages/overview.py", query_params={"experiment": run.experiment_id, "run": run.run_id})

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth
+
 NAME_KEY = "annotator_name"
 
 
 def signed_in_name() -> str | None:
-    """Name or e-mail of the signed-in user, when authentication is configured."""
+    """Name or e-mail of the signed-in user (OIDC or password), when authentication is configured."""
+    password_user = auth.signed_in_username()
+    if password_user:
+        return password_user
     if not st.user.get("is_logged_in", False):
         return None
     return str(st.user.get("name") or st.user.get("email") or "").strip() or None

@@ -9,7 +9,7 @@ import streamlit as st
 from lib import contract, narrative
 from lib.errors import UserFacingError
 from lib.tracking import ExperimentSummary, RunSummary
-from ui import data
+from ui import auth, data
 from ui.components import show_user_error
 
 SELECTION_KEY = "selection"
@@ -46,6 +46,11 @@ def render() -> Selection | None:
     except UserFacingError as error:
         show_user_error(error)
         return None
+    shared = auth.visible_experiments(experiments)
+    if experiments and not shared:
+        st.info(narrative.NOTHING_SHARED)
+        return None
+    experiments = shared
     if not experiments:
         st.info(
             "There are no experiments in the tracking store yet. Log a run with MLflow "
@@ -53,6 +58,7 @@ def render() -> Selection | None:
         )
         return None
     params = st.query_params
+    auth.warn_on_unknown_link(params.get("experiment"), [e.experiment_id for e in experiments])
     start_exp = _pick(experiments, params.get("experiment"), lambda e: e.experiment_id, experiments[0])
     experiment = st.sidebar.selectbox(
         "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key="experiment_picker"
@@ -65,6 +71,8 @@ def render() -> Selection | None:
     if not runs:
         st.info(f"The experiment “{experiment.name}” has no runs yet. Log one with MLflow and press Refresh.")
         return None
+    if params.get("experiment") in (None, experiment.experiment_id):
+        auth.warn_on_unknown_link(params.get("run"), [r.run_id for r in runs])
     start_run = _pick(runs, params.get("run"), lambda r: r.run_id, _default_run(runs))
     run = st.sidebar.selectbox(
         "Run (★ = baseline)",
@@ -113,4 +121,6 @@ def _recover_from_pages_folder_mode() -> None:
 def selected() -> Selection | None:
     """The selection made in the sidebar on this rerun (every page starts by asking for it)."""
     _recover_from_pages_folder_mode()
-    return st.session_state.get(SELECTION_KEY)
+    selection = st.session_state.get(SELECTION_KEY)
+    # Asked again on every page, not only when the sidebar lists the experiments.
+    return selection if selection is None or auth.allowed("view", selection.experiment) else None

@@ -70,7 +70,9 @@ def build() -> dict[str, bytes]:
     """File name -> content of every sample."""
     files: dict[str, bytes] = {}
     # Plain UTF-8, commas, quotes inside quoted fields, words as labels (a CRM export).
-    files["utf8_comma.csv"] = _delimited(["Comment", "Sentiment", "Channel"], _rows({"positive": "Positive", "negative": "Negative", "neutral": "Neutral"}), ",").encode()
+    files["utf8_comma.csv"] = _delimited(
+        ["Comment", "Sentiment", "Channel"], _rows({"positive": "Positive", "negative": "Negative", "neutral": "Neutral"}), ","
+    ).encode()
     # Excel "CSV UTF-8" in a European locale: BOM, semicolons, short labels, one review over two lines.
     rows = _rows({"positive": "pos", "negative": "neg", "neutral": "neu"})
     rows[0] = ("Arrived quickly.\nWorks exactly as described; very happy!", "pos", "Web shop")
@@ -82,16 +84,24 @@ def build() -> dict[str, bytes]:
     files["utf16le_no_bom.csv"] = _delimited(["text", "label"], [(t, lab) for t, lab, _ in _rows()], ",").encode("utf-16-le")
     # An old Windows tool: Windows-1252 (é, €, curly quotes), pipes, -1/0/1 labels, an id column.
     signed = {"negative": "-1", "neutral": "0", "positive": "1"}
-    cp_rows = [(str(100 + i), text.replace("😍", ":)") + " – prix 5€, “très” bien", signed[label]) for i, (text, label, _) in enumerate(REVIEWS)]
+    cp_rows = [
+        (str(100 + i), text.replace("😍", ":)") + " – prix 5€, “très” bien", signed[label]) for i, (text, label, _) in enumerate(REVIEWS)
+    ]
     files["cp1252_pipe.txt"] = _delimited(["id", "commentaire", "note"], cp_rows, "|").encode("cp1252")
     # Latin-1 (ISO-8859-1), German words, semicolons.
-    latin = [("Sehr gut, schön verpackt", "positive"), ("Nicht überzeugend, zu groß", "negative"), ("Geht so, nichts Besonderes", "neutral")]
+    latin = [
+        ("Sehr gut, schön verpackt", "positive"),
+        ("Nicht überzeugend, zu groß", "negative"),
+        ("Geht so, nichts Besonderes", "neutral"),
+    ]
     files["latin1_semicolon.csv"] = _delimited(["Kommentar", "sentiment"], latin * 2, ";").encode("latin-1")
     # Binary 0/1 labels, as a data-science export.
     binary = [(str(i), text, "1" if label == "positive" else "0") for i, (text, label, _) in enumerate(REVIEWS) if label != "neutral"]
     files["binary_labels.csv"] = _delimited(["review_id", "review_text", "is_positive"], binary, ",").encode()
     # No label column: fresh feedback nobody has rated yet.
-    files["no_label.csv"] = _delimited(["ticket", "message", "category"], [(f"T-{i}", t, c) for i, (t, _, c) in enumerate(REVIEWS)], ",").encode()
+    files["no_label.csv"] = _delimited(
+        ["ticket", "message", "category"], [(f"T-{i}", t, c) for i, (t, _, c) in enumerate(REVIEWS)], ","
+    ).encode()
     # Category missing.
     files["no_category.csv"] = _delimited(["text", "sentiment"], [(t, lab) for t, lab, _ in _rows()], ",").encode()
     # Star ratings in a CSV with a date column and a rating out of 5.
@@ -120,7 +130,9 @@ def build() -> dict[str, bytes]:
     files["empty.csv"] = b""
     files["header_only.csv"] = b"text,sentiment,category\r\n"
     files["one_column.csv"] = _delimited(["review"], [(t,) for t, _, _ in REVIEWS], ",").encode()
-    files["numbers_only.csv"] = _delimited(["id", "score", "stars"], [(str(i), str(i * 7.5), str(1 + i % 5)) for i in range(12)], ",").encode()
+    files["numbers_only.csv"] = _delimited(
+        ["id", "score", "stars"], [(str(i), str(i * 7.5), str(1 + i % 5)) for i in range(12)], ","
+    ).encode()
     files["mixed_encoding.csv"] = files["utf8_comma.csv"] + "Très cher, déçu,Negative,Store\r\n".encode("cp1252")
     files["png_renamed.csv"] = _tiny_png()
     zipped = io.BytesIO()

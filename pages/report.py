@@ -1,0 +1,134 @@
+"""Client report: one self-contained HTML file about the chosen run, to send to a client."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from lib import contract, narrative
+from lib import report as client_report
+from lib.errors import UserFacingError
+from lib.review_queue import CONFIDENCE, REVIEW_KEY
+from lib.slices import category_columns
+from ui import auth, data, sidebar
+from ui.components import show_user_error
+
+EXAMPLE_CHOICES = 200
+
+selection = sidebar.selected()
+if selection is None:
+    st.stop()
+run, experiment = selection.run, selection.experiment
+auth.require("export", experiment)
+
+st.title("Client report")
+st.caption(narrative.REPORT_CONTENTS)
+status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
+if status_note:
+    st.warning(status_note, icon="⚠️")
+    st.stop()
+try:
+    frame = data.predictions(run)
+    report = data.report(run)
+except UserFacingError as error:
+    show_user_error(error)
+    st.stop()
+if frame is None or report is None or report.n == 0:
+    st.info(narrative.REPORT_NEEDS_PREDICTIONS, icon="ℹ️")
+    st.stop()
+
+# ---- what goes in ---------------------------------------------------------------------------
+
+baseline, baseline_report, comparison = selection.baseline, None, None
+if baseline is not None and baseline.run_id != run.run_id and baseline.is_finished:
+    try:
+        baseline_report = data.report(baseline)
+    except UserFacingError:
+        baseline_report = None
+    if baseline_report is not None and st.toggle(
+        f"Compare with the baseline “{baseline.name}”", value=True, key=f"report_compare_{run.run_id}_{baseline.run_id}"
+    ):
+        result, _ = data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, contract.CATEGORY)
+        comparison = client_report.comparison_part(result, baseline.name)
+    else:
+        baseline_report = None
+
+columns = category_columns(frame)
+column = contract.CATEGORY if contract.CATEGORY in columns else (columns[0] if columns else None)
+category_report = data.category_report(run, column) if column else None
+
+st.subheader("Example reviews")
+mistakes = data.errors(run)
+picked: list[str] = []
+if mistakes is None or mistakes.empty:
+    st.caption("This run has no misclassified reviews with a true label to pick from.")
+else:
+    st.caption(
+        f"Tick up to {client_report.MAX_EXAMPLES} of the model's mistakes to show in the report; "
+        "the most confidently wrong come first. Pick ones the client will recognise."
+    )
+    choices = mistakes.head(EXAMPLE_CHOICES)
+    table = pd.DataFrame(
+        {
+            "Include": False,
+            "Review": choices[contract.TEXT].astype(str).str.slice(0, 220),
+            "Truly": choices[contract.TRUE_LABEL].astype(str),
+            "Model said": choices[contract.PREDICTED_LABEL].astype(str),
+            "Confidence": choices[CONFIDENCE] if CONFIDENCE in choices else float("nan"),
+        }
+    )
+    if contract.CATEGORY in choices:
+        table.insert(2, "Category", choices[contract.CATEGORY].astype(str))
+    edited = st.data_editor(
+        table.reset_index(drop=True),
+        key=f"report_examples_{run.run_id}",
+        hide_index=True,
+        width="stretch",
+        height=320,
+        disabled=[c for c in table.columns if c != "Include"],
+        column_config={
+            "Include": st.column_config.CheckboxColumn("Include", width="small"),
+            "Review": st.column_config.TextColumn("Review", width="large"),
+            "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="percent"),
+        },
+    )
+    picked = choices[contract.REVIEW_ID].astype(str).to_numpy()[edited["Include"].to_numpy(dtype=bool)].tolist()
+    if len(picked) > client_report.MAX_EXAMPLES:
+        st.warning(f"Only the first {client_report.MAX_EXAMPLES} ticked reviews go into the report.")
+
+annotations = {}
+if picked and mistakes is not None:
+    keys = mistakes.loc[mistakes[contract.REVIEW_ID].astype(str).isin(picked), REVIEW_KEY]
+    try:
+        annotations = client_report.annotation_summaries(data.annotation_store().current(data.dataset_of(run), review_keys=keys))
+    except UserFacingError:
+        annotations = {}  # the report is still worth having without the annotators' verdicts
+examples = client_report.examples_from(mistakes, picked, annotations) if picked else ()
+
+# ---- the file -------------------------------------------------------------------------------
+
+content = client_report.report_content(
+    experiment_name=experiment.name,
+    run_name=run.name,
+    model_description=run.model_description,
+    generated=date.today().strftime("%d %B %Y"),
+    report=report,
+    baseline_report=baseline_report,
+    category_report=category_report,
+    comparison=comparison,
+    examples=examples,
+)
+document = client_report.report_html(content)
+st.download_button(
+    "Download the report (HTML)",
+    data=document.encode("utf-8"),
+    file_name=client_report.report_file_name(experiment.name, run.name),
+    mime="text/html",
+    on_click="ignore",
+    type="primary",
+    icon=":material/download:",
+    key="report_download",
+    help="One file that opens in any browser, even offline. To make a PDF, open it and print.",
+)
+with st.expander("Preview", expanded=True):
+    st.iframe(document, height=900)

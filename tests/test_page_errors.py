@@ -1,0 +1,125 @@
+"""Page tests of the Mistakes page: browsing, explanation, annotating, stale edits, corrected labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.annotations import AnnotationStore, review_fingerprint
+from lib.tracking import TrackingStore
+from tests.conftest import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def annotations_url(app_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh annotation database for each test."""
+    url = f"sqlite:///{tmp_path / 'annotations.db'}"
+    monkeypatch.setenv("SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", url)
+    return url
+
+
+def open_errors() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    return at.switch_page("pages/errors.py").run()
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error] + [i.value for i in at.info]
+    return "\n".join(map(str, parts))
+
+
+def by_label(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
+def sign_in_as(at: AppTest, name: str) -> AppTest:
+    by_label(at.text_input, "Your name, shown next to your annotations").input(name)
+    return by_label(at.button, "Start annotating").click().run()
+
+
+def test_lists_mistakes_confidently_wrong_first_with_explanation(annotations_url: str) -> None:
+    at = open_errors()
+    assert not at.exception
+    text = text_of(at)
+    assert "They are listed most confident first" in text
+    assert "Blue words pushed the model towards its answer" in text
+    table = at.dataframe[0].value
+    confidence = table["Confidence"].tolist()
+    assert confidence == sorted(confidence, reverse=True)
+    assert (table["Truly"] != table["Model said"]).all()
+    highlighted = [m.value for m in at.markdown if "<span style=" in str(m.value)]
+    assert highlighted, "the review text should be shown with highlighted words"
+
+
+def test_name_is_asked_once_and_never_blank(annotations_url: str) -> None:
+    at = open_errors()
+    at = by_label(at.button, "Start annotating").click().run()
+    assert any("never saved anonymously" in e.value for e in at.error)
+    at = sign_in_as(at, "Alice")
+    assert any("as Alice" in str(m.value) for m in at.markdown)
+
+
+def test_saving_a_verdict_appends_history_and_moves_to_the_next_review(annotations_url: str) -> None:
+    at = sign_in_as(open_errors(), "Alice")
+    first_review = at.session_state["errors_current_review"]
+    by_label(at.radio, "Verdict").set_value("label_wrong")
+    by_label(at.selectbox, "Corrected label (optional)").set_value("neutral")
+    by_label(at.text_area, "Note (optional)").input("Raters were split; reads neutral to me. <b>not bold</b>")
+    at = by_label(at.button, "Save and go to the next review").click().run()
+    assert not at.exception
+    current = AnnotationStore(annotations_url).current()
+    assert len(current) == 1
+    row = current.iloc[0]
+    assert (row["annotator"], row["verdict"], row["corrected_label"]) == ("Alice", "label_wrong", "neutral")
+    assert row["note"].endswith("<b>not bold</b>")
+    assert row["review_id"] == first_review
+    assert at.session_state["errors_current_review"] != first_review
+
+
+def test_stale_edit_is_rejected_with_the_other_persons_change(annotations_url: str, demo_store: TrackingStore) -> None:
+    at = sign_in_as(open_errors(), "Alice")
+    store = AnnotationStore(annotations_url)
+    review_id = at.session_state["errors_current_review"]
+    run = at.session_state["selection"].run
+    predictions = demo_store.predictions(run.run_id)
+    text = predictions.loc[predictions["review_id"] == review_id, "text"].iloc[0]
+    review_key = review_fingerprint(text, run.tags["sentiment_review.dataset_name"])
+    store.record(
+        review_key=review_key,
+        dataset="VADER human-rated reviews, test split",
+        review_id=review_id,
+        run_id="x",
+        model_uri="",
+        annotator="Bob",
+        verdict="model_wrong",
+        corrected_label=None,
+        expected_version=0,
+    )
+    by_label(at.radio, "Verdict").set_value("ambiguous")
+    at = by_label(at.button, "Save and go to the next review").click().run()
+    assert not at.exception
+    assert any("Bob changed this review" in e.value and "nothing was overwritten" in e.value for e in at.error)
+    history = store.history(review_key)
+    assert [h.annotator for h in history] == ["Bob"]
+    assert at.session_state["errors_current_review"] == review_id  # still on the same review
+
+
+def test_corrected_labels_switch_recomputes_overview(annotations_url: str) -> None:
+    at = sign_in_as(open_errors(), "Alice")
+    for _ in range(2):
+        truly = next(str(m.value) for m in at.markdown if str(m.value).startswith("**Truly"))
+        said = truly.split("the model said ")[1].rstrip(".*")
+        by_label(at.radio, "Verdict").set_value("label_wrong")
+        by_label(at.selectbox, "Corrected label (optional)").set_value(said)
+        at = by_label(at.button, "Save and go to the next review").click().run()
+    at = at.switch_page("pages/overview.py").run()
+    toggle = next(t for t in at.toggle if t.label.startswith("Use corrected labels"))
+    assert "2 reviews corrected" in toggle.label
+    at = toggle.set_value(True).run()
+    table = next(d.value for d in at.dataframe if "With the given labels" in d.value.columns)
+    accuracy = table[table["Measure"] == "Labelled correctly"].iloc[0]
+    assert accuracy["Change"].startswith("+")  # two mistakes became right answers

@@ -1,0 +1,322 @@
+"""lib/uploads.py over real-world-shaped files in tests/data/ (built by tests/data/make_upload_samples.py)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook as OpenpyxlWorkbook
+
+from lib import contract, uploads
+from lib.errors import UserFacingError
+from lib.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def read(name: str, sheet: str | None = None) -> uploads.UploadedTable:
+    return read_upload(name, (DATA / name).read_bytes(), sheet)
+
+
+# ---- reading: encodings, separators, Excel ----------------------------------------------
+
+# file -> (encoding, separator, rows, guessed text / label / category columns)
+GOOD_FILES = {
+    "utf8_comma.csv": ("utf-8", ",", 12, ColumnGuess("Comment", "Sentiment", "Channel")),
+    "utf8_bom_semicolon.csv": ("utf-8-sig", ";", 12, ColumnGuess("feedback", "label", "source")),
+    "utf16_tab_stars.tsv": ("utf-16", "\t", 12, ColumnGuess("Review", "Stars", "Store")),
+    "utf16le_no_bom.csv": ("utf_16_le", ",", 12, ColumnGuess("text", "label", None)),
+    "cp1252_pipe.txt": ("cp1252", "|", 12, ColumnGuess("commentaire", "note", None)),
+    "latin1_semicolon.csv": ("cp1252", ";", 6, ColumnGuess("Kommentar", "sentiment", None)),
+    "binary_labels.csv": ("utf-8", ",", 8, ColumnGuess("review_text", "is_positive", None)),
+    "no_label.csv": ("utf-8", ",", 12, ColumnGuess("message", None, "category")),
+    "no_category.csv": ("utf-8", ",", 12, ColumnGuess("text", "sentiment", None)),
+    "star_ratings.csv": ("utf-8", ",", 12, ColumnGuess("review", "rating", "product")),
+    "long_text.csv": ("utf-8", ",", 13, ColumnGuess("text", "label", "category")),
+    "hostile.csv": ("utf-8", ",", 8, ColumnGuess("text", "sentiment", "category")),
+    "two_sheets.xlsx": (None, None, 12, ColumnGuess("Review", "Rating", "Channel")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_FILES))
+def test_real_world_files_are_read_and_their_columns_guessed(name: str) -> None:
+    encoding, delimiter, rows, guess = GOOD_FILES[name]
+    table = read(name)
+    assert (table.encoding, table.delimiter) == (encoding, delimiter)
+    assert len(table.frame) == rows
+    assert guess_columns(table.frame) == guess
+    assert all(pd.api.types.is_string_dtype(dtype) for dtype in table.frame.dtypes), "every cell is read as text"
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "row", "expected"),
+    [
+        ("cp1252_pipe.txt", "commentaire", 0, "Arrived quickly and works exactly as described. Very happy! – prix 5€, “très” bien"),
+        ("latin1_semicolon.csv", "Kommentar", 1, "Nicht überzeugend, zu groß"),
+        ("utf16_tab_stars.tsv", "Review", 6, "Love it 😍 best purchase this year"),
+        ("utf16le_no_bom.csv", "text", 8, "Café au lait machine: crème is thick, taste is superb"),
+        ("utf8_bom_semicolon.csv", "feedback", 0, "Arrived quickly.\nWorks exactly as described; very happy!"),
+        ("utf8_comma.csv", "Comment", 3, 'Great value, but the manual says "plug in first", which is wrong.'),
+        ("hostile.csv", "text", 0, "<script>alert('xss')</script> great product"),
+        ("hostile.csv", "text", 2, '=HYPERLINK("http://evil.example","click me")'),
+    ],
+)
+def test_text_survives_encoding_quotes_and_newlines_exactly(name: str, column: str, row: int, expected: str) -> None:
+    table = read(name)
+    assert table.frame.columns[0] != "\ufeff" + table.frame.columns[0].lstrip("\ufeff")  # no BOM left in a name
+    assert table.frame[column].iloc[row] == expected
+
+
+def test_numbers_stay_as_written() -> None:
+    table = read_upload("ids.csv", b"id,text,stars\n007,good,4\n010,bad,1\n")
+    assert list(table.frame["id"]) == ["007", "010"]
+    assert list(table.frame["stars"]) == ["4", "1"]
+
+
+def test_a_very_long_review_is_kept_whole() -> None:
+    table = read("long_text.csv")
+    longest = table.frame["text"].str.len().max()
+    assert longest == len("I have a lot to say about this product. " * 500)
+
+
+def test_workbook_offers_its_sheets_and_reads_the_biggest_by_default() -> None:
+    data = (DATA / "two_sheets.xlsx").read_bytes()
+    book = uploads.workbook(data)
+    assert book is not None
+    assert book.sheets == ("About", "Reviews") and book.default == "Reviews"
+    assert read("two_sheets.xlsx").sheet == "Reviews"
+    about = read("two_sheets.xlsx", sheet="About")
+    assert about.sheet == "About" and list(about.frame.columns) == ["Export", "Weekly feedback"]
+    assert list(read("two_sheets.xlsx").frame["Rating"].head(3)) == ["4", "2", "3"]  # numbers as written, not 4.0
+    with pytest.raises(UserFacingError, match="no sheet called “Summary”"):
+        read("two_sheets.xlsx", sheet="Summary")
+    assert uploads.workbook((DATA / "utf8_comma.csv").read_bytes()) is None
+
+
+def test_workbook_renamed_to_csv_is_still_read_as_a_workbook() -> None:
+    table = read_upload("export.csv", (DATA / "two_sheets.xlsx").read_bytes())
+    assert table.sheet == "Reviews" and len(table.frame) == 12
+
+
+def test_empty_sheet_and_header_only_sheet_are_explained() -> None:
+    book = OpenpyxlWorkbook()
+    book.active.title = "Empty"
+    header_only = book.create_sheet("Header")
+    header_only.append(["text", "label"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(UserFacingError, match="sheet “Empty” is empty"):
+        read_upload("book.xlsx", out.getvalue(), "Empty")
+    with pytest.raises(UserFacingError, match="sheet “Header” has column names but no rows"):
+        read_upload("book.xlsx", out.getvalue(), "Header")
+
+
+def test_blank_rows_and_unnamed_empty_columns_are_dropped() -> None:
+    table = read_upload("x.csv", b"text,label,\ngood,pos,\n,,\nbad,neg,\n")
+    assert list(table.frame.columns) == ["text", "label"]
+    assert list(table.frame["text"]) == ["good", "bad"]
+
+
+# ---- bad input: one sentence that says what to fix, nothing read ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "hint"),
+    [
+        ("empty.csv", "“empty.csv” is empty", "Export the reviews again"),
+        ("header_only.csv", "has column names but no rows of reviews", "Export the reviews again with their rows"),
+        ("png_renamed.csv", "“png_renamed.csv” is a PNG image, not a table of reviews", "CSV, TSV or text file"),
+        ("zipped.csv", "“zipped.csv” is a ZIP archive", "Unzip it"),
+        ("reviews.zip", "“reviews.zip” is not a file type the app reads", ".xlsx"),
+        ("one_column.csv", "has only one column (“review”)", "separate columns"),
+        ("mixed_encoding.csv", "mixes two text encodings", "CSV UTF-8"),
+    ],
+)
+def test_bad_files_get_a_plain_error_saying_what_to_fix(name: str, message: str, hint: str) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        read(name)
+    assert message in caught.value.message
+    assert hint in caught.value.hint
+
+
+def test_ten_megabytes_in_one_cell_is_refused_with_row_and_column() -> None:
+    data = b"text,label\nfine,pos\n" + b'"' + b"word " * (2 * 1024 * 1024) + b'",neg\n'
+    with pytest.raises(UserFacingError) as caught:
+        read_upload("huge.csv", data)
+    assert "Row 2 of column “text” holds 10,485,760 characters" in caught.value.message
+    assert "Shorten or remove that cell" in caught.value.hint
+
+
+def test_file_over_the_upload_limit_is_refused_before_reading() -> None:
+    assert uploads.MAX_UPLOAD_MB == 200  # .streamlit/config.toml server.maxUploadSize
+    with pytest.raises(UserFacingError, match="is 201 MB, over the limit of 200 MB"):
+        uploads.check_upload("big.csv", 201 * 1024 * 1024)
+    uploads.check_upload("fine.csv", 200 * 1024 * 1024)
+
+
+def test_upload_limit_comes_from_streamlit_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[server]\nmaxUploadSize = 35\n")
+    assert uploads.configured_upload_limit_mb(config) == 35
+    assert uploads.configured_upload_limit_mb(tmp_path / "missing.toml") == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"text,label\nok,pos\nbad,neg,extra\n", "Line 3 has 3 values where the header has 2"),
+        (b'text,label\n"never closed,pos\nok,neg\n', "A quote opened in data row 1 is never closed"),
+        (bytes(range(256)) * 64, "does not look like text or a spreadsheet"),
+    ],
+)
+def test_unreadable_text_names_the_problem(data: bytes, message: str) -> None:
+    with pytest.raises(UserFacingError, match=message):
+        read_upload("broken.csv", data)
+
+
+# ---- guessing -----------------------------------------------------------------------------
+
+
+def test_a_text_column_full_of_numbers_is_not_guessed_and_is_refused() -> None:
+    table = read("numbers_only.csv")
+    assert guess_columns(table.frame).text is None
+    with pytest.raises(UserFacingError, match="The column “score” holds numbers, not written reviews"):
+        apply_mapping(table.frame, ColumnGuess("score", None, None))
+
+
+def test_guessing_uses_contents_when_names_say_nothing() -> None:
+    frame = pd.DataFrame(
+        {
+            "c1": [f"ticket {i}" for i in range(40)],
+            "c2": [f"This is a long, detailed customer review number {i} about delivery and price" for i in range(40)],
+            "c3": ["Positive", "Negative", "Neutral", "Positive"] * 10,
+            "c4": ["Shop", "App"] * 20,
+            "c5": [f"2026-11-{1 + i % 9:02d}" for i in range(40)],
+        }
+    ).astype("string")
+    assert guess_columns(frame) == ColumnGuess("c2", "c3", "c4")
+
+
+# ---- label mapping ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["Positive", " negative ", "NEUTRAL"], {"Positive": "positive", "negative": "negative", "NEUTRAL": "neutral"}),
+        (["pos", "neg", "neu", "+", "-"], {"pos": "positive", "neg": "negative", "neu": "neutral", "+": "positive", "-": "negative"}),
+        (["1", "-1", "0"], {"1": "positive", "-1": "negative", "0": "neutral"}),
+        (["0", "1"], {"0": "negative", "1": "positive"}),
+        (["1", "2", "3", "4", "5"], {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}),
+        (["4.0", "1.0", "3.0"], {"4.0": "positive", "1.0": "negative", "3.0": "neutral"}),
+        (["positif", "négatif", "neutre"], {"positif": None, "négatif": None, "neutre": None}),
+        (["1", "7", "10"], {"1": None, "7": None, "10": None}),
+        (["4.5", "3"], {"4.5": None, "3": None}),
+        (["positive", "2", "maybe"], {"positive": "positive", "2": None, "maybe": None}),
+        (["", None, "pos"], {"pos": "positive"}),
+    ],
+)
+def test_label_mapping_proposal(values: list, expected: dict) -> None:
+    assert propose_label_mapping(values) == expected
+
+
+def test_labels_in_another_language_are_left_for_the_user() -> None:
+    table = read("labels_french.csv")
+    mapping = propose_label_mapping(table.frame["sentiment"].unique())
+    with pytest.raises(UserFacingError, match="None of the values in the column “sentiment” is matched to a sentiment"):
+        apply_mapping(table.frame, ColumnGuess("avis", "sentiment", None), mapping)
+    reviews, report = apply_mapping(table.frame, ColumnGuess("avis", "sentiment", None), {"positif": "positive", "négatif": "negative"})
+    assert set(reviews[contract.TRUE_LABEL]) == {"positive", "negative"}
+    assert report.unmapped_label == 4 and report.unmapped_values == (("neutre", 4),)
+
+
+def test_star_ratings_map_to_three_sentiments() -> None:
+    table = read("utf16_tab_stars.tsv")
+    mapping = propose_label_mapping(table.frame["Stars"].unique())
+    reviews, _ = apply_mapping(table.frame, ColumnGuess("Review", "Stars", "Store"), mapping)
+    stars = reviews["Stars"].astype(int)
+    expected = pd.cut(stars, [0, 2, 3, 5], labels=["negative", "neutral", "positive"]).astype(str)
+    assert (reviews[contract.TRUE_LABEL].astype(str) == expected).all()
+
+
+def test_binary_labels_map_to_negative_and_positive() -> None:
+    table = read("binary_labels.csv")
+    reviews, _ = apply_mapping(table.frame, guess_columns(table.frame), propose_label_mapping(table.frame["is_positive"].unique()))
+    assert set(reviews[contract.TRUE_LABEL]) == {"negative", "positive"}
+    assert (reviews[contract.TRUE_LABEL] == reviews["is_positive"].map({"0": "negative", "1": "positive"})).all()
+
+
+# ---- applying the mapping -----------------------------------------------------------------
+
+
+def messy_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "body": ["good", "  ", None, "bad", "meh", "good", "fine", "awful", "good"],
+            "stars": ["5", "4", "1", None, "3", "5", "maybe", "1", "5"],
+            "shop": ["A", "A", "B", "B", None, "A", "B", "B", "A"],
+            "text": ["x"] * 9,  # clashes with the contract's name once "body" is the text
+        }
+    ).astype("string")
+
+
+def test_drop_report_counts_every_row_left_out_and_why() -> None:
+    mapping = {"5": "positive", "4": "positive", "3": "neutral", "1": "negative", "maybe": None}
+    reviews, report = apply_mapping(messy_frame(), ColumnGuess("body", "stars", "shop"), mapping)
+    assert report.rows_in_file == 9
+    assert report.empty_text == 2  # "  " and missing
+    assert report.blank_label == 1  # "bad" has no stars
+    assert report.unmapped_label == 1 and report.unmapped_values == (("maybe", 1),)
+    assert report.duplicates == 2 and not report.duplicates_dropped  # "good / 5 / A" three times
+    assert report.kept == len(reviews) == 5
+    assert list(reviews[contract.REVIEW_ID]) == ["1", "5", "6", "8", "9"]  # row numbers in the file
+    assert list(reviews.columns) == [contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY, "stars", "file_text"]
+    assert reviews[contract.CATEGORY].isna().sum() == 1
+
+
+def test_duplicates_can_be_left_out() -> None:
+    mapping = {"5": "positive", "4": "positive", "3": "neutral", "1": "negative"}
+    reviews, report = apply_mapping(messy_frame(), ColumnGuess("body", "stars", "shop"), mapping, drop_duplicates=True)
+    assert report.duplicates == 2 and report.duplicates_dropped
+    assert report.kept == len(reviews) == 3
+    assert not reviews.duplicated(subset=[contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY]).any()
+
+
+def test_without_label_column_every_review_with_text_is_kept() -> None:
+    table = read("no_label.csv")
+    reviews, report = apply_mapping(table.frame, guess_columns(table.frame))
+    assert contract.TRUE_LABEL not in reviews
+    assert report.kept == 12 and report.blank_label == report.unmapped_label == 0
+    assert list(reviews["ticket"].head(2)) == ["T-0", "T-1"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (ColumnGuess(None, "stars", None), "No column is chosen as the review text"),
+        (ColumnGuess("body", "body", None), "The same column is chosen for two different roles"),
+        (ColumnGuess("body", "missing", None), "The file has no column “missing”"),
+    ],
+)
+def test_impossible_column_choices_are_explained(columns: ColumnGuess, message: str) -> None:
+    with pytest.raises(UserFacingError, match=message):
+        apply_mapping(messy_frame(), columns, {})
+
+
+def test_a_label_column_with_too_many_values_is_refused() -> None:
+    frame = pd.DataFrame({"text": [f"review {i}" for i in range(200)], "id": [str(i) for i in range(200)]}).astype("string")
+    with pytest.raises(UserFacingError, match="has 200 different values, too many for a sentiment column"):
+        apply_mapping(frame, ColumnGuess("text", "id", None), {})
+
+
+def test_a_category_column_with_too_many_groups_is_refused() -> None:
+    frame = pd.DataFrame({"text": [f"review {i}" for i in range(150)], "id": [str(i) for i in range(150)]}).astype("string")
+    with pytest.raises(UserFacingError, match="has 150 different values, too many to compare as categories"):
+        apply_mapping(frame, ColumnGuess("text", None, "id"))
+
+
+def test_mapping_to_something_other_than_a_sentiment_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="mapping targets"):
+        apply_mapping(messy_frame(), ColumnGuess("body", "stars", None), {"5": "great"})

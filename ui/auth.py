@@ -1,0 +1,213 @@
+"""The sign-in gate and the app's questions to lib.auth about the person using it.
+
+``app.py`` asks :func:`current_user` before declaring the pages (viewers never get the
+Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
+stops the run until someone is signed in. Pages and the sidebar ask :func:`allowed` and
+:func:`visible_experiments`; every answer comes from ``lib.auth.is_allowed``.
+
+The configuration is read from Streamlit's secrets on every run (cheap: Streamlit parses
+the file once), so a changed role applies at the next click. A password sign-in lasts for
+the browser tab's session; OIDC sign-ins are kept by Streamlit's own identity cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from lib import auth, narrative
+from lib.auth import AccessConfig, AuthConfigError, User
+from lib.errors import UserFacingError
+from lib.tracking import ExperimentSummary, ModelChoice, RunSummary
+from ui import data
+from ui.components import show_user_error
+
+USER_KEY = "signed_in_username"
+# The pages a role may lack, by url path, and the action each needs.
+PAGE_ACTIONS = {"evaluate": "upload", "errors": "annotate", "report": "export"}
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return {}
+
+
+def access_config() -> AccessConfig:
+    """The sign-in configuration (raises AuthConfigError when it is wrong or incomplete)."""
+    return auth.load_access(_secrets())
+
+
+@st.cache_resource
+def _throttle() -> auth.SignInThrottle:
+    return auth.SignInThrottle()
+
+
+def _oidc_signed_in() -> bool:
+    return bool(st.user.get("is_logged_in", False))
+
+
+def current_user(config: AccessConfig | None = None) -> User | None:
+    """Who is using the app right now: the local admin, a password or OIDC user, or None."""
+    if config is None:
+        try:
+            config = access_config()
+        except AuthConfigError:
+            return None
+    if config.is_local:
+        return auth.LOCAL_ADMIN
+    if config.oidc_sign_in and _oidc_signed_in():
+        return auth.oidc_user(config, st.user.to_dict())
+    name = st.session_state.get(USER_KEY)
+    return auth.password_user(config, name) if config.password_sign_in and name else None
+
+
+def signed_in_username() -> str | None:
+    """The name of a person signed in with a password (for annotations), else None."""
+    user = current_user()
+    return user.name if user is not None and user.via == "password" else None
+
+
+def allowed(action: str, experiment: ExperimentSummary | None = None) -> bool:
+    """May the current user do ``action`` to ``experiment`` (lib.auth.is_allowed)?"""
+    return auth.is_allowed(current_user(), action, experiment)
+
+
+def visible_experiments(experiments: Sequence[ExperimentSummary], action: str = "view") -> list[ExperimentSummary]:
+    """The experiments the current user may ``action``: the others are left out, not greyed."""
+    return list(experiments)
+
+
+def experiment_of(run: RunSummary) -> ExperimentSummary | None:
+    """The experiment a run belongs to, when the current user may see it (else None)."""
+    found = [e for e in data.experiments(data.settings().tracking_uri) if e.experiment_id == run.experiment_id]
+    return found[0] if found and allowed("view", found[0]) else None
+
+
+def run_visible(run: RunSummary) -> bool:
+    """True when the current user may see the run's experiment."""
+    return experiment_of(run) is not None
+
+
+def permitted_pages(pages: Sequence[st.Page], user: User | None) -> list[st.Page]:
+    """The pages to declare for ``user``: the ones their role may not use are left out.
+
+    Before anyone signs in every page is declared (the gate stops the run before any page
+    runs), so a link to a page still opens that page after signing in.
+    """
+    if user is None:
+        return list(pages)
+    return [page for page in pages if auth.is_allowed(user, PAGE_ACTIONS.get(page.url_path, "view"), None)]
+
+
+def require(action: str, experiment: ExperimentSummary | None = None) -> None:
+    """Stop the page with the 'does not exist or you may not see' message unless allowed."""
+    if not allowed(action, experiment):
+        st.info(narrative.LINK_NOT_AVAILABLE, icon="🔒")
+        st.stop()
+
+
+def warn_on_unknown_link(wanted: str | None, known: Sequence[str]) -> bool:
+    """Say so when a link names an experiment or run that is missing or hidden (the same words either way)."""
+    if wanted and wanted not in known:
+        st.warning(narrative.LINK_NOT_AVAILABLE, icon="🔒")
+        return True
+    return False
+
+
+# ---- the gate ----------------------------------------------------------------------------
+
+
+def require_sign_in(user: User | None) -> User:
+    """Show who is signed in (and a sign-out button), or draw the sign-in page and stop."""
+    try:
+        config = access_config()
+    except AuthConfigError as error:
+        show_user_error(error)
+        st.stop()
+    if user is not None:
+        _sidebar_identity(user)
+        return user
+    if config.oidc_sign_in and _oidc_signed_in():
+        st.error(narrative.account_without_access(str(st.user.get("email") or "")), icon="🔒")
+        st.button("Sign out", on_click=st.logout, key="sign_out_unknown")
+        st.stop()
+    _sign_in_page(config)
+    st.stop()
+
+
+def _sidebar_identity(user: User) -> None:
+    if user.is_local:
+        st.sidebar.caption(narrative.LOCAL_ADMIN_NOTE)
+        return
+    left, right = st.sidebar.columns([3, 2], vertical_alignment="center")
+    left.caption(narrative.signed_in_as(user.name, user.role))
+    if right.button("Sign out", key="sign_out", width="stretch"):
+        sign_out(user)
+
+
+def sign_out(user: User) -> None:
+    """Forget everything of this browser session; OIDC users are signed out at the provider too."""
+    st.session_state.clear()
+    if user.via == "oidc":
+        st.logout()
+    st.rerun()
+
+
+def _provider_label(provider: str) -> str:
+    known = {"google": "Google", "microsoft": "Microsoft", "okta": "Okta", "auth0": "Auth0"}
+    return "your organisation's account" if provider == "default" else known.get(provider, provider.capitalize())
+
+
+def _sign_in_page(config: AccessConfig) -> None:
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("Sign in")
+        st.caption("Sentiment Review shows how well a sentiment model labels customer reviews. Sign in to see your projects.")
+        for provider in config.oidc_providers:
+            if st.button(f"Sign in with {_provider_label(provider)}", type="primary", key=f"login_{provider}", width="stretch"):
+                st.login(None if provider == "default" else provider)
+        if config.password_sign_in:
+            if config.oidc_sign_in:
+                st.caption("Or with a username and password:")
+            _password_form(config)
+
+
+def _password_form(config: AccessConfig) -> None:
+    with st.form("sign_in_form", clear_on_submit=True):
+        username = st.text_input("Username", autocomplete="username", max_chars=120)
+        password = st.text_input("Password", type="password", autocomplete="current-password", max_chars=1000)
+        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+    if not submitted:
+        return
+    throttle = _throttle()
+    if throttle.blocked(username):
+        st.error(auth.SIGN_IN_THROTTLED, icon="⏳")
+        return
+    user = auth.verify_password(config, username, password) if username and password else None
+    if user is None:
+        throttle.failed(username)
+        st.error(auth.SIGN_IN_FAILED, icon="🔒")
+        return
+    throttle.succeeded(username)
+    st.session_state.clear()  # nothing of an earlier person's session carries over
+    st.session_state[USER_KEY] = user.name
+    st.rerun()
+
+
+def visible_models(choices: Sequence[ModelChoice]) -> list[ModelChoice]:
+    """Models the current user may evaluate with: admins all, others those logged in their experiments."""
+    if allowed("admin"):
+        return list(choices)
+    mine = {e.experiment_id for e in visible_experiments(data.experiments(data.settings().tracking_uri), "upload")}
+    return [choice for choice in choices if choice.experiment_id in mine]
+
+
+def checked_model(choice: ModelChoice) -> ModelChoice:
+    """A model typed by URI, when the current user may use it; else the same error as an unknown model."""
+    if visible_models([choice]):
+        return choice
+    raise UserFacingError(f"No model was found at “{choice.uri}”.", "Check its name and version or alias.")
