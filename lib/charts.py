@@ -164,7 +164,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
     )
     colours = alt.Scale(domain=labels, range=[SENTIMENT_COLOURS.get(label, "#6b7280") for label in labels])
     base = alt.Chart(frame).encode(
-        y=alt.Y("group:N", sort=groups, title=None),
+        y=alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=280)),
         x=alt.X("share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of reviews"), scale=alt.Scale(domain=[0, 1])),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("Tooltip:N", title="In words")],
@@ -177,4 +177,4 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         .encode(x=alt.X("end:Q"), text="Label:N")
         .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
     )
-    return _style((bars + text).properties(height=max(90, 42 * len(groups))))
+    return _style((bars + text).properties(height=alt.Step(40)))

@@ -185,8 +185,10 @@ def unpaired_comparison(
 
 def run_confusions(frame: pd.DataFrame, column: str | None = None) -> tuple[list[str], np.ndarray]:
     """Confusion matrices of one run's labelled predictions: all reviews first, then per category."""
-    labelled = frame[frame[contract.TRUE_LABEL].notna()]
-    truth, said = labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL]
+    # A run on unlabelled reviews has no true-label column: nothing can be counted, every figure is "cannot tell".
+    truth = frame[contract.TRUE_LABEL] if contract.TRUE_LABEL in frame else pd.Series(None, index=frame.index, dtype=object)
+    labelled = frame[truth.notna()]
+    truth, said = truth[truth.notna()], labelled[contract.PREDICTED_LABEL]
     names, cms = confusion_counts(truth, said)
     if column is None or column not in labelled:
         return names, cms

@@ -57,17 +57,19 @@ def log_evaluation_run(
     tags: Mapping[str, str] | None = None,
     run_id: str | None = None,
     labels: tuple[str, ...] = SENTIMENT_LABELS,
+    dataset_hash: str | None = None,
 ) -> str:
     """Log metrics, predictions, dataset input and tags of an evaluation; returns the run id.
 
     With ``run_id`` the values go into that (RUNNING) run, else a new run is created.
     The run is FINISHED only when everything was logged; on any error it is FAILED.
+    ``dataset_hash`` saves hashing the reviews again when the caller has it already.
     """
     has_truth = contract.TRUE_LABEL in predictions and predictions[contract.TRUE_LABEL].notna().any()
     has_category = contract.CATEGORY in predictions
     dataset_columns = [c for c in (contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY) if c in predictions]
     dataset = predictions[dataset_columns]
-    digest = contract.dataset_fingerprint(dataset)
+    digest = dataset_hash or contract.dataset_fingerprint(dataset)
     run_tags = {
         contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION,
         contract.TAG_MODEL_URI: model_uri,
@@ -164,13 +166,17 @@ def score_in_batches(
 ) -> Scores:
     """The model's answers for every text, batch by batch, calling ``on_progress`` after each batch.
 
+    Each distinct text is scored once and its answer given to every review repeating it
+    (feedback exports repeat short texts: "Great", "Thanks!"); progress counts distinct texts.
     With ``predict_proba`` (and ``classes_``) the predicted label is the most probable class,
     which is what ``predict`` returns for logistic regression and most classifiers; the model
-    is then asked once per review, not twice. Otherwise ``predict`` gives the labels (pyfunc models).
+    is then asked once per text, not twice. Otherwise ``predict`` gives the labels (pyfunc models).
     Without ``batch_size``, batches are sized for about ``PROGRESS_STEPS`` progress updates.
     """
     started = time.perf_counter()
-    estimator, n = model.model, len(texts)
+    estimator = model.model
+    repeats, distinct = pd.factorize(texts, use_na_sentinel=False)
+    n = len(distinct)
     batch_size = batch_size or batch_size_for(n)
     classes = [str(c) for c in estimator.classes_] if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_") else []
     if set(classes) - set(labels):
@@ -179,7 +185,7 @@ def score_in_batches(
     codes = np.empty(n, dtype=np.int64)
     proba = np.zeros((n, len(labels))) if classes else None
     for start in range(0, n, batch_size):
-        batch = texts.iloc[start : start + batch_size].to_frame(model.input_column)
+        batch = pd.DataFrame({model.input_column: distinct[start : start + batch_size]})
         end = start + len(batch)
         if proba is not None:
             answer = np.asarray(estimator.predict_proba(batch), dtype=float)
@@ -194,7 +200,7 @@ def score_in_batches(
             codes[start:end] = _predicted_codes(estimator.predict(batch), len(batch), labels)
         if on_progress is not None:
             on_progress(end, n, time.perf_counter() - started)
-    return Scores(np.asarray(labels, dtype=object)[codes], proba)
+    return Scores(np.asarray(labels, dtype=object)[codes[repeats]], None if proba is None else proba[repeats])
 
 
 def evaluation_dataset_hash(reviews: pd.DataFrame) -> str:
@@ -221,13 +227,16 @@ def evaluate_reviews(
     tags: Mapping[str, str] | None = None,
     batch_size: int | None = None,
     on_progress: ScoringProgress | None = None,
+    dataset_hash: str | None = None,
 ) -> str:
     """Score reviews with a loaded model and log them as an evaluation run; returns the run id.
 
     A run is created only once scoring has finished, so a process killed midway leaves
     nothing behind. When the model itself fails, a FAILED run records the reason and a
     UserFacingError says so; a failure while logging leaves the run FAILED too.
+    ``dataset_hash`` (``evaluation_dataset_hash`` of the reviews) saves hashing them again.
     """
+    dataset_hash = dataset_hash or evaluation_dataset_hash(reviews)
     try:
         scores = score_in_batches(model, reviews[contract.TEXT], batch_size=batch_size, on_progress=on_progress)
     except UserFacingError:
@@ -238,7 +247,7 @@ def evaluate_reviews(
             contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION,
             contract.TAG_MODEL_URI: model.uri,
             contract.TAG_DATASET_NAME: dataset_name,
-            contract.TAG_DATASET_HASH: evaluation_dataset_hash(reviews),
+            contract.TAG_DATASET_HASH: dataset_hash,
             **dict(tags or {}),
         }
         store.fail_run(store.start_run(experiment_id, run_name, failed_tags), reason)
@@ -258,6 +267,7 @@ def evaluate_reviews(
             model_description=model_description,
             params=params,
             tags=tags,
+            dataset_hash=dataset_hash,
         )
     except UserFacingError:
         raise

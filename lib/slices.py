@@ -10,7 +10,8 @@ from lib.ceiling import HumanCeiling
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
 
 MAX_CATEGORIES = 1000
-NOT_CATEGORIES = {contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.PREDICTED_LABEL, "ratings", "group_id"}
+# Columns of the demo's predictions that describe raters or ids, not categories of reviews.
+NOT_CATEGORIES = {contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.PREDICTED_LABEL, "ratings", "group_id", "n_raters"}
 TOO_FEW, ENOUGH, MEETS, BELOW = "Too few reviews to judge", "Enough reviews to judge", "Meets target", "Below target"
 
 

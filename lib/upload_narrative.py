@@ -70,11 +70,10 @@ def drop_sentences(report: DropReport) -> list[str]:
             f"{_rows(report.unmapped_label)} with a sentiment value not matched to any sentiment are left out: {values}{more}."
         )
     if report.duplicates:
-        verb = "is" if report.duplicates == 1 else "are"
+        one = report.duplicates == 1
         fate = "left out" if report.duplicates_dropped else "kept (the same review can really come twice)"
-        sentences.append(
-            f"{_rows(report.duplicates)} repeat an earlier review word for word; {'it' if report.duplicates == 1 else 'they'} {verb} {fate}."
-        )
+        repeat, pronoun = ("repeats", "it is") if one else ("repeat", "they are")
+        sentences.append(f"{_rows(report.duplicates)} {repeat} an earlier review word for word; {pronoun} {fate}.")
     left_out = report.rows_in_file - report.kept
     if not left_out:
         sentences.append(f"All {reviews(report.kept)} will be scored.")
@@ -93,12 +92,16 @@ def duration(seconds: float) -> str:
 
 
 def scoring_progress(done: int, total: int, elapsed_s: float) -> str:
-    """'Scored 40,000 of 200,000 reviews · about 10 seconds left' (the estimate from the pace so far)."""
+    """'Scored 40,000 of 200,000 distinct texts · about 10 seconds left' (estimated from the pace so far).
+
+    ``done == 0`` announces the start, with ``total`` the number of reviews; afterwards
+    ``total`` counts distinct texts, since a text repeated in the file is scored once.
+    """
     if done <= 0:
-        return f"Scoring {reviews(total)}…"
+        return f"Scoring {reviews(total)}; each distinct text is scored once…"
     remaining = elapsed_s / done * (total - done)
     left = "finishing" if done >= total else f"{duration(remaining)} left"
-    return f"Scored {count(done)} of {reviews(total)} · {left}"
+    return f"Scored {count(done)} of {count(total)} distinct texts · {left}"
 
 
 def evaluation_run_name(file_name: str, when: datetime) -> str:

@@ -475,14 +475,15 @@ def _stripped(values: pd.Series) -> pd.Series:
 
 
 def label_value_counts(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Rows per distinct value of a sentiment column, most frequent first (blanks not counted)."""
+    """Rows per distinct value of a sentiment column (blanks not counted): numbers in order, words most frequent first."""
     counts = _stripped(frame[column]).value_counts(dropna=True)
     if len(counts) > MAX_LABEL_VALUES:
         raise UserFacingError(
             f"The column “{column}” has {len(counts):,} different values, too many for a sentiment column (at most {MAX_LABEL_VALUES}).",
             "Pick the column that holds the true sentiment, or choose none.",
         )
-    return counts
+    numbers = pd.to_numeric(counts.index.to_series(), errors="coerce")
+    return counts.iloc[numbers.to_numpy().argsort(kind="stable")] if numbers.notna().all() else counts
 
 
 def _check_columns(frame: pd.DataFrame, columns: ColumnGuess) -> None:

@@ -72,9 +72,9 @@ overall = report.estimate(metric)
 judged = standing[standing["judged"]]
 
 st.markdown(f"##### {narrative.gap_sentence(report.difference(metric), report.ratio(metric), metric, len(judged))}")
-for name in standing["slice"].head(4):
-    st.markdown(f"- {narrative.category_callout(name, report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}")
 small = standing[standing["status"] == TOO_FEW]
+for name in [*judged["slice"].head(3), *small["slice"].head(2)]:
+    st.markdown(f"- {narrative.category_callout(name, report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}")
 if len(small):
     st.caption(
         f"{len(small)} categor{'y has' if len(small) == 1 else 'ies have'} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "

@@ -10,7 +10,7 @@ from lib.errors import UserFacingError
 from lib.explain import explain, highlighted_html, top_words
 from lib.metrics import SENTIMENT_LABELS
 from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
-from ui import auth, data, identity, sidebar
+from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
 from ui.components import show_user_error
 
@@ -139,13 +139,11 @@ with queue_tab:
             try:
                 model = data.sklearn_model(data.settings().tracking_uri, run.model_uri)
             except UserFacingError as error:
-                st.caption(f"No explanation: {error.message}")
+                presentation.technical_caption(f"No explanation: {error.message}")  # names the model URI
         if model is not None:
             why = explain(model, str(review[contract.TEXT]), str(review[contract.PREDICTED_LABEL]))
-            st.markdown(
-                f'<div style="font-size: 1.15rem; line-height: 1.9">{highlighted_html(str(review[contract.TEXT]), why.words)}</div>',
-                unsafe_allow_html=True,
-            )
+            # st.html, not st.markdown: markdown would decode the escaped text a second time.
+            st.html(f'<div style="font-size: 1.15rem; line-height: 1.9">{highlighted_html(str(review[contract.TEXT]), why.words)}</div>')
             towards, against = top_words(why.words)
             st.caption(
                 "Blue words pushed the model towards its answer, orange ones against it"

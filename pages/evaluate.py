@@ -26,7 +26,7 @@ if upload is None:
         "One row per review, with a header row. The app needs a column with the review text; "
         "a column with the true sentiment (words, -1/0/1, 0/1 or 1–5 stars) gives you the model's accuracy, "
         "and a column such as source or product gives the figures per group. Nothing is saved until you press Evaluate.",
-        icon="ℹ️",
+        icon=":material/info:",
     )
     st.stop()
 
@@ -47,7 +47,7 @@ try:
     if columns.label is not None:
         st.subheader("What does each sentiment value mean?")
         st.caption(
-            "The app proposes a sentiment for each value it recognises; change any of them. Reviews whose value is left empty are left out."
+            "The app proposes a sentiment for each value it recognises; click a cell under “Counts as” to change it. Reviews whose value counts as None are left out."
         )
         mapping = ev.label_mapping(table, columns.label, key)
     ready = ev.prepared(table, key, columns, mapping, st.session_state.get(duplicates_key, False))
@@ -58,7 +58,7 @@ st.markdown("\n".join(f"- {sentence}" for sentence in words.drop_sentences(ready
 if ready.report.duplicates:
     st.checkbox("Leave out repeated reviews", key=duplicates_key)
 
-st.subheader("Which model?")
+st.subheader("Which model, and where to save the result?")
 model_column, experiment_column = st.columns(2)
 try:
     with model_column:

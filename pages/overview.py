@@ -14,7 +14,9 @@ if selection is None:
 run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")
-presentation.technical_caption(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
+presentation.technical_caption(
+    " · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p)
+)
 
 status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
 if status_note:

@@ -257,7 +257,9 @@ def test_partial_oidc_configuration_lists_what_is_missing(missing: list[str], na
 
 
 def test_wrong_redirect_uri_and_short_cookie_secret() -> None:
-    error = config_error({"auth": complete_auth(redirect_uri="https://reviews.example.com/callback", cookie_secret="short"), "access": {"oidc_rules": RULES}})
+    error = config_error(
+        {"auth": complete_auth(redirect_uri="https://reviews.example.com/callback", cookie_secret="short"), "access": {"oidc_rules": RULES}}
+    )
     assert "must end with /oauth2callback" in error.message
     assert "cookie_secret is too short" in error.message
     assert "short" not in error.message.replace("too short", "")  # the value itself is never shown

@@ -53,3 +53,19 @@ def test_confusion_frame_of_an_absent_class_has_zero_shares() -> None:
     neutral = frame[frame["Truly"] == "neutral"]
     assert (neutral["Reviews"] == 0).all() and (neutral["Share of truly"] == 0).all()
     assert len(chart_rows(confusion_chart(report))) == 9
+
+
+def test_distribution_chart_draws_every_group_and_sentiment_with_its_share() -> None:
+    from lib.charts import SENTIMENT_COLOURS, distribution_chart
+    from lib.evaluation import prediction_distribution
+
+    predictions = pd.DataFrame(
+        {"predicted_label": ["positive", "negative", "neutral", "positive"] * 3, "category": ["App", "Shop", "Web"] * 4}
+    )
+    rows = chart_rows(distribution_chart(prediction_distribution(predictions)))
+    assert {(r["group"], r["sentiment"]) for r in rows} == {
+        (g, s) for g in ("All reviews", "App", "Shop", "Web") for s in SENTIMENT_COLOURS
+    }
+    overall = {r["sentiment"]: r for r in rows if r["group"] == "All reviews"}
+    assert overall["positive"]["Label"] == "50%" and overall["positive"]["reviews"] == 6
+    assert "All reviews: 6 reviews (50%) called positive" in overall["positive"]["Tooltip"]

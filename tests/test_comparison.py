@@ -271,6 +271,17 @@ def test_unpaired_without_category_compares_all_reviews_only() -> None:
     assert set(result.table["slice"]) == {OVERALL}
 
 
+def test_run_on_unlabelled_reviews_compares_as_cannot_tell() -> None:
+    base = run_frame(1, ["Movies", "Tweets"])
+    unlabelled = run_frame(2, ["Movies", "Tweets"]).drop(columns=contract.TRUE_LABEL)
+    names, cms = run_confusions(unlabelled, contract.CATEGORY)
+    assert names == [OVERALL] and cms.sum() == 0
+    result = unpaired_comparison(run_confusions(base, contract.CATEGORY), (names, cms), n_boot=50)
+    assert set(result.table["slice"]) == {OVERALL}
+    assert set(result.table["verdict"]) == {UNKNOWN}
+    assert result.row("accuracy")["n"] == 0
+
+
 # ---- aligning two runs' predictions ----------------------------------------------------
 
 

@@ -8,7 +8,6 @@ other two: not in the sidebar, not through a link, not in the report.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ from lib.evaluation import log_evaluation_run
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
+from ui import evaluate as ev
 
 APP = str(PROJECT_ROOT / "app.py")
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -179,7 +179,7 @@ def test_a_link_to_the_upload_page_before_sign_in_does_not_open_it_for_a_viewer(
     at = app(password_secrets())
     at.run()
     at.switch_page("pages/evaluate.py").run()
-    assert [t.value for t in at.title][0] == "Sign in"
+    assert at.title[0].value == "Sign in"
     at.text_input[0].input("acme-viewer")
     at.text_input[1].input("pw-acme-viewer")
     at.button[0].click().run()
@@ -252,7 +252,7 @@ def test_admin_sees_every_experiment_and_page(clients) -> None:
 def test_failed_sign_in_gets_one_generic_message(clients, username: str, password: str) -> None:
     at = sign_in(app(password_secrets()), username, password)
     assert [e.value for e in at.error] == ["The username or password is not right."]
-    assert [t.value for t in at.title][0] == "Sign in"
+    assert at.title[0].value == "Sign in"
     assert "signed_in_username" not in at.session_state
     assert not at.get("selectbox")
 
@@ -320,4 +320,45 @@ def test_presentation_mode_explains_figures_and_hides_identifiers(clients) -> No
     assert narrative.METRIC_EXPLANATIONS["accuracy"] in captions
     assert narrative.METRIC_EXPLANATIONS["macro_f1"] in captions
     assert not [c for c in captions if c in technical]
-    assert any("font-size: 19px" in str(h.proto) for h in at.get("html"))
+    assert any("html { font-size" in str(h.proto) for h in at.get("html"))  # larger type
+
+
+def _model_and_experiment_pickers(ids: dict) -> None:
+    """Script for AppTest.from_function: what the Evaluate page offers the signed-in user."""
+    import streamlit as st
+
+    from lib.errors import UserFacingError
+    from lib.tracking import ModelChoice
+    from ui import auth
+    from ui import evaluate as ev
+
+    choices = [
+        ModelChoice(f"models:/{name}/1", f"models:/{name}/1", name, "", ids.get(name)) for name in ("acme", "globex", "demo", "orphan")
+    ]
+    st.write("models: " + ", ".join(c.name for c in auth.visible_models(choices)))
+    try:
+        auth.checked_model(choices[1])
+        st.write("typed globex model: accepted")
+    except UserFacingError as error:
+        st.write(f"typed globex model: {error.message}")
+    ev.experiment_picker(choices[0])
+
+
+@pytest.mark.parametrize(
+    ("user", "models", "experiments"), [("acme-annotator", "acme", [ACME]), ("boss", "acme, globex, demo, orphan", None)]
+)
+def test_evaluate_offers_only_the_users_models_and_experiments(clients, user: str, models: str, experiments: list[str] | None) -> None:
+    at = AppTest.from_function(_model_and_experiment_pickers, args=(clients,), default_timeout=60)
+    at.secrets.update(password_secrets())
+    at.session_state["signed_in_username"] = user
+    at.run()
+    assert not at.exception
+    text = all_text(at)
+    assert f"models: {models}" in [line.strip() for line in text.splitlines()]
+    options = at.selectbox[0].options
+    if experiments is None:  # the admin: every experiment, and a new one
+        assert {ACME, GLOBEX, DEMO_EXPERIMENT} <= set(options) and ev.NEW_EXPERIMENT in options
+        assert "typed globex model: accepted" in text
+    else:
+        assert options == experiments
+        assert "typed globex model: No model was found at “models:/globex/1”." in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -115,6 +116,9 @@ class SmallStore:
     experiments: dict[str, str]
 
 
+WRONG_ANSWER = {"negative": "neutral", "neutral": "positive", "positive": "negative"}
+
+
 def hand_made_predictions(sizes: dict[str | None, int], seed: int, id_prefix: str = "r") -> pd.DataFrame:
     """Reviews with true and predicted labels; 'Editorials' is always wrong."""
     rng = np.random.default_rng(seed)
@@ -122,8 +126,7 @@ def hand_made_predictions(sizes: dict[str | None, int], seed: int, id_prefix: st
     for name, size in sizes.items():
         truth = rng.choice(LABELS, size=size)
         right = rng.random(size) < (0.0 if name == "Editorials" else 0.75)
-        said = np.where(right, truth, np.roll(truth, 1))
-        said = np.where(right | (said != truth), said, np.where(truth == "negative", "positive", "negative"))
+        said = np.where(right, truth, [WRONG_ANSWER[t] for t in truth])
         for t, s in zip(truth, said, strict=True):
             rows.append({contract.TRUE_LABEL: t, contract.PREDICTED_LABEL: s, contract.CATEGORY: name})
     frame = pd.DataFrame(rows)
@@ -134,7 +137,7 @@ def hand_made_predictions(sizes: dict[str | None, int], seed: int, id_prefix: st
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> SmallStore:
-    """Experiments logged from hand-made predictions: small and missing categories, no categories, different data."""
+    """Experiments of hand-made runs: small and missing categories, no categories, different data, unlabelled, 500 categories."""
     data_dir = tmp_path_factory.mktemp("small_store")
     settings = settings_for(data_dir, SENTIMENT_REVIEW_SEED_DEMO="false")
     store = TrackingStore(settings.tracking_uri)
@@ -152,7 +155,14 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> SmallStore:
     different = store.ensure_experiment("Different data", artifact_location=artifacts)
     log(different, "on last month's reviews", hand_made_predictions({"Tweets": 70, "Movies": 50}, seed=3, id_prefix="a"))
     log(different, "on this month's reviews", hand_made_predictions({"Tweets": 60, "Movies": 40, "News": 40}, seed=4, id_prefix="b"))
-    return SmallStore(data_dir, {"small": small, "plain": plain, "different": different})
+    unlabelled = store.ensure_experiment("Unlabelled", artifact_location=artifacts)
+    reviews = hand_made_predictions({"Tweets": 50}, seed=5)
+    log(unlabelled, "labelled reviews", reviews)
+    log(unlabelled, "the same reviews without labels", reviews.drop(columns=contract.TRUE_LABEL))
+    many = store.ensure_experiment("Many categories", artifact_location=artifacts)
+    log(many, "500 shops", hand_made_predictions({f"Shop {i:03d}": 35 for i in range(500)}, seed=6))
+    experiments = {"small": small, "plain": plain, "different": different, "unlabelled": unlabelled, "many": many}
+    return SmallStore(data_dir, experiments)
 
 
 @pytest.fixture
@@ -177,6 +187,30 @@ def test_small_and_missing_categories_are_flagged_not_ranked(small_env: SmallSto
     assert table.loc[NO_CATEGORY, "Reviews"] == 40 and table.loc[NO_CATEGORY, "Status"] == "Enough reviews to judge"
     assert list(table.index)[-1] == "Editorials"  # after the ranked ones although it is the worst
     assert "over the 3 categories with enough reviews" in text
+
+
+def chart_categories(at: AppTest) -> list[str]:
+    """Category names drawn in the page's (first) Altair chart, read from the data Streamlit sends."""
+    chart = next(e for e in at.main if getattr(e, "type", None) == "vega_lite_chart").proto
+    for dataset in chart.datasets:
+        table = pa.ipc.open_stream(dataset.data.data).read_all()
+        if "slice" in table.column_names:
+            return table.column("slice").to_pylist()
+    raise AssertionError("the chart has no category data")
+
+
+def test_five_hundred_categories_chart_shows_fifteen_until_asked_for_all(small_env: SmallStore) -> None:
+    at = open_page("pages/categories.py", experiment=small_env.experiments["many"])
+    assert len(at.dataframe[0].value) == 500  # the table always lists every category
+    toggle = at.toggle[0]
+    assert toggle.label == "Show all 500 categories" and toggle.value is False
+    shown = chart_categories(at)
+    assert len(shown) == 15
+    ranked = list(at.dataframe[0].value["Category"])
+    assert set(shown) == set(ranked[:12]) | set(ranked[-3:])
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert len(chart_categories(at)) == 500
 
 
 def test_run_without_category_column_shows_the_per_class_view(small_env: SmallStore) -> None:
@@ -209,6 +243,13 @@ def test_compare_runs_on_different_reviews_warns_and_lists_no_reviews(small_env:
         "Within noise: the change could be chance",
         "Cannot tell: not measurable on these reviews",
     }
+
+
+def test_compare_with_a_run_on_unlabelled_reviews_cannot_tell(small_env: SmallStore) -> None:
+    at = open_page("pages/compare.py", experiment=small_env.experiments["unlabelled"])
+    table = at.dataframe[0].value
+    assert set(table["Verdict"]) == {"Cannot tell: not measurable on these reviews"}
+    assert "cannot be compared on these reviews" in page_text(at)
 
 
 # ---- Compare on the demo ---------------------------------------------------------------

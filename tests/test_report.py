@@ -110,7 +110,7 @@ def test_headline_figures_and_sections(document: str, predictions: pd.DataFrame)
 def test_charts_are_inline_svg(document: str) -> None:
     assert document.count("<svg") == 2
     assert "xmlns" not in document
-    assert '<text' in document
+    assert "<text" in document
 
 
 def test_print_friendly_and_offline_ready(document: str) -> None:
@@ -122,9 +122,7 @@ def test_print_friendly_and_offline_ready(document: str) -> None:
 
 def test_report_without_baseline_categories_or_examples(predictions: pd.DataFrame) -> None:
     report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
-    content = client_report.report_content(
-        experiment_name="E", run_name="R", model_description="", generated="today", report=report
-    )
+    content = client_report.report_content(experiment_name="E", run_name="R", model_description="", generated="today", report=report)
     document = client_report.report_html(content)
     assert document.count("<svg") == 1
     assert "Is it better" not in document and "Examples of mistakes" not in document and "Per category" not in document

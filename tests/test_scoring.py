@@ -13,7 +13,7 @@ from sklearn.metrics import accuracy_score
 from lib import contract, evaluation
 from lib.config import Settings
 from lib.errors import UserFacingError
-from lib.evaluation import evaluate_reviews, existing_evaluation, evaluation_dataset_hash, prediction_distribution, score_in_batches
+from lib.evaluation import evaluate_reviews, evaluation_dataset_hash, existing_evaluation, prediction_distribution, score_in_batches
 from lib.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
 from lib.tracking import LoadedModel, TrackingStore
 from lib.uploads import apply_mapping, guess_columns, propose_label_mapping, read_upload
@@ -73,6 +73,20 @@ def test_scores_in_batches_reporting_progress_after_each() -> None:
     assert scores.proba is not None and scores.proba.shape == (2500, 3)
     # columns follow the app's label order (negative, neutral, positive), not the model's
     np.testing.assert_allclose(scores.proba[:3], [[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.2, 0.6, 0.2]])
+
+
+def test_each_distinct_text_is_scored_once_and_its_answer_shared_by_repeats() -> None:
+    model = WordModel()
+    calls: list[tuple[int, int]] = []
+    repeated = pd.Series(["good one", "bad one", "good one", "meh", "good one", "bad one"], dtype="string")
+    scores = score_in_batches(
+        LoadedModel(model, "fake"), repeated, batch_size=2, on_progress=lambda done, total, _: calls.append((done, total))
+    )
+    assert model.batches == [2, 1]
+    assert calls == [(2, 3), (3, 3)]
+    assert list(scores.predicted) == ["positive", "negative", "positive", "neutral", "positive", "negative"]
+    assert scores.proba is not None and scores.proba.shape == (6, 3)
+    np.testing.assert_array_equal(scores.proba[0], scores.proba[2])
 
 
 def test_batch_size_aims_at_about_25_progress_updates_within_bounds() -> None:
@@ -270,6 +284,7 @@ def test_file_without_labels_is_logged_with_its_predictions_only(store: Tracking
     assert predictions is not None and contract.TRUE_LABEL not in predictions and predictions[contract.PREDICTED_LABEL].notna().all()
 
 
+@pytest.mark.filterwarnings("ignore:Add type hints")
 def test_pyfunc_model_without_probabilities_is_scored_through_predict(store: TrackingStore, experiment_id: str) -> None:
     import mlflow.pyfunc
     from mlflow.models import infer_signature

@@ -320,3 +320,10 @@ def test_a_category_column_with_too_many_groups_is_refused() -> None:
 def test_mapping_to_something_other_than_a_sentiment_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="mapping targets"):
         apply_mapping(messy_frame(), ColumnGuess("body", "stars", None), {"5": "great"})
+
+
+def test_label_values_are_listed_numbers_in_order_words_most_frequent_first() -> None:
+    assert list(uploads.label_value_counts(read("utf16_tab_stars.tsv").frame, "Stars").index) == ["1", "2", "3", "4", "5"]
+    assert list(uploads.label_value_counts(read("cp1252_pipe.txt").frame, "note").index) == ["-1", "0", "1"]
+    words = pd.DataFrame({"s": ["neg", "pos", "pos", "neu", "pos", "neg"]}).astype("string")
+    assert list(uploads.label_value_counts(words, "s")) == [3, 2, 1]

@@ -78,7 +78,7 @@ def allowed(action: str, experiment: ExperimentSummary | None = None) -> bool:
 
 def visible_experiments(experiments: Sequence[ExperimentSummary], action: str = "view") -> list[ExperimentSummary]:
     """The experiments the current user may ``action``: the others are left out, not greyed."""
-    return list(experiments)
+    return auth.visible_experiments(current_user(), experiments, action)
 
 
 def experiment_of(run: RunSummary) -> ExperimentSummary | None:
@@ -133,7 +133,8 @@ def require_sign_in(user: User | None) -> User:
         return user
     if config.oidc_sign_in and _oidc_signed_in():
         st.error(narrative.account_without_access(str(st.user.get("email") or "")), icon="🔒")
-        st.button("Sign out", on_click=st.logout, key="sign_out_unknown")
+        if st.button("Sign out", key="sign_out_unknown"):
+            st.logout()
         st.stop()
     _sign_in_page(config)
     st.stop()
@@ -143,9 +144,8 @@ def _sidebar_identity(user: User) -> None:
     if user.is_local:
         st.sidebar.caption(narrative.LOCAL_ADMIN_NOTE)
         return
-    left, right = st.sidebar.columns([3, 2], vertical_alignment="center")
-    left.caption(narrative.signed_in_as(user.name, user.role))
-    if right.button("Sign out", key="sign_out", width="stretch"):
+    st.sidebar.caption(narrative.signed_in_as(user.name, user.role))
+    if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
         sign_out(user)
 
 
@@ -163,6 +163,8 @@ def _provider_label(provider: str) -> str:
 
 
 def _sign_in_page(config: AccessConfig) -> None:
+    # Nothing to pick before signing in: the sidebar would only hold the app's name.
+    st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] { display: none; }</style>")
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title("Sign in")

@@ -25,7 +25,7 @@ JUST_LOGGED_KEY = "evaluate_just_logged"
 _SIDEBAR_PICKER_PREFIXES = ("experiment_picker", "run_picker_", "baseline_picker_")
 _CACHE_TTL_S = 3600
 # The "new experiment" choice; a string, since widget values are deep-copied (no identity sentinel).
-NEW_EXPERIMENT = "➕ A new experiment…"
+NEW_EXPERIMENT = "New experiment…"
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
     """The run's headline (or the predicted sentiments without true labels), a download and a way to Overview."""
     just_logged = st.session_state.get(JUST_LOGGED_KEY) == run.run_id
     note = words.result_note(run, _experiment_name(run.experiment_id), just_logged)
-    (st.success if just_logged else st.info)(note, icon="✅" if just_logged else "ℹ️")
+    (st.success if just_logged else st.info)(note, icon=":material/check_circle:" if just_logged else ":material/history:")
     report = data.report(run)
     if report is not None and report.n:
         for sentence in narrative.headline(report):

@@ -16,15 +16,18 @@ PRESENTING_KEY = "presentation_mode"
 # it is for the audience.
 _CSS = """
 <style>
-html { font-size: 19px; }
+html { font-size: 18px; }
 [data-testid="stMainBlockContainer"] { max-width: 1500px; padding-top: 2.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.6rem; }
 [data-testid="stMainBlockContainer"] h4 { font-size: 1.55rem; line-height: 1.35; }
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; line-height: 1.6; }
-[data-testid="stMetricValue"] { font-size: 2.8rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.1rem; font-weight: 600; }
-[data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: 2.9rem; line-height: 1.15; font-weight: 600; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricDelta"] p { font-size: 0.95rem; }
+/* Whole labels and changes, wrapped, rather than cut off with an ellipsis. */
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
 </style>
 """

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lib.config import Settings
+from tests.private_store import private_copy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,16 +58,15 @@ def stop_process_group(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app served by a real Streamlit server over the seeded demo store."""
+def serve_app(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run app.py`` on a free loopback port over the store of ``settings``."""
     port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {
         **os.environ,
-        "SENTIMENT_REVIEW_DATA_DIR": str(demo_settings.data_dir),
+        "SENTIMENT_REVIEW_DATA_DIR": str(settings.data_dir),
         # Explicit, so a developer's .streamlit/secrets.toml cannot point the test elsewhere.
-        "MLFLOW_TRACKING_URI": demo_settings.tracking_uri,
+        "MLFLOW_TRACKING_URI": settings.tracking_uri,
+        "SENTIMENT_REVIEW_ANNOTATIONS_DB_URL": settings.annotations_db_url,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [sys.executable, "-m", "streamlit", "run", "app.py"]
@@ -76,9 +76,28 @@ def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(f"{base}/_stcore/health", process, log, START_TIMEOUT_S)
+    except BaseException:
+        stop_process_group(process)
+        raise
+    return process, base
+
+
+@pytest.fixture(scope="session")
+def browser_settings(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A private copy of the demo store (with its own annotations), so browser tests may write to it."""
+    return private_copy(demo_settings, tmp_path_factory.mktemp("browser_store"))
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app served by a real Streamlit server over a copy of the seeded demo store."""
+    process, base = None, ""
+    try:
+        process, base = serve_app(browser_settings, tmp_path_factory.mktemp("streamlit") / "server.log")
         yield base
     finally:
-        stop_process_group(process)
+        if process is not None:
+            stop_process_group(process)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,105 @@
+"""The Mistakes page in Chromium: hostile review text stays text; annotating changes the corrected-label metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from lib import contract
+from lib.config import Settings
+from lib.demo import DEMO_MODEL_NAME
+from lib.evaluation import log_evaluation_run
+from lib.tracking import TrackingStore
+from tests.browser.conftest import serve_app, stop_process_group
+from tests.private_store import private_copy
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)> what a great product",
+    "<script>alert('boom')</script> terrible, terrible service",
+    '"><svg onload=alert(2)> I loved it',
+    '=HYPERLINK("http://example.invalid","click") awful',
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_run(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """A server over a store holding one run whose reviews try to inject HTML and script."""
+    settings = private_copy(demo_settings, tmp_path_factory.mktemp("hostile_store"))
+    store = TrackingStore(settings.tracking_uri)
+    experiment_id = store.ensure_experiment("Hostile input check")
+    predictions = pd.DataFrame(
+        {
+            contract.REVIEW_ID: [f"h{i}" for i in range(len(HOSTILE))],
+            contract.TEXT: HOSTILE,
+            contract.TRUE_LABEL: ["negative", "positive", "negative", "positive"],
+            contract.PREDICTED_LABEL: ["positive", "negative", "positive", "negative"],
+            contract.CATEGORY: ["<b>web</b>", "app", "app", "web"],
+        }
+    )
+    run_id = log_evaluation_run(
+        store,
+        experiment_id=experiment_id,
+        run_name="<i>hostile</i> run",
+        predictions=predictions,
+        dataset_name="hostile",
+        dataset_source="test",
+        model_uri=f"models:/{DEMO_MODEL_NAME}/1",
+    )
+    process, base = serve_app(settings, tmp_path_factory.mktemp("hostile_server") / "server.log")
+    try:
+        yield base, experiment_id, run_id
+    finally:
+        stop_process_group(process)
+
+
+def wait_for_app(page, text: str) -> None:
+    page.get_by_text(text).first.wait_for(timeout=120_000)
+    page.wait_for_timeout(500)
+
+
+def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run, tmp_path) -> None:
+    base, experiment_id, run_id = hostile_run
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{base}/errors?experiment={experiment_id}&run={run_id}")
+    wait_for_app(page, "Mistakes to review")
+    page.get_by_text("Blue words pushed the model").wait_for(timeout=60_000)
+    page.get_by_text("what a great product").wait_for(timeout=60_000)
+    shown = page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+    assert "<img src=x onerror=alert(1)>" in shown  # the markup is visible as characters
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("svg[onload]").count() == 0
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    page.close()
+
+
+def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app_url, tmp_path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/errors")
+    wait_for_app(page, "Mistakes to review")
+    page.get_by_label("Your name, shown next to your annotations").fill("Browser Tester")
+    page.get_by_role("button", name="Start annotating").click()
+    for _ in range(2):
+        page.get_by_text("Your verdict").wait_for(timeout=60_000)
+        said = page.get_by_text("the model said").first.inner_text().split("the model said ")[1].rstrip(".")
+        page.get_by_text("The given label is wrong").click()
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Corrected label").click()
+        page.get_by_role("option", name=said, exact=True).click()
+        page.get_by_role("button", name="Save and go to the next review").click()
+        page.get_by_text("Saved.").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+    page.get_by_role("link", name="Overview").click()
+    toggle = page.get_by_text("Use corrected labels (2 reviews corrected by annotators)")
+    toggle.wait_for(timeout=60_000)
+    toggle.click()
+    # st.dataframe draws on a canvas; its header cells exist (hidden) for accessibility.
+    page.locator("th", has_text="With 2 corrected labels").first.wait_for(state="attached", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "corrected.png"), full_page=True)
+    page.close()

@@ -1,0 +1,79 @@
+"""The Evaluate page in Chromium: upload through the real file input, confirm, evaluate, open the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lib.config import Settings
+from lib.demo import DEMO_EXPERIMENT
+from lib.tracking import TrackingStore
+from tests.browser.conftest import serve_app, stop_process_group
+from tests.private_store import private_copy
+
+pytestmark = pytest.mark.browser
+
+APP_TIMEOUT_MS = 120_000
+UPLOAD = Path(__file__).resolve().parents[1] / "data" / "hostile.csv"
+
+
+@pytest.fixture(scope="module")
+def evaluate_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TrackingStore]]:
+    """A server over its own store: evaluating logs a run, which the shared server's other tests must not see."""
+    settings = private_copy(demo_settings, tmp_path_factory.mktemp("evaluate_store"))
+    process, base = serve_app(settings, tmp_path_factory.mktemp("evaluate_server") / "server.log")
+    try:
+        yield base, TrackingStore(settings.tracking_uri)
+    finally:
+        stop_process_group(process)
+
+
+def settled(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=APP_TIMEOUT_MS)
+
+
+def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:
+    base, store = evaluate_app
+    dialogs: list[str] = []
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        page.goto(f"{base}/evaluate")
+        page.get_by_text("Evaluate a file of feedback").first.wait_for(timeout=APP_TIMEOUT_MS)
+        settled(page)
+        page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(UPLOAD))
+
+        page.get_by_text("What is in each column?").wait_for(timeout=APP_TIMEOUT_MS)
+        settled(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert main.get_by_role("combobox", name="Review text").input_value() == "text"
+        assert main.get_by_role("combobox", name="True sentiment (if known)").input_value() == "sentiment"
+        assert main.get_by_role("combobox", name="Category (if any)").input_value() == "category"
+        assert main.get_by_text("All 8 reviews will be scored.").is_visible()
+        assert main.get_by_role("combobox", name="Save the result in the experiment").input_value() == DEMO_EXPERIMENT
+        page.screenshot(path=str(tmp_path / "evaluate_mapping.png"), full_page=True)
+
+        main.get_by_role("button", name="Evaluate 8 reviews").click()
+        headline = main.get_by_text("The model labels").first
+        headline.wait_for(timeout=APP_TIMEOUT_MS)
+        settled(page)
+        assert "% of reviews correctly" in headline.inner_text()
+        assert main.get_by_text("Done: 8 reviews scored and saved in MLflow as the run “hostile.csv · ").is_visible()
+        page.screenshot(path=str(tmp_path / "evaluate_result.png"), full_page=True)
+
+        experiment = store.experiment_by_name(DEMO_EXPERIMENT)
+        logged = [run for run in store.runs(experiment.experiment_id) if run.name.startswith("hostile.csv · ")]
+        assert len(logged) == 1 and logged[0].is_finished and logged[0].metrics["example_count"] == 8
+
+        main.get_by_role("button", name="Open in Overview").click()
+        page.get_by_text("How good is the model?").wait_for(timeout=APP_TIMEOUT_MS)
+        settled(page)
+        assert f"run={logged[0].run_id}" in page.url
+        assert page.get_by_text("based on 8 reviews").first.is_visible()
+        assert dialogs == [], "review text must never run as script"
+    finally:
+        page.close()

@@ -1,0 +1,231 @@
+"""Page tests of Evaluate: upload, confirm columns and sentiments, evaluate, see the result (AppTest).
+
+Each test runs the app on its own copy of the seeded demo store (tests/private_store.py),
+since evaluating logs runs and creates experiments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import contract
+from lib.config import Settings
+from lib.demo import DEMO_EXPERIMENT
+from lib.tracking import LoadedModel, TrackingStore
+from tests.conftest import PROJECT_ROOT
+from tests.private_store import private_copy
+from tests.test_scoring import BrokenModel
+
+APP = str(PROJECT_ROOT / "app.py")
+DATA = Path(__file__).resolve().parent / "data"
+NEW_EXPERIMENT = "New experiment…"
+
+
+@pytest.fixture
+def store(demo_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrackingStore:
+    """The app pointed at a private copy of the demo store; returns that store."""
+    private = private_copy(demo_settings, tmp_path / "store")
+    monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(private.data_dir))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return TrackingStore(private.tracking_uri)
+
+
+def open_evaluate() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    return at.switch_page("pages/evaluate.py").run()
+
+
+def upload(at: AppTest, name: str, data: bytes | None = None) -> AppTest:
+    at.file_uploader(key="evaluate_file").upload(name, (DATA / name).read_bytes() if data is None else data, "text/csv")
+    return at.run()
+
+
+def text_of(at: AppTest) -> str:
+    """Every sentence on the page, with Markdown escapes removed."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [e.value for e in at.error] + [s.value for s in at.success] + [w.value for w in at.warning]
+    return "\n".join(map(str, parts)).replace("\\", "")
+
+
+def by_label(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
+def button_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.main.button]
+
+
+def all_runs(store: TrackingStore) -> list:
+    return [run for experiment in store.experiments() for run in store.runs(experiment.experiment_id)]
+
+
+def evaluate_into_new_experiment(at: AppTest, name: str = "Uploaded feedback") -> AppTest:
+    by_label(at.selectbox, "Save the result in the experiment").set_value(NEW_EXPERIMENT).run()
+    by_label(at.text_input, "Name of the new experiment").input(name).run()
+    evaluate = next(b for b in at.main.button if b.label.startswith("Evaluate"))
+    return evaluate.click().run()
+
+
+def test_without_a_file_the_page_says_what_to_upload(store: TrackingStore) -> None:
+    at = open_evaluate()
+    assert not at.exception
+    assert at.file_uploader(key="evaluate_file").allowed_type == [".csv", ".tsv", ".txt", ".xlsx"]
+    assert "up to 200 MB" in at.file_uploader(key="evaluate_file").label
+    assert "One row per review" in text_of(at) and "Nothing is saved until you press Evaluate" in text_of(at)
+
+
+def test_upload_shows_preview_guesses_and_proposed_mapping_before_anything_is_scored(store: TrackingStore) -> None:
+    runs_before = len(all_runs(store))
+    at = upload(open_evaluate(), "utf8_bom_semicolon.csv")
+    assert not at.exception
+    text = text_of(at)
+    assert "12 rows and 3 columns, read as UTF-8 (with a byte-order mark) with values separated by semicolons." in text
+    assert list(at.dataframe[0].value.columns) == ["feedback", "label", "source"] and len(at.dataframe[0].value) == 8
+    assert by_label(at.selectbox, "Review text").value == "feedback"
+    assert by_label(at.selectbox, "True sentiment (if known)").value == "label"
+    assert by_label(at.selectbox, "Category (if any)").value == "source"
+    proposal = at.data_editor[0].value
+    assert dict(zip(proposal["Value in the file"], proposal["Counts as"], strict=True)) == {
+        "pos": "positive",
+        "neg": "negative",
+        "neu": "neutral",
+    }
+    assert list(proposal["Reviews"]) == [4, 4, 4]
+    assert "All 12 reviews will be scored." in text
+    model = by_label(at.selectbox, "Model").value
+    assert model.alias == "champion" and model.version_uri == "models:/sentiment-demo-classifier/1"
+    assert by_label(at.selectbox, "Save the result in the experiment").value == DEMO_EXPERIMENT
+    assert "Evaluate 12 reviews" in button_labels(at)
+    assert len(all_runs(store)) == runs_before
+
+
+def test_guesses_can_be_corrected(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "star_ratings.csv")
+    assert len(at.data_editor) == 1
+    by_label(at.selectbox, "True sentiment (if known)").select_index(0).run()  # "— none —"
+    assert len(at.data_editor) == 0
+    by_label(at.selectbox, "Category (if any)").set_value("date").run()
+    assert not at.exception and "Evaluate 12 reviews" in button_labels(at)
+    by_label(at.selectbox, "Review text").set_value("rating").run()
+    assert "The column “rating” holds numbers, not written reviews." in text_of(at)
+    assert not any(label.startswith("Evaluate") for label in button_labels(at))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("png_renamed.csv", "“png_renamed.csv” is a PNG image, not a table of reviews."),
+        ("empty.csv", "“empty.csv” is empty."),
+        ("header_only.csv", "has column names but no rows of reviews."),
+        ("one_column.csv", "has only one column (“review”)"),
+        ("zipped.csv", "“zipped.csv” is a ZIP archive, not a table of reviews."),
+        ("mixed_encoding.csv", "mixes two text encodings"),
+    ],
+)
+def test_bad_files_get_one_plain_error_log_nothing_and_leave_the_page_usable(store: TrackingStore, name: str, message: str) -> None:
+    runs_before, experiments_before = len(all_runs(store)), len(store.experiments())
+    at = upload(open_evaluate(), name)
+    assert not at.exception
+    assert len(at.error) == 1 and message in text_of(at)
+    assert len(all_runs(store)) == runs_before and len(store.experiments()) == experiments_before
+    at.file_uploader(key="evaluate_file").clear()
+    at = upload(at, "utf8_comma.csv")
+    assert not at.error and "Evaluate 12 reviews" in button_labels(at)
+
+
+def test_markdown_in_a_file_name_is_shown_literally(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "[click](http://evil.example).csv", (DATA / "png_renamed.csv").read_bytes())
+    shown = at.error[0].value
+    assert shown.startswith("“\\[click\\]\\(http\\:")
+    assert "](http" not in shown
+
+
+def test_unknown_labels_are_left_for_the_user_to_map(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "labels_french.csv")
+    assert "None of the values in the column “sentiment” is matched to a sentiment." in text_of(at)
+    assert not any(label.startswith("Evaluate") for label in button_labels(at))
+    editor = at.data_editor[0]
+    assert list(editor.value["Counts as"]) == [None, None, None]
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"Counts as": "positive"}, 1: {"Counts as": "negative"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.error
+    assert "4 rows with a sentiment value not matched to any sentiment are left out: “neutre” (4)." in text_of(at)
+    assert "Evaluate 8 reviews" in button_labels(at)
+
+
+def test_excel_workbook_offers_its_sheets(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "two_sheets.xlsx")
+    sheet = by_label(at.selectbox, "Sheet")
+    assert sheet.options == ["About", "Reviews"] and sheet.value == "Reviews"
+    assert "12 rows and 3 columns from the sheet “Reviews”." in text_of(at)
+    sheet.set_value("About").run()
+    assert "1 row and 2 columns from the sheet “About”." in text_of(at)
+
+
+def test_evaluating_logs_a_run_shows_the_headline_and_then_offers_it_instead_of_a_duplicate(store: TrackingStore) -> None:
+    at = evaluate_into_new_experiment(upload(open_evaluate(), "utf8_comma.csv"))
+    assert not at.exception and not at.error
+    text = text_of(at)
+    assert "Done: 12 reviews scored and saved in MLflow as the run “utf8_comma.csv · " in text
+    assert "in the experiment “Uploaded feedback”." in text
+    assert "The model labels" in text and "of reviews correctly (95% interval" in text
+    assert [d.label for d in at.get("download_button")] == ["Download the predictions (CSV)"]
+    experiment = store.experiment_by_name("Uploaded feedback")
+    [run] = store.runs(experiment.experiment_id)
+    assert run.is_finished and run.model_uri == "models:/sentiment-demo-classifier/1"
+    assert json.loads(run.tags[contract.TAG_COLUMN_MAPPING]) == {"text": "Comment", "true_label": "Sentiment", "category": "Channel"}
+    assert json.loads(run.params["label_mapping"]) == {"Negative": "negative", "Neutral": "neutral", "Positive": "positive"}
+    assert run.params["source_file"] == "utf8_comma.csv" and run.params["encoding"] == "utf-8"
+
+    again = upload(open_evaluate(), "utf8_comma.csv")  # a new session, same file, same model
+    assert "were already evaluated with this model on" in text_of(again)
+    assert not any(label.startswith("Evaluate") for label in button_labels(again))
+    assert "Open in Overview" in button_labels(again) and "The model labels" in text_of(again)
+    assert len(store.runs(experiment.experiment_id)) == 1
+
+
+def test_open_in_overview_shows_the_new_run(store: TrackingStore) -> None:
+    at = evaluate_into_new_experiment(upload(open_evaluate(), "no_category.csv"), "Overview check")
+    run = store.runs(store.experiment_by_name("Overview check").experiment_id)[0]
+    by_label(at.main.button, "Open in Overview").click().run()
+    assert not at.exception
+    assert at.query_params["run"] == run.run_id
+    assert at.sidebar.selectbox(key="experiment_picker").value.name == "Overview check"
+    assert "based on 12 reviews" in text_of(at) and "How good is the model?" in [t.value for t in at.title]
+
+
+def test_file_without_labels_shows_the_predicted_distribution(store: TrackingStore) -> None:
+    at = evaluate_into_new_experiment(upload(open_evaluate(), "no_label.csv"), "Unlabelled feedback")
+    assert not at.exception
+    text = text_of(at)
+    assert "Of the 12 reviews, the model calls " in text and "The model labels" not in text
+    assert "Without a true sentiment in the file" in text
+    [chart] = at.get("vega_lite_chart")
+    assert all(group in chart.proto.spec for group in ("All reviews", "Web shop", "Email", "App", "Store"))
+    assert [d.label for d in at.get("download_button")] == ["Download the predictions (CSV)"]
+
+
+class CrashingModel(BrokenModel):
+    """Crashes on its first batch (a file of this size is scored in one batch)."""
+
+    def predict_proba(self, frame):
+        raise RuntimeError("model crashed")
+
+
+def test_a_model_failing_mid_scoring_gives_a_plain_message_and_no_result(store: TrackingStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TrackingStore, "load_scoring_model", lambda self, uri: LoadedModel(CrashingModel(), uri))
+    at = evaluate_into_new_experiment(upload(open_evaluate(), "long_text.csv"), "Broken attempt")
+    assert not at.exception and not at.success
+    assert "The model stopped with an error while scoring the reviews (RuntimeError: model crashed)." in text_of(at)
+    assert "The model labels" not in text_of(at)
+    [run] = store.runs(store.experiment_by_name("Broken attempt").experiment_id)
+    assert run.status == "FAILED" and run.tags[contract.TAG_FAILURE] == "RuntimeError: model crashed"
+    assert "Evaluate 13 reviews" in button_labels(at)  # the page stays usable: the user can pick another model
