@@ -51,7 +51,7 @@ def test_lists_mistakes_confidently_wrong_first_with_explanation(annotations_url
     confidence = table["Confidence"].tolist()
     assert confidence == sorted(confidence, reverse=True)
     assert (table["Truly"] != table["Model said"]).all()
-    highlighted = [m.value for m in at.markdown if "<span style=" in str(m.value)]
+    highlighted = [h.value for h in at.html if "<span style=" in str(h.value)]
     assert highlighted, "the review text should be shown with highlighted words"
 
 

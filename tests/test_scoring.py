@@ -284,13 +284,12 @@ def test_file_without_labels_is_logged_with_its_predictions_only(store: Tracking
     assert predictions is not None and contract.TRUE_LABEL not in predictions and predictions[contract.PREDICTED_LABEL].notna().all()
 
 
-@pytest.mark.filterwarnings("ignore:Add type hints")
 def test_pyfunc_model_without_probabilities_is_scored_through_predict(store: TrackingStore, experiment_id: str) -> None:
     import mlflow.pyfunc
     from mlflow.models import infer_signature
 
     class Keywords(mlflow.pyfunc.PythonModel):
-        def predict(self, context, model_input, params=None):
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
             return np.where(model_input["review"].str.contains("happy|Love|superb"), "positive", "negative")
 
     store._use_globally()

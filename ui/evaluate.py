@@ -251,6 +251,7 @@ def evaluate(
         params=params,
         tags={contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)},
         on_progress=lambda done, n, elapsed: bar.progress(done / n, text=words.scoring_progress(done, n, elapsed)),
+        dataset_hash=ready.dataset_hash,
     )
     bar.empty()
     return run_id
