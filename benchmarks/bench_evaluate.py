@@ -27,7 +27,7 @@ unique (a "(ref N)" suffix): that figure is the engine's overhead with nothing t
 Each process first does the same work on a 2,000-review file, untimed: the app is a
 long-running server, so first-use costs (thread pools, lazy imports) are paid once, not
 per evaluation. Floor and ours alternate, so a busy machine slows both alike; seconds are
-the best of ``REPEATS`` runs (mlflow: one run, it is slow). Peak memory is the process's
+the best of ``REPEATS`` runs (mlflow: one run per data set, it is slow). Peak memory is the process's
 peak resident set size (``getrusage``) and how far it rose during the timed step.
 """
 
@@ -197,16 +197,17 @@ def main() -> None:
         size_mb = Path(setup["csv"]).stat().st_size / 1024 / 1024
         print(f"Prepared {REVIEWS:,} reviews ({size_mb:.1f} MB CSV) and the model in {time.perf_counter() - started:.1f} s.")
         figures = {data: measure_alternately(setup, data) for data in DATASETS}
-        figures["csv"]["mlflow"] = run_measurement("mlflow", setup, "csv")
+        for data in DATASETS:
+            figures[data]["mlflow"] = run_measurement("mlflow", setup, data)
     for data, title in DATASETS.items():
         print(f"\n{title}\n{'':<8}{'seconds':>10}{'peak RSS MB':>14}{'rise MB':>10}")
         for name, figure in figures[data].items():
             print(f"{name:<8}{figure['seconds']:>10.2f}{figure['peak_rss_mb']:>14.0f}{figure['rise_mb']:>10.0f}")
         ratio = figures[data]["ours"]["seconds"] / figures[data]["floor"]["seconds"]
+        speedup = figures[data]["mlflow"]["seconds"] / figures[data]["ours"]["seconds"]
         print(f"ours / floor: {ratio:.2f}× (target ≤ {FLOOR_RATIO_TARGET}×): {'met' if ratio <= FLOOR_RATIO_TARGET else 'MISSED'}")
-    speedup = figures["csv"]["mlflow"]["seconds"] / figures["csv"]["ours"]["seconds"]
-    verdict = "met" if speedup >= MLFLOW_SPEEDUP_TARGET else "MISSED"
-    print(f"mlflow.models.evaluate / ours: {speedup:.1f}× (target ≥ {MLFLOW_SPEEDUP_TARGET}×): {verdict}")
+        verdict = "met" if speedup >= MLFLOW_SPEEDUP_TARGET else "MISSED"
+        print(f"mlflow.models.evaluate / ours: {speedup:.1f}× (target ≥ {MLFLOW_SPEEDUP_TARGET}×): {verdict}")
 
 
 def measure_alternately(setup: dict[str, str], data: str) -> dict[str, dict[str, float]]:

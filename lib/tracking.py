@@ -198,10 +198,17 @@ class TrackingStore:
     # ---- writing -------------------------------------------------------------------
 
     def ensure_experiment(self, name: str, tags: Mapping[str, str] | None = None, artifact_location: str | None = None) -> str:
-        """Id of the active experiment called ``name``, created when missing."""
+        """Id of the active experiment called ``name``, created when missing.
+
+        In a SQLite store, artifacts default to an ``artifacts`` folder beside the database
+        file; MLflow's own default (``./mlruns``) depends on the working directory.
+        """
         existing = self.experiment_by_name(name)
         if existing is not None:
             return existing.experiment_id
+        if artifact_location is None and self.tracking_uri.startswith("sqlite:///"):
+            database = Path(self.tracking_uri.removeprefix("sqlite:///").split("?", 1)[0])
+            artifact_location = (database.parent / "artifacts").resolve().as_uri()
         return self._client.create_experiment(name, artifact_location=artifact_location, tags=dict(tags or {}))
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:

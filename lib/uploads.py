@@ -91,7 +91,7 @@ _CATEGORY_NAMES = (
     "platform",
 )
 _GUESS_SAMPLE_ROWS = 2000
-_SAMPLE_BYTES = 65536
+_SAMPLE_BYTES = 32768
 _STRING = "string[pyarrow]"  # every cell is read as text: "007" stays "007", "4" is not 4.0
 _CHUNK_BYTES = 8 * 1024 * 1024
 # A number as spreadsheets write it: -1, 4.5, 4,5, .5, 1e3 (matched on stripped values).

@@ -42,6 +42,9 @@ if report is None:
 
 for sentence in narrative.headline(report):
     st.markdown(f"#### {sentence}")
+human = data.ceiling(run)
+if human is not None and human.estimate() is not None:
+    st.markdown(narrative.ceiling_sentence(report.estimate("accuracy"), human.estimate()), help=narrative.CEILING_EXPLANATION)
 corrected_labels_switch(run, report, ["accuracy", "macro_f1", *(f"recall:{label}" for label in report.labels)])
 
 
@@ -51,8 +54,8 @@ def baseline_estimate(metric: str):
 
 
 cards = [("accuracy", narrative.METRIC_NAMES["accuracy"], narrative.METRIC_EXPLANATIONS["accuracy"])]
-cards.append(("macro_f1", narrative.METRIC_NAMES["macro_f1"], narrative.METRIC_EXPLANATIONS["macro_f1"]))
-cards += [(f"recall:{label}", f"Finds {label} reviews", narrative.METRIC_EXPLANATIONS["recall"]) for label in report.labels]
+cards.append(("macro_f1", "Balanced score", narrative.METRIC_EXPLANATIONS["macro_f1"]))
+cards += [(f"recall:{label}", f"Finds {label}", narrative.METRIC_EXPLANATIONS["recall"]) for label in report.labels]
 for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
     with column:
         kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)

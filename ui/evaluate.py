@@ -24,6 +24,9 @@ JUST_LOGGED_KEY = "evaluate_just_logged"
 # Overview, so the sidebar starts again from the run named in the URL.
 _SIDEBAR_PICKER_PREFIXES = ("experiment_picker", "run_picker_", "baseline_picker_")
 _CACHE_TTL_S = 3600
+# Uploaded tables are kept across reruns (not re-read on every click) but bounded: a file
+# may be 200 MB, and these caches are shared by every session of the server.
+_FILES_KEPT = 2
 # The "new experiment" choice; a string, since widget values are deep-copied (no identity sentinel).
 NEW_EXPERIMENT = "New experiment…"
 
@@ -51,7 +54,7 @@ def _workbook(file_id: str, _upload: UploadedFile) -> uploads.Workbook | None:
     return uploads.workbook(_upload.getvalue())
 
 
-@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=_FILES_KEPT, ttl=_CACHE_TTL_S, show_spinner="Reading the file…")
 def _table(file_id: str, sheet: str | None, _upload: UploadedFile) -> UploadedTable:
     return uploads.read_upload(_upload.name, _upload.getvalue(), sheet)
 
@@ -145,7 +148,7 @@ def label_mapping(table: UploadedTable, column: str, key: str) -> dict[str, str 
     }
 
 
-@st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner="Checking the reviews…")
+@st.cache_resource(max_entries=_FILES_KEPT, ttl=_CACHE_TTL_S, show_spinner="Checking the reviews…")
 def _prepared(key: str, columns: tuple, mapping: tuple, drop_duplicates: bool, _table: UploadedTable) -> Prepared:
     reviews, report = uploads.apply_mapping(_table.frame, ColumnGuess(*columns), dict(mapping), drop_duplicates=drop_duplicates)
     return Prepared(reviews, report, evaluation.evaluation_dataset_hash(reviews))
