@@ -4,11 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, narrative
-from lib.errors import UserFacingError
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
 from lib.slices import TOO_FEW, category_columns, category_standing, shown_categories
 from ui import data, sidebar
-from ui.components import corrected_labels_switch, show_user_error
+from ui.components import corrected_labels_switch, loaded_or_stop, stop_unless_finished
 
 METRICS = (
     "macro_f1",
@@ -24,16 +23,9 @@ run = selection.run
 st.title("Where is the model weak?")
 st.caption(run.name)
 
-status_note = narrative.status_message(run.status)
-if status_note:
-    st.warning(status_note)
-    st.stop()
-try:
-    frame = data.predictions(run)
-    report = data.report(run)
-except UserFacingError as error:
-    show_user_error(error)
-    st.stop()
+stop_unless_finished(run)
+frame = loaded_or_stop(lambda: data.predictions(run))
+report = loaded_or_stop(lambda: data.report(run))
 if frame is None or report is None:
     st.info(narrative.missing_parts(frame is not None, run.metrics, data.artifact_names(run))[0])
     st.stop()

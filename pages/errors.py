@@ -12,7 +12,7 @@ from lib.metrics import SENTIMENT_LABELS
 from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
-from ui.components import show_user_error
+from ui.components import loaded_or_stop, show_user_error, stop_unless_finished
 
 PAGE_SIZE = 25
 CURRENT_KEY = "errors_current_review"
@@ -23,17 +23,9 @@ if selection is None:
 auth.require("annotate", selection.experiment)  # viewers never get this page; a link cannot open it either
 run = selection.run
 st.title("Mistakes to review")
-status_note = narrative.status_message(run.status)
-if status_note:
-    st.warning(status_note)
-    st.stop()
-
-try:
-    table = data.errors(run)
-    report = data.report(run)
-except UserFacingError as error:
-    show_user_error(error)
-    st.stop()
+stop_unless_finished(run)
+table = loaded_or_stop(lambda: data.errors(run))
+report = loaded_or_stop(lambda: data.report(run))
 if table is None or report is None:
     st.info("This run has no predictions file with true labels, so its mistakes cannot be listed.")
     st.stop()

@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, contract, narrative
-from lib.errors import UserFacingError
+from lib import charts, narrative
 from ui import data, presentation, sidebar
-from ui.components import corrected_labels_switch, kpi_card, show_user_error
+from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
 selection = sidebar.selected()
 if selection is None:
@@ -18,17 +17,9 @@ presentation.technical_caption(
     " · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p)
 )
 
-status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
-if status_note:
-    st.warning(status_note, icon="⏳" if run.status == "RUNNING" else "⚠️")
-    st.stop()
-
-try:
-    report = data.report(run)
-    baseline_report = data.report(baseline) if baseline is not None and baseline.run_id != run.run_id else None
-except UserFacingError as error:
-    show_user_error(error)
-    st.stop()
+stop_unless_finished(run)
+report = loaded_or_stop(lambda: data.report(run))
+baseline_report = loaded_or_stop(lambda: data.report(baseline) if baseline is not None and baseline.run_id != run.run_id else None)
 
 if report is None:
     for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):

@@ -11,7 +11,7 @@ from lib.errors import UserFacingError
 from lib.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.slices import category_columns
 from ui import auth, data, sidebar
-from ui.components import show_user_error
+from ui.components import loaded_or_stop, stop_unless_finished
 
 EXAMPLE_CHOICES = 200
 
@@ -23,16 +23,9 @@ auth.require("export", experiment)
 
 st.title("Client report")
 st.caption(narrative.REPORT_CONTENTS)
-status_note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
-if status_note:
-    st.warning(status_note, icon="⚠️")
-    st.stop()
-try:
-    frame = data.predictions(run)
-    report = data.report(run)
-except UserFacingError as error:
-    show_user_error(error)
-    st.stop()
+stop_unless_finished(run)
+frame = loaded_or_stop(lambda: data.predictions(run))
+report = loaded_or_stop(lambda: data.report(run))
 if frame is None or report is None or report.n == 0:
     st.info(narrative.REPORT_NEEDS_PREDICTIONS, icon="ℹ️")
     st.stop()

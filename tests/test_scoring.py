@@ -240,6 +240,25 @@ def test_failing_model_leaves_a_failed_run_with_the_reason_and_no_finished_one(s
     assert existing_evaluation(store, evaluation_dataset_hash(reviews), "models:/broken/1") is None
 
 
+def test_scoring_interrupted_midway_leaves_no_run_at_all(store: TrackingStore, experiment_id: str) -> None:
+    def interrupt(done: int, total: int, elapsed: float) -> None:
+        raise KeyboardInterrupt  # as a killed process, or Streamlit stopping a script the user left
+
+    before = {run.run_id for run in store.runs(experiment_id)}
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_reviews(
+            store,
+            LoadedModel(WordModel(), "fake"),
+            prepared("utf8_comma.csv"),
+            experiment_id=experiment_id,
+            run_name="interrupted",
+            dataset_name="d",
+            batch_size=5,
+            on_progress=interrupt,
+        )
+    assert {run.run_id for run in store.runs(experiment_id)} == before
+
+
 def test_model_with_wrong_labels_creates_no_run_at_all(store: TrackingStore, experiment_id: str) -> None:
     before = len(store.runs(experiment_id))
     with pytest.raises(UserFacingError, match="labels other than"):

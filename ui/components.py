@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 import streamlit as st
 
-from lib import narrative
+from lib import contract, narrative
 from lib.errors import UserFacingError
 from lib.metrics import OVERALL, Estimate, QualityReport
 from lib.tracking import RunSummary
@@ -67,3 +70,24 @@ def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: lis
         return
     slices = [OVERALL] + ([s for s in corrected_report.slices[1:] if s in report.slices] if column else [])
     corrected_labels_comparison(report, corrected_report, changed, metrics, slices)
+
+
+T = TypeVar("T")
+
+
+def stop_unless_finished(run: RunSummary) -> None:
+    """Explain why and stop the page when the run has not finished (running, failed, killed)."""
+    note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
+    if note:
+        st.warning(note, icon="⏳" if run.status == "RUNNING" else "⚠️")
+        st.stop()
+
+
+def loaded_or_stop(load: Callable[[], T]) -> T:
+    """The result of ``load``; a problem the user can act on is shown plainly and stops the page."""
+    try:
+        return load()
+    except UserFacingError as error:
+        show_user_error(error)
+        st.stop()
+        raise  # st.stop() raises; this keeps type checkers and readers sure nothing follows

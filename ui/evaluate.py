@@ -20,9 +20,9 @@ from lib.uploads import ColumnGuess, DropReport, UploadedTable
 from ui import auth, data
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
-# The sidebar's pickers keep their own state; it is forgotten before opening a run in
-# Overview, so the sidebar starts again from the run named in the URL.
-_SIDEBAR_PICKER_PREFIXES = ("experiment_picker", "run_picker_", "baseline_picker_")
+# Keys of the sidebar's pickers (ui/sidebar.py), set to open a new run in Overview.
+_SIDEBAR_EXPERIMENT_KEY = "experiment_picker"
+_SIDEBAR_RUN_KEY_PREFIX = "run_picker_"
 _CACHE_TTL_S = 3600
 # Uploaded tables are kept across reruns (not re-read on every click) but bounded: a file
 # may be 200 MB, and these caches are shared by every session of the server.
@@ -302,13 +302,22 @@ def show_result(run: RunSummary, file_name: str) -> None:
         help="One row per review with the model's verdict; safe to open in Excel.",
         key=f"download_{run.run_id}",
     )
-    if open_column.button("Open in Overview", type="primary", icon=":material/insights:", key=f"open_{run.run_id}"):
-        open_in_overview(run)
+    if open_column.button(
+        "Open in Overview", type="primary", icon=":material/insights:", key=f"open_{run.run_id}", on_click=show_in_sidebar, args=(run,)
+    ):
+        st.switch_page("pages/overview.py", query_params={"experiment": run.experiment_id, "run": run.run_id})
 
 
-def open_in_overview(run: RunSummary) -> None:
-    """Switch to Overview showing this run (its experiment and run in the URL)."""
+def show_in_sidebar(run: RunSummary) -> None:
+    """Button callback: select this run in the sidebar's pickers, so Overview opens on it.
+
+    Setting the pickers' state (rather than forgetting it) makes the browser's widgets
+    follow; it can only be done in a callback, before the sidebar is drawn again.
+    """
     data.refresh_lists()
-    for key in [k for k in st.session_state if str(k).startswith(_SIDEBAR_PICKER_PREFIXES)]:
-        del st.session_state[key]
-    st.switch_page("pages/overview.py", query_params={"experiment": run.experiment_id, "run": run.run_id})
+    uri = data.settings().tracking_uri
+    experiment = next((e for e in data.experiments(uri) if e.experiment_id == run.experiment_id), None)
+    listed = next((r for r in data.runs(uri, run.experiment_id) if r.run_id == run.run_id), None)
+    if experiment is not None and listed is not None:
+        st.session_state[_SIDEBAR_EXPERIMENT_KEY] = experiment
+        st.session_state[_SIDEBAR_RUN_KEY_PREFIX + run.experiment_id] = listed

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 APP_TIMEOUT_MS = 120_000
 UPLOAD = Path(__file__).resolve().parents[1] / "data" / "hostile.csv"
+EXPERIMENT = "Uploads from the browser"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,12 @@ def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, T
         assert main.get_by_role("combobox", name="Category (if any)").input_value() == "category"
         assert main.get_by_text("All 8 reviews will be scored.").is_visible()
         assert main.get_by_role("combobox", name="Save the result in the experiment").input_value() == DEMO_EXPERIMENT
+        main.get_by_role("combobox", name="Save the result in the experiment").click()
+        page.get_by_role("option", name="New experiment…").click()
+        settled(page)
+        main.get_by_label("Name of the new experiment").fill(EXPERIMENT)
+        main.get_by_label("Name of the new experiment").press("Enter")
+        settled(page)
         page.screenshot(path=str(tmp_path / "evaluate_mapping.png"), full_page=True)
 
         main.get_by_role("button", name="Evaluate 8 reviews").click()
@@ -65,14 +72,20 @@ def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, T
         assert main.get_by_text("Done: 8 reviews scored and saved in MLflow as the run “hostile.csv · ").is_visible()
         page.screenshot(path=str(tmp_path / "evaluate_result.png"), full_page=True)
 
-        experiment = store.experiment_by_name(DEMO_EXPERIMENT)
-        logged = [run for run in store.runs(experiment.experiment_id) if run.name.startswith("hostile.csv · ")]
+        logged = store.runs(store.experiment_by_name(EXPERIMENT).experiment_id)
         assert len(logged) == 1 and logged[0].is_finished and logged[0].metrics["example_count"] == 8
 
         main.get_by_role("button", name="Open in Overview").click()
         page.get_by_text("How good is the model?").wait_for(timeout=APP_TIMEOUT_MS)
         settled(page)
         assert f"run={logged[0].run_id}" in page.url
+        assert page.get_by_text("based on 8 reviews").first.is_visible()
+        # The sidebar's own widgets follow, and stay put when the page runs again.
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_role("button", name="↻ Refresh").click()
+        settled(page)
+        assert sidebar.get_by_role("combobox", name="Experiment").input_value() == EXPERIMENT
+        assert sidebar.get_by_role("combobox", name="Run (★ = baseline)").input_value().startswith("hostile.csv · ")
         assert page.get_by_text("based on 8 reviews").first.is_visible()
         assert dialogs == [], "review text must never run as script"
     finally:
