@@ -69,8 +69,9 @@ def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run
     page.goto(f"{base}/errors?experiment={experiment_id}&run={run_id}")
     wait_for_app(page, "Mistakes to review")
     page.get_by_text("Blue words pushed the model").wait_for(timeout=60_000)
-    page.get_by_text("what a great product").wait_for(timeout=60_000)
-    shown = page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+    review = page.get_by_test_id("stHtml").filter(has_text="what a great product")
+    review.wait_for(timeout=60_000)
+    shown = review.inner_text()
     assert "<img src=x onerror=alert(1)>" in shown  # the markup is visible as characters
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("svg[onload]").count() == 0
