@@ -40,7 +40,7 @@ def settled(page) -> None:
 def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:
     base, store = evaluate_app
     dialogs: list[str] = []
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = browser.new_page(viewport={"width": 1440, "height": 1600})
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
         page.goto(f"{base}/evaluate")
@@ -56,7 +56,9 @@ def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, T
         assert main.get_by_role("combobox", name="Category (if any)").input_value() == "category"
         assert main.get_by_text("All 8 reviews will be scored.").is_visible()
         assert main.get_by_role("combobox", name="Save the result in the experiment").input_value() == DEMO_EXPERIMENT
-        main.get_by_role("combobox", name="Save the result in the experiment").click()
+        target = main.get_by_role("combobox", name="Save the result in the experiment")
+        target.click()
+        target.fill("New experiment")
         page.get_by_role("option", name="New experiment…").click()
         settled(page)
         main.get_by_label("Name of the new experiment").fill(EXPERIMENT)
