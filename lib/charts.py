@@ -71,6 +71,22 @@ STATUS_COLOURS = {
 }
 
 
+def _bars_with_whiskers(
+    data: pd.DataFrame, x: alt.X, order: list[str], colour_field: str, colours: dict[str, str], tooltip: list
+) -> tuple[alt.Y, alt.Chart, alt.Chart]:
+    """Horizontal bars per slice coloured by ``colour_field``, and black whiskers from low to high."""
+    y = alt.Y("slice:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    present = [value for value in colours if value in set(data[colour_field])]
+    colour = alt.Color(
+        f"{colour_field}:N",
+        scale=alt.Scale(domain=present, range=[colours[value] for value in present]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
+    return y, bars, whiskers
+
+
 def category_chart(frame: pd.DataFrame, metric_title: str, overall_value: float) -> alt.Chart:
     """Horizontal bars per category, weakest on top, with 95% interval whiskers.
 
@@ -82,7 +98,6 @@ def category_chart(frame: pd.DataFrame, metric_title: str, overall_value: float)
         interval_text=[f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
         reviews=frame["n"].map(count),
     )
-    y = alt.Y("slice:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [
         alt.Tooltip("slice:N", title="Category"),
         alt.Tooltip("value_text:N", title=metric_title),
@@ -90,15 +105,8 @@ def category_chart(frame: pd.DataFrame, metric_title: str, overall_value: float)
         alt.Tooltip("reviews:N", title="Reviews"),
         alt.Tooltip("status:N", title="Status"),
     ]
-    statuses = [s for s in STATUS_COLOURS if s in set(frame["status"])]
-    colour = alt.Color(
-        "status:N",
-        scale=alt.Scale(domain=statuses, range=[STATUS_COLOURS[s] for s in statuses]),
-        legend=alt.Legend(title=None, orient="bottom"),
-    )
     x = alt.X("value:Q", title=metric_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
-    bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
+    y, bars, whiskers = _bars_with_whiskers(data, x, order, "status", STATUS_COLOURS, tooltip)
     overall = alt.Chart(pd.DataFrame({"overall": [overall_value], "label": [f"All reviews: {percent(overall_value)}"]}))
     rule = overall.mark_rule(strokeDash=[6, 4], color="#111827").encode(x="overall:Q", tooltip=alt.Tooltip("label:N", title=""))
     layers = [bars, whiskers, rule]
@@ -123,7 +131,6 @@ def delta_chart(frame: pd.DataFrame, metric_title: str) -> alt.Chart:
         reviews=frame["n"].map(count),
     )
     order = data.sort_values("delta")["slice"].tolist()
-    y = alt.Y("slice:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [
         alt.Tooltip("slice:N", title="Category"),
         alt.Tooltip("delta_text:N", title="Change"),
@@ -131,15 +138,8 @@ def delta_chart(frame: pd.DataFrame, metric_title: str) -> alt.Chart:
         alt.Tooltip("verdict:N", title="Verdict"),
         alt.Tooltip("reviews:N", title="Reviews"),
     ]
-    verdicts = [v for v in VERDICT_COLOURS if v in set(data["verdict"])]
-    colour = alt.Color(
-        "verdict:N",
-        scale=alt.Scale(domain=verdicts, range=[VERDICT_COLOURS[v] for v in verdicts]),
-        legend=alt.Legend(title=None, orient="bottom"),
-    )
     x = alt.X("delta:Q", title=f"Change in {metric_title[0].lower() + metric_title[1:]}", axis=alt.Axis(format="+%"))
-    bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
+    _, bars, whiskers = _bars_with_whiskers(data, x, order, "verdict", VERDICT_COLOURS, tooltip)
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#111827").encode(x="zero:Q")
     return _style(alt.layer(bars, whiskers, zero).properties(height=alt.Step(38)))
 
