@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pandas as pd
@@ -56,6 +57,15 @@ def hostile_run(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactor
         stop_process_group(process)
 
 
+def wait_until(condition, timeout_s: float = 30.0) -> None:
+    """Poll ``condition`` until it is true; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the page did not settle in time")
+        time.sleep(0.2)
+
+
 def wait_for_app(page, text: str) -> None:
     page.get_by_text(text).first.wait_for(timeout=120_000)
     page.wait_for_timeout(500)
@@ -88,9 +98,12 @@ def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app
     page.get_by_label("Your name, shown next to your annotations").fill("Browser Tester")
     page.get_by_role("button", name="Start annotating").click()
     for _ in range(2):
-        page.get_by_text("Your verdict").wait_for(timeout=60_000)
+        page.get_by_text("Your verdict").first.wait_for(timeout=60_000)
+        # Wait until the previous review's form and text are gone before reading this one.
+        wait_until(lambda: page.get_by_role("radiogroup", name="Verdict").count() == 1 and page.get_by_text("the model said").count() == 1)
         said = page.get_by_text("the model said").first.inner_text().split("the model said ")[1].rstrip(".")
-        page.get_by_text("The given label is wrong").click()
+        verdicts = page.get_by_role("radiogroup", name="Verdict")
+        verdicts.get_by_text("The given label is wrong").click()
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Corrected label").click()
         page.get_by_role("option", name=said, exact=True).click()
         page.get_by_role("button", name="Save and go to the next review").click()
