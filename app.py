@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from lib.parallel import use_safe_start_method
 from ui import auth, presentation, seeding, sidebar
+
+use_safe_start_method()
 
 st.set_page_config(page_title="Sentiment Review", page_icon=":material/reviews:", layout="wide")
 

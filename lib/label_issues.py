@@ -28,7 +28,8 @@ def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SEN
         return labelled.iloc[0:0].assign(label_quality=pd.Series(dtype=float))
     proba = labelled[proba_columns].to_numpy(dtype=float)
     proba = proba / proba.sum(axis=1, keepdims=True)
-    ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence")
+    # n_jobs=1: cleanlab otherwise forks a multiprocessing.Pool from the server (lib/parallel.py).
+    ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
     quality = proba[np.arange(len(given)), given]
     flagged = labelled.iloc[ranked].assign(label_quality=quality[ranked])
     return flagged.reset_index(drop=True)
