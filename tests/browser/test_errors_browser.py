@@ -13,8 +13,8 @@ from lib.config import Settings
 from lib.demo import DEMO_MODEL_NAME
 from lib.evaluation import log_evaluation_run
 from lib.tracking import TrackingStore
-from tests.browser.conftest import serve_app, stop_process_group
 from tests.private_store import private_copy
+from tests.servers import serve_app, stop_process_group
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ import pytest
 from lib.config import Settings
 from lib.demo import DEMO_EXPERIMENT
 from lib.tracking import TrackingStore
-from tests.browser.conftest import serve_app, stop_process_group
 from tests.private_store import private_copy
+from tests.servers import serve_app, stop_process_group
 
 pytestmark = pytest.mark.browser
 
