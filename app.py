@@ -1,5 +1,7 @@
 """Sentiment Review: entry point. Settings, first-start seeding, sidebar, navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from lib.parallel import use_safe_start_method
@@ -7,7 +9,7 @@ from ui import auth, presentation, seeding, sidebar
 
 use_safe_start_method()
 
-st.set_page_config(page_title="Sentiment Review", page_icon=":material/reviews:", layout="wide")
+st.set_page_config(page_title="Sentiment Review", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),

@@ -34,3 +34,22 @@ def test_overview_shows_headline_and_experiment(app_url: str, browser, tmp_path)
         assert shot.stat().st_size > 50_000
     finally:
         page.close()
+
+
+def test_a_page_load_asks_nothing_of_other_hosts(app_url: str, browser) -> None:
+    """The favicon ships with the app: no font or icon CDN on a machine without internet."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(app_url) or request.url.startswith("data:") else elsewhere.append(request.url),
+    )
+    try:
+        page.goto(app_url)
+        page.get_by_text("The model labels").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=APP_TIMEOUT_MS)
+        icon = page.locator('link[rel="shortcut icon"], link[rel="icon"]').first.get_attribute("href")
+        assert icon is not None and (icon.startswith(app_url) or "://" not in icon)
+        assert elsewhere == []
+    finally:
+        page.close()
