@@ -120,7 +120,14 @@ def category_chart(frame: pd.DataFrame, metric_title: str, overall_value: float)
     return _style(alt.layer(*layers).properties(height=alt.Step(38)))
 
 
-VERDICT_COLOURS = {"better": "#2563eb", "worse": "#ea580c", "within noise": "#9ca3af", "cannot tell": "#d1d5db"}
+VERDICT_COLOURS = {
+    "better": "#2563eb",
+    "maybe better": "#93c5fd",
+    "worse": "#ea580c",
+    "maybe worse": "#fdba74",
+    "within noise": "#9ca3af",
+    "cannot tell": "#d1d5db",
+}
 
 
 def delta_chart(frame: pd.DataFrame, metric_title: str) -> alt.Chart:

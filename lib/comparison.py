@@ -8,7 +8,15 @@
 * Different reviews: an **unpaired** bootstrap of each run's confusion cells; only
   headline figures are compared (per-review fixes and breaks do not exist).
 
-A verdict is "better" or "worse" only when the 95% interval of the change excludes 0.
+Many comparisons at once (5 measures overall, 5 per category) would announce about one
+"real" change in twenty by chance alone. Each change therefore gets a p-value (paired
+accuracy and per-class recall: McNemar's exact test on the reviews only one run gets right;
+other measures and unpaired runs: a two-sided Wald test with the bootstrap's standard
+error), adjusted with **Holm** across the headline
+measures (all reviews) and with **Benjamini–Hochberg** across every per-category change
+(false discovery rate 5%). A verdict is "better" or "worse" only when the adjusted p-value
+is below 5% *and* the 95% interval of the change excludes 0; an interval that excludes 0
+without surviving the adjustment is "maybe better" / "maybe worse": a hint, not proof.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import binom, binomtest, false_discovery_control, norm
 
 from lib import contract
 from lib.metrics import (
@@ -35,6 +43,8 @@ from lib.metrics import (
 
 COMPARED_METRICS = ("accuracy", "macro_f1", *(f"recall:{label}" for label in SENTIMENT_LABELS))
 BETTER, WORSE, NOISE, UNKNOWN = "better", "worse", "within noise", "cannot tell"
+MAYBE_BETTER, MAYBE_WORSE = "maybe better", "maybe worse"
+SIGNIFICANCE = 0.05
 
 
 def point_metrics(cms: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:
@@ -55,15 +65,52 @@ def point_metrics(cms: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -
     return values
 
 
-def verdict(low: float, high: float) -> str:
-    """'better' / 'worse' when the interval of the change excludes 0, else 'within noise'."""
+def verdict(low: float, high: float, p_adjusted: float = 0.0) -> str:
+    """'better' / 'worse' when the interval excludes 0 and the adjusted p-value is below 5%.
+
+    An interval that excludes 0 with an adjusted p-value of 5% or more is only 'maybe better'
+    / 'maybe worse'; an interval around 0 is 'within noise'.
+    """
     if not (np.isfinite(low) and np.isfinite(high)):
         return UNKNOWN
+    if low <= 0 <= high:
+        return NOISE
+    real = np.isfinite(p_adjusted) and p_adjusted < SIGNIFICANCE
     if low > 0:
-        return BETTER
-    if high < 0:
-        return WORSE
-    return NOISE
+        return BETTER if real else MAYBE_BETTER
+    return WORSE if real else MAYBE_WORSE
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of p-values (family-wise error), NaN kept as NaN."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    if finite.size:
+        order = finite[np.argsort(p[finite], kind="stable")]
+        steps = (finite.size - np.arange(finite.size)) * p[order]
+        adjusted[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
+    return adjusted
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (false discovery rate), NaN kept as NaN."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    finite = np.isfinite(p)
+    if finite.any():
+        adjusted[finite] = false_discovery_control(p[finite], method="bh")
+    return adjusted
+
+
+def wald_p_values(delta: np.ndarray, delta_samples: np.ndarray) -> np.ndarray:
+    """Two-sided p-values of 'no change' from the observed changes and their bootstrap replicates."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        se = np.nanstd(delta_samples, axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(se > 0, np.abs(delta) / np.where(se > 0, se, 1.0), np.where(delta == 0, 0.0, np.inf))
+    return np.where(np.isfinite(delta), 2 * norm.sf(z), np.nan)
 
 
 @dataclass(frozen=True)
@@ -71,7 +118,7 @@ class Comparison:
     """Changes from a baseline run to a new run, overall and per slice."""
 
     paired: bool
-    table: pd.DataFrame  # slice, metric, baseline, new, delta, low, high, n, verdict
+    table: pd.DataFrame  # slice, metric, baseline, new, delta, low, high, n, p_value, p_adjusted, verdict
     mcnemar_p: float | None  # exact McNemar p-value for accuracy (paired only)
     fixed: int  # reviews the baseline got wrong and the new run gets right (paired only)
     broken: int  # reviews the baseline got right and the new run gets wrong (paired only)
@@ -91,13 +138,41 @@ def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def mcnemar_p_values(joint: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:
+    """Exact McNemar p-values per slice for accuracy and each class's recall.
+
+    ``joint`` has shape (slices, K, K, K): counts of (true label, baseline says, new says).
+    """
+    k = len(labels)
+    right = np.eye(k, dtype=bool)
+    # fixed[g, t]: true label t, baseline wrong, new right; broken[g, t]: the other way round.
+    fixed = np.einsum("gtab,ta,tb->gt", joint, ~right, right)
+    broken = np.einsum("gtab,ta,tb->gt", joint, right, ~right)
+
+    def exact(f: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.minimum(1.0, 2 * binom.cdf(np.minimum(f, b), f + b, 0.5))
+
+    values = {"accuracy": exact(fixed.sum(axis=1), broken.sum(axis=1))}
+    for i, label in enumerate(labels):
+        values[f"recall:{label}"] = exact(fixed[:, i], broken[:, i])
+    return values
+
+
 def _table(
-    names: list[str], base: dict, new: dict, base_boot: dict, new_boot: dict, n: np.ndarray, metrics: tuple[str, ...]
+    names: list[str],
+    base: dict,
+    new: dict,
+    base_boot: dict,
+    new_boot: dict,
+    n: np.ndarray,
+    metrics: tuple[str, ...],
+    exact_p: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     blocks = []
     for metric in metrics:
         delta = new[metric] - base[metric]
-        low, high = _interval(new_boot[metric] - base_boot[metric])
+        samples = new_boot[metric] - base_boot[metric]
+        low, high = _interval(samples)
         defined = np.isfinite(delta)
         low, high = np.where(defined, low, np.nan), np.where(defined, high, np.nan)
         blocks.append(
@@ -111,11 +186,19 @@ def _table(
                     "low": low,
                     "high": high,
                     "n": n,
-                    "verdict": [verdict(lo, hi) for lo, hi in zip(low, high, strict=True)],
+                    "p_value": np.where(defined, (exact_p or {}).get(metric, wald_p_values(delta, samples)), np.nan),
                 }
             )
         )
-    return pd.concat(blocks, ignore_index=True)
+    table = pd.concat(blocks, ignore_index=True)
+    # The first slice is all reviews: Holm over its measures; every per-category change is one family for BH.
+    overall = (table["slice"] == names[0]).to_numpy()
+    adjusted = np.empty(len(table))
+    adjusted[overall] = holm(table.loc[overall, "p_value"].to_numpy())
+    adjusted[~overall] = benjamini_hochberg(table.loc[~overall, "p_value"].to_numpy())
+    table["p_adjusted"] = adjusted
+    table["verdict"] = [verdict(lo, hi, p) for lo, hi, p in zip(table["low"], table["high"], adjusted, strict=True)]
+    return table
 
 
 def paired_comparison(
@@ -156,7 +239,7 @@ def paired_comparison(
     new = point_metrics(joint.sum(axis=2), labels)
     base_boot = point_metrics(boot.sum(axis=4), labels)
     new_boot = point_metrics(boot.sum(axis=3), labels)
-    table = _table(names, base, new, base_boot, new_boot, n, metrics)
+    table = _table(names, base, new, base_boot, new_boot, n, metrics, mcnemar_p_values(joint, labels))
     p_value = binomtest(fixed, fixed + broken, 0.5).pvalue if fixed + broken else 1.0
     return Comparison(paired=True, table=table, mcnemar_p=float(p_value), fixed=fixed, broken=broken)
 

@@ -255,6 +255,8 @@ CEILING_EXPLANATION = (
 VERDICT_WORDS = {
     "better": "Better, and the difference is real",
     "worse": "Worse, and the difference is real",
+    "maybe better": "Maybe better: a hint, not proof (with this many comparisons, a change this size can be chance)",
+    "maybe worse": "Maybe worse: a hint, not proof (with this many comparisons, a change this size can be chance)",
     "within noise": "Within noise: the change could be chance",
     "cannot tell": "Cannot tell: not measurable on these reviews",
 }
@@ -267,6 +269,16 @@ def change_sentence(metric: str, baseline: float, new: float, low: float, high: 
     return (
         f"{metric_label(metric)}: {percent(baseline)} → {percent(new)} "
         f"({(new - baseline) * 100:+.1f} pts, 95% interval {low * 100:+.1f} to {high * 100:+.1f} pts)."
+    )
+
+
+def per_category_changes_caption(categories: int) -> str:
+    """How to read the per-category change chart, and why light bars are only hints."""
+    return (
+        "Bars right of the line: the new version does better there. Whiskers: 95% interval of the change. "
+        f"With {count(categories)} {'category' if categories == 1 else 'categories'} compared at once, a few changes are expected "
+        "by chance alone, so a change counts as real (dark colour) only if it stays clear after allowing for that "
+        "(Benjamini–Hochberg, 5% false discoveries); light colours are hints worth a closer look, not proof."
     )
 
 

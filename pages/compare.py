@@ -76,7 +76,7 @@ def show_changes(new_run) -> None:
     if len(per_category):
         st.markdown(f"**Change per category: {narrative.metric_in_sentence(metric)}**")
         st.altair_chart(charts.delta_chart(per_category, narrative.metric_label(metric)), width="stretch")
-        st.caption("Bars right of the line: the new version does better there. Whiskers: 95% interval of the change.")
+        st.caption(narrative.per_category_changes_caption(per_category["slice"].nunique()))
     if result.paired and changes is not None:
         st.markdown(narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p))
         columns = [contract.TEXT, contract.TRUE_LABEL, "baseline_said", "new_says"] + (

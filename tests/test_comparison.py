@@ -12,10 +12,14 @@ from lib import contract
 from lib.comparison import (
     BETTER,
     COMPARED_METRICS,
+    MAYBE_BETTER,
+    MAYBE_WORSE,
     NOISE,
     UNKNOWN,
     WORSE,
     aligned_predictions,
+    benjamini_hochberg,
+    holm,
     paired_comparison,
     review_changes,
     run_confusions,
@@ -140,6 +144,9 @@ def test_verdict_rules() -> None:
     assert verdict(-0.05, 0.0) == NOISE
     assert verdict(np.nan, 0.05) == UNKNOWN
     assert verdict(0.01, np.inf) == UNKNOWN
+    assert verdict(0.01, 0.05, p_adjusted=0.2) == MAYBE_BETTER  # clear alone, not after the adjustment
+    assert verdict(-0.05, -0.01, p_adjusted=0.06) == MAYBE_WORSE
+    assert verdict(-0.01, 0.02, p_adjusted=0.001) == NOISE
 
 
 def test_verdicts_follow_the_intervals_and_the_direction_of_change() -> None:
@@ -154,7 +161,8 @@ def test_verdicts_follow_the_intervals_and_the_direction_of_change() -> None:
     assert worse.row("accuracy")["verdict"] == WORSE
     assert worse.row("macro_f1")["high"] < 0
     table = better.table
-    assert (table["verdict"] == [verdict(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)]).all()
+    expected = [verdict(lo, hi, p) for lo, hi, p in zip(table["low"], table["high"], table["p_adjusted"], strict=True)]
+    assert (table["verdict"] == expected).all()
 
 
 def test_intervals_reproducible_with_same_random_state() -> None:
@@ -339,3 +347,73 @@ def test_review_changes_lists_exactly_the_fixed_and_newly_broken_reviews() -> No
     assert set(changes["change"]) == {"fixed", "newly broken"}
     result = paired_comparison(aligned[contract.TRUE_LABEL], aligned["baseline_said"], aligned["new_says"], n_boot=10)
     assert (result.fixed, result.broken) == (len(expected["fixed"]), len(expected["newly broken"]))
+
+
+# ----------------------------------------------------------------------------- many comparisons
+
+
+def test_holm_matches_its_definition() -> None:
+    # Textbook example: sorted .005 .01 .03 .04 -> 4×.005, 3×.01, max(2×.03, …), max(1×.04, …)
+    assert holm(np.array([0.01, 0.04, 0.03, 0.005])) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert np.isnan(holm(np.array([0.2, np.nan]))[1]) and holm(np.array([0.2, np.nan]))[0] == pytest.approx(0.2)
+    assert holm(np.array([0.9, 0.8, 0.7])).max() <= 1.0
+
+
+def test_benjamini_hochberg_matches_its_definition() -> None:
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
+    m = len(p)
+    order = np.argsort(p)
+    brute = np.empty(m)
+    for rank, i in enumerate(order, start=1):  # min over the larger p-values of m·p(j)/j
+        brute[i] = min(1.0, min(m * p[j] / (r + 1) for r, j in enumerate(order) if r + 1 >= rank))
+    assert benjamini_hochberg(p) == pytest.approx(brute)
+
+
+def null_runs(seed: int, categories: int = 30, n: int = 3_000) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Two runs equally good on every category (errors independent), as in a real A/B of similar models."""
+    rng = np.random.default_rng(seed)
+    truth = rng.choice(LABELS, size=n, p=[0.4, 0.2, 0.4])
+    runs = [np.where(rng.random(n) < 0.7, truth, rng.choice(LABELS, size=n)) for _ in range(2)]
+    groups = rng.choice([f"category {i:02}" for i in range(categories)], size=n)
+    return pd.Series(truth), pd.Series(runs[0]), pd.Series(runs[1]), pd.Series(groups)
+
+
+def test_no_true_difference_over_30_categories_rarely_announces_a_real_change() -> None:
+    """200 seeds of two equally good runs: the share announcing any real category change stays ≤ 5% (± simulation error)."""
+    seeds = 200
+    announced, hinted = 0, 0
+    for seed in range(seeds):
+        truth, base, new, groups = null_runs(seed)
+        table = paired_comparison(truth, base, new, groups=groups, n_boot=300, random_state=seed).table
+        per_category = table[table["slice"] != OVERALL]
+        announced += per_category["verdict"].isin([BETTER, WORSE]).any()
+        hinted += per_category["verdict"].isin([MAYBE_BETTER, MAYBE_WORSE]).any()
+    simulation_error = 2 * np.sqrt(0.05 * 0.95 / seeds)
+    assert announced / seeds <= 0.05 + simulation_error
+    # Without the adjustment nearly every run would have announced something: 150 tests at 5% each.
+    assert hinted / seeds > 0.5
+
+
+def test_exact_mcnemar_per_slice_agrees_with_scipy(seed: int = 5) -> None:
+    frame = paired_predictions(seed).dropna()
+    result = paired_comparison(frame["true"], frame["base"], frame["new"], groups=frame["group"], n_boot=100)
+    assert result.row("accuracy")["p_value"] == pytest.approx(result.mcnemar_p)
+    for name, rows in frame.groupby("group"):
+        for label in LABELS:
+            mask = rows["true"] == label
+            fixed = int((mask & (rows["base"] != rows["true"]) & (rows["new"] == rows["true"])).sum())
+            broken = int((mask & (rows["base"] == rows["true"]) & (rows["new"] != rows["true"])).sum())
+            expected = binomtest(fixed, fixed + broken, 0.5).pvalue if fixed + broken else 1.0
+            row = result.row(f"recall:{label}", name)
+            if np.isfinite(row["delta"]):
+                assert row["p_value"] == pytest.approx(expected), (name, label)
+
+
+def test_a_real_change_in_one_category_is_still_found() -> None:
+    truth, base, new, groups = null_runs(7)
+    worse_here = (groups == "category 03").to_numpy()
+    new = pd.Series(np.where(worse_here, np.roll(truth.to_numpy(), 1), truth.to_numpy()))  # right elsewhere, mostly wrong here
+    base = truth.copy()
+    table = paired_comparison(truth, base, new, groups=groups, n_boot=300).table
+    row = table[(table["slice"] == "category 03") & (table["metric"] == "accuracy")].iloc[0]
+    assert row["verdict"] == WORSE and row["p_adjusted"] < 0.05

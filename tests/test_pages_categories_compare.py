@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract
+from lib import contract, narrative
 from lib.demo import DEMO_EXPERIMENT
 from lib.evaluation import log_evaluation_run
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, SENTIMENT_LABELS
@@ -237,12 +237,7 @@ def test_compare_runs_on_different_reviews_warns_and_lists_no_reviews(small_env:
     assert "fixes" not in text  # no fixed/broken sentence either
     table = at.dataframe[0].value
     assert "Labelled correctly" in set(table["Measure"])
-    assert set(table["Verdict"]) <= {
-        "Better, and the difference is real",
-        "Worse, and the difference is real",
-        "Within noise: the change could be chance",
-        "Cannot tell: not measurable on these reviews",
-    }
+    assert set(table["Verdict"]) <= set(narrative.VERDICT_WORDS.values())
 
 
 def test_compare_with_a_run_on_unlabelled_reviews_cannot_tell(small_env: SmallStore) -> None:
