@@ -56,11 +56,20 @@ def fresh_copy(source, target: Path):
     return load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(target)}, secrets_file=target / "none.toml")
 
 
-def settle(page, selector: str) -> float:
+class PageDidNotSettle(Exception):
+    """A page's script was still running (or its element missing) after ``PAGE_LIMIT_S``."""
+
+
+def settle(page, name: str, selector: str) -> float:
     """Seconds until the page's script finished and ``selector`` is on screen."""
+    from playwright.sync_api import Error as PlaywrightError
+
     started = time.perf_counter()
-    page.locator(selector).first.wait_for(state="attached", timeout=PAGE_LIMIT_S * 1000)
-    page.locator(SETTLED).wait_for(timeout=PAGE_LIMIT_S * 1000)
+    try:
+        page.locator(selector).first.wait_for(state="attached", timeout=PAGE_LIMIT_S * 1000)
+        page.locator(SETTLED).wait_for(timeout=PAGE_LIMIT_S * 1000)
+    except PlaywrightError as error:
+        raise PageDidNotSettle(f"{name} did not settle within {PAGE_LIMIT_S} s") from error
     return time.perf_counter() - started
 
 
@@ -69,10 +78,10 @@ def walk(browser, base: str, pages: list[tuple[str, str]]) -> dict[str, float]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(base)
-        times = {"Overview": settle(page, '[data-testid="stMetric"]')}
+        times = {"Overview": settle(page, "Overview", '[data-testid="stMetric"]')}
         for link, selector in pages:
             page.get_by_role("link", name=link).click()
-            times[link] = settle(page, selector)
+            times[link] = settle(page, link, selector)
         return times
     finally:
         page.close()
@@ -83,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--servers", type=int, default=20)
     args = parser.parse_args(argv)
-    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_fresh_"))
@@ -98,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                 walks.append(walk(browser, base, WALK))
                 baselines.append(walk(browser, base, [])["Overview"])
                 print(f"server {i + 1:2}: " + "  ".join(f"{name} {seconds:5.2f} s" for name, seconds in walks[-1].items()), flush=True)
-            except PlaywrightError as error:
+            except PageDidNotSettle as error:
                 hung.append(i + 1)
-                print(f"server {i + 1:2}: a page did not settle within {PAGE_LIMIT_S} s ({str(error).splitlines()[0]})", flush=True)
+                print(f"server {i + 1:2}: {error}", flush=True)
             finally:
                 stop_process_group(process)
         browser.close()
