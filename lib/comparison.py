@@ -40,11 +40,21 @@ from lib.metrics import (
     f1_scores,
     group_codes_of,
 )
+from lib.tracking import RunSummary
 
 COMPARED_METRICS = ("accuracy", "macro_f1", *(f"recall:{label}" for label in SENTIMENT_LABELS))
 BETTER, WORSE, NOISE, UNKNOWN = "better", "worse", "within noise", "cannot tell"
 MAYBE_BETTER, MAYBE_WORSE = "maybe better", "maybe worse"
 SIGNIFICANCE = 0.05
+
+
+def measured_on_same_reviews(run: RunSummary, baseline: RunSummary) -> bool:
+    """True when both runs scored the same reviews (equal recorded dataset hashes).
+
+    Only then does "change against the baseline" mean anything; a run that recorded no
+    hash cannot be shown to match, so it gets no change either.
+    """
+    return bool(run.dataset_hash) and run.dataset_hash == baseline.dataset_hash
 
 
 def point_metrics(cms: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:

@@ -272,6 +272,15 @@ def change_sentence(metric: str, baseline: float, new: float, low: float, high: 
     )
 
 
+def baseline_on_other_reviews(baseline_name: str) -> str:
+    """Why no change against the baseline is shown: it was measured on other reviews."""
+    return (
+        f"No change against the baseline “{baseline_name}” is shown: it was measured on different reviews, so the "
+        "difference would mean nothing. To compare on these reviews, evaluate the baseline's model on the same file "
+        "(Evaluate a file), or pick another baseline in the sidebar."
+    )
+
+
 def per_category_changes_caption(categories: int) -> str:
     """How to read the per-category change chart, and why light bars are only hints."""
     return (

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, narrative
+from lib.comparison import measured_on_same_reviews
 from ui import data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
@@ -19,7 +20,9 @@ presentation.technical_caption(
 
 stop_unless_finished(run)
 report = loaded_or_stop(lambda: data.report(run))
-baseline_report = loaded_or_stop(lambda: data.report(baseline) if baseline is not None and baseline.run_id != run.run_id else None)
+other_baseline = baseline is not None and baseline.run_id != run.run_id
+like_with_like = other_baseline and measured_on_same_reviews(run, baseline)
+baseline_report = loaded_or_stop(lambda: data.report(baseline) if like_with_like else None)
 
 if report is None:
     for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
@@ -50,7 +53,9 @@ cards += [(f"recall:{label}", f"Finds {label}", narrative.METRIC_EXPLANATIONS["r
 for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
     with column:
         kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)
-if baseline is not None and baseline_report is None and baseline.run_id != run.run_id:
+if other_baseline and not like_with_like:
+    st.caption(narrative.baseline_on_other_reviews(baseline.name))
+elif like_with_like and baseline_report is None:
     st.caption(f"The baseline run “{baseline.name}” has no predictions file, so no changes are shown.")
 
 st.subheader("Where the mistakes go")

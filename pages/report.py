@@ -7,6 +7,7 @@ import streamlit as st
 
 from lib import contract, narrative
 from lib import report as client_report
+from lib.comparison import measured_on_same_reviews
 from lib.errors import UserFacingError
 from lib.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.slices import category_columns
@@ -33,7 +34,9 @@ if frame is None or report is None or report.n == 0:
 # ---- what goes in ---------------------------------------------------------------------------
 
 baseline, baseline_report, comparison = selection.baseline, None, None
-if baseline is not None and baseline.run_id != run.run_id and baseline.is_finished:
+if baseline is not None and baseline.run_id != run.run_id and not measured_on_same_reviews(run, baseline):
+    st.caption(narrative.baseline_on_other_reviews(baseline.name))
+elif baseline is not None and baseline.run_id != run.run_id and baseline.is_finished:
     try:
         baseline_report = data.report(baseline)
     except UserFacingError:

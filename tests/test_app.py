@@ -143,3 +143,51 @@ def test_run_tagged_as_evaluation_is_default(app_env, demo_store: TrackingStore)
     experiment_id = at.sidebar.selectbox(key="experiment_picker").value.experiment_id
     chosen = at.sidebar.selectbox(key=f"run_picker_{experiment_id}").value
     assert chosen.tags.get(contract.TAG_RUN_KIND) == contract.RUN_KIND_EVALUATION
+
+
+@pytest.fixture(scope="module")
+def small_upload_env(demo_settings, tmp_path_factory: pytest.TempPathFactory):
+    """A private demo store plus a 6-review run of the champion on other reviews, in the demo experiment."""
+    import pandas as pd
+
+    from lib.demo import DEMO_MODEL_NAME
+    from lib.evaluation import log_evaluation_run
+    from tests.private_store import private_copy
+
+    settings = private_copy(demo_settings, tmp_path_factory.mktemp("like_with_like"))
+    store = TrackingStore(settings.tracking_uri)
+    experiment = store.experiment_by_name(DEMO_EXPERIMENT)
+    labels = ["negative", "neutral", "positive"] * 2
+    predictions = pd.DataFrame(
+        {
+            contract.REVIEW_ID: [f"r{i}" for i in range(6)],
+            contract.TEXT: [f"fresh feedback number {i}" for i in range(6)],
+            contract.TRUE_LABEL: labels,
+            contract.PREDICTED_LABEL: labels[::-1],
+        }
+    )
+    run_id = log_evaluation_run(
+        store,
+        experiment_id=experiment.experiment_id,
+        run_name="six_reviews.csv",
+        predictions=predictions,
+        dataset_name="six_reviews.csv",
+        dataset_source="upload",
+        model_uri=f"models:/{DEMO_MODEL_NAME}/1",
+    )
+    return settings, experiment.experiment_id, run_id
+
+
+def test_a_run_on_other_reviews_shows_no_change_against_the_baseline(small_upload_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, experiment_id, run_id = small_upload_env
+    monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    at = run_app(experiment=experiment_id, run=run_id)
+    assert not at.exception
+    assert len(at.metric) == 5
+    assert all(not m.delta for m in at.metric)
+    assert "measured on different reviews" in markdown_text(at)
+    at.switch_page("pages/report.py").run()
+    assert not at.exception
+    assert "measured on different reviews" in markdown_text(at)
+    assert not [t for t in at.toggle if "Compare with the baseline" in str(t.label)]
