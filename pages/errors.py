@@ -128,7 +128,9 @@ with queue_tab:
     with text_column:
         st.markdown(f"**Truly {review[contract.TRUE_LABEL]}; the model said {review[contract.PREDICTED_LABEL]}.**")
         model = None
-        if run.model_uri:
+        if run.model_uri and not auth.model_visible(run.model_uri):  # never load a model from a project the user cannot see
+            st.caption(narrative.EXPLANATION_UNAVAILABLE)
+        elif run.model_uri:
             try:
                 model = data.sklearn_model(data.settings().tracking_uri, run.model_uri)
             except UserFacingError as error:

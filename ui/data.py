@@ -17,7 +17,7 @@ from lib.errors import UserFacingError
 from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
 from lib.review_queue import error_table, review_keys
-from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
+from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
 
@@ -179,6 +179,12 @@ def annotation_store() -> AnnotationStore:
     with suppress(UserFacingError):  # old rows stay hidden until it works; nothing else waits for it
         _legacy_adopted(current.annotations_db_url, current.tracking_uri)
     return store
+
+
+@st.cache_data(ttl=LIST_TTL_S, max_entries=256, show_spinner=False)
+def model_choice(tracking_uri: str, uri: str) -> ModelChoice:
+    """A model URI resolved to its own origin (raises UserFacingError when there is no such model)."""
+    return tracking_store(tracking_uri).model_choice(uri)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
