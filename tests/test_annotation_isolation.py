@@ -9,7 +9,9 @@ figures on Overview.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +26,7 @@ from lib.evaluation import log_evaluation_run
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import TrackingStore
 from tests.private_store import private_copy
+from tests.test_annotations import _database_at_0001 as database_at_0001
 from tests.test_pages_auth import APP, FAST, all_text, sign_in
 
 SHARED_TEXT = "The delivery was late and the box arrived crushed"
@@ -195,3 +198,45 @@ def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
         # Only Globex corrected a label; Acme's figures must not move with it.
         assert len(corrected) == (1 if client == "globex" else 0) and all("(1 review" in label for label in corrected)
         assert_absent(foreign, all_text(at), f"{client}'s Overview")
+
+
+def test_annotations_from_before_experiments_are_adopted_by_their_own_client_only(
+    app_of_two_clients: dict[str, str], downloads: dict[str, bytes]
+) -> None:
+    ids = app_of_two_clients
+    # Written by revision 0001: one key for both clients (text + file name), versions interleaved,
+    # and the Acme row remembering Globex's note as the same annotator's previous one.
+    legacy = [
+        legacy_row(ids["globex_run"], "globex-shared", 1, "GLOBEX legacy secret", None),
+        legacy_row(ids["acme_run"], "acme-shared", 2, "acme legacy note", "GLOBEX legacy secret"),
+    ]
+    database_at_0001(os.environ["SENTIMENT_REVIEW_ANNOTATIONS_DB_URL"], legacy)
+    acme = signed_in("acme").switch_page("pages/errors.py").run()
+    assert not acme.exception
+    shown = all_text(acme)
+    assert "sam, " in shown and "acme legacy note" in shown  # adopted into Acme's own history
+    assert_absent(["GLOBEX legacy secret", ids["globex_run"]], shown, "Acme's Mistakes page after adoption")
+    exported = downloads[f"annotations-{ids['acme_run'][:8]}.csv"].decode("utf-8-sig")
+    assert "acme legacy note" in exported
+    assert_absent(["GLOBEX legacy secret", ids["globex_run"]], exported, "Acme's export after adoption")
+
+
+def legacy_row(run_id: str, review_id: str, version: int, note: str, previous_note: str | None) -> dict:
+    normalised = " ".join(SHARED_TEXT.casefold().split())
+    return {
+        "review_key": hashlib.sha256(f"{normalised}\x1freviews.csv".encode()).hexdigest()[:32],
+        "review_version": version,
+        "dataset": "reviews.csv",
+        "review_id": review_id,
+        "run_id": run_id,
+        "model_uri": "",
+        "annotator": "sam",
+        "verdict": "ambiguous",
+        "corrected_label": None,
+        "note": note,
+        "tags": "[]",
+        "created_at": pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(minutes=version),
+        "previous_verdict": "ambiguous" if previous_note else None,
+        "previous_corrected_label": None,
+        "previous_note": previous_note,
+    }
