@@ -176,6 +176,7 @@ def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
         exported_csv = downloads[csv_name].decode("utf-8-sig")
         exported = pd.read_parquet(io.BytesIO(downloads[parquet_name]))
         assert exported["annotator"].tolist() == [f"{client}-annotator"] and exported["experiment_id"].tolist() == [ids[client]]
+        assert exported["verdict"].tolist() == [CLIENTS[client]["verdict"]]
         assert_absent(foreign, exported_csv, f"{client}'s CSV export")
         assert_absent(foreign, exported.to_csv(), f"{client}'s Parquet export")
 

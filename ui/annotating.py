@@ -15,7 +15,7 @@ from lib.tracking import RunSummary
 def agreement_panel(current: pd.DataFrame) -> None:
     """Who annotated what, where they disagree, and their agreement once reviews have 2+ verdicts."""
     if current.empty:
-        st.info("Nobody has annotated reviews of this dataset yet.")
+        st.info("Nobody has annotated reviews of this experiment yet.")
         return
     current = current.assign(
         annotator=[annotator_label(a, n) for a, n in zip(current["annotator"], current["annotator_name"], strict=True)]
