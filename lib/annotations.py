@@ -105,7 +105,7 @@ def review_fingerprint(text: str, experiment_id: str) -> str:
     >>> review_fingerprint("Great phone!", "7") == review_fingerprint("Great phone!", "8")
     False
     """
-    experiment = _checked_experiment_id(experiment_id)
+    experiment = _scope(experiment_id)
     return hashlib.sha256(f"experiment-v2\x1f{experiment}\x1f{_normalised(text)}".encode()).hexdigest()[:32]
 
 
@@ -114,7 +114,8 @@ def _legacy_fingerprint(text: str, dataset: str) -> str:
     return hashlib.sha256(f"{_normalised(text)}\x1f{dataset}".encode()).hexdigest()[:32]
 
 
-def _checked_experiment_id(experiment_id: str) -> str:
+def _scope(experiment_id: str) -> str:
+    """The experiment id every key, read and write is scoped to; a programming error without one."""
     if not isinstance(experiment_id, str) or not experiment_id.strip():
         raise ValueError(f"annotations are always scoped to an experiment id, got {experiment_id!r}")
     return experiment_id
@@ -587,13 +588,6 @@ class _Where:
     review_id: str
     run_id: str
     model_uri: str
-
-
-def _scope(experiment_id: str) -> str:
-    try:
-        return _checked_experiment_id(experiment_id)
-    except ValueError:
-        raise ValueError(f"every annotation read and write needs the experiment id, got {experiment_id!r}") from None
 
 
 def _review(experiment_id: str, review_key: str) -> tuple[sa.ColumnElement[bool], ...]:
