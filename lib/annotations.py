@@ -546,6 +546,8 @@ class AnnotationStore:
         experiment = _scope(legacy.experiment_id)
         self._ensure_schema(saving=True)
         with self._database_errors(saving=True), self._transaction(write=True) as conn:
+            if self.dialect == "postgresql":  # replicas adopting at once: one after the other (SQLite's write lock does it there)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
             rows = conn.execute(
                 sa.select(events.c.event_id, events.c.review_key, events.c.dataset, events.c.review_id).where(
                     events.c.experiment_id.is_(None), events.c.run_id == run_id
@@ -560,7 +562,7 @@ class AnnotationStore:
                 # A negative version cannot collide with a real one while the review is renumbered below.
                 conn.execute(
                     events.update()
-                    .where(events.c.event_id == event_id)
+                    .where(events.c.event_id == event_id, events.c.experiment_id.is_(None))
                     .values(experiment_id=experiment, review_key=key, review_version=-event_id)
                 )
             for key in set(new_keys.values()):
