@@ -49,23 +49,25 @@ EDITS = 500
 REVIEWS = 50
 BASELINE_ROWS = 2_000
 DATASET = "bench"
+EXPERIMENT = "bench-experiment"
 
 
 def _writer(url: str, writer: int, edits: int, reviews: int, barrier, results) -> None:
     """One writer process: ``edits`` saved edits, retrying each on StaleEditError."""
     store = AnnotationStore(url)
     rng = random.Random(writer)
-    keys = [review_fingerprint(f"review {i}", DATASET) for i in range(reviews)]
+    keys = [review_fingerprint(f"review {i}", EXPERIMENT) for i in range(reviews)]
     successes, latencies, retries = [], [], 0
     barrier.wait()
     for i in range(edits):
         review = rng.randrange(reviews)
         verdict, label = rng.choice(VERDICTS), rng.choice([None, *LABELS])
         started = time.perf_counter()
-        expected = store.review_version(keys[review])
+        expected = store.review_version(EXPERIMENT, keys[review])
         while True:
             try:
                 saved = store.record(
+                    experiment_id=EXPERIMENT,
                     review_key=keys[review],
                     dataset=DATASET,
                     review_id=str(review),
@@ -116,7 +118,7 @@ def contended_run(url: str, writers: int, edits: int, reviews: int) -> dict:
 def lost_updates(url: str, successes: list[tuple[str, str, int, str]]) -> dict:
     """Compare the database with what the writers were told was saved."""
     store = AnnotationStore(url)
-    history, current = store.history_frame(DATASET), store.current(DATASET)
+    history, current = store.history_frame(EXPERIMENT), store.current(EXPERIMENT)
     store.close()
     saved_notes = {note for *_, note in successes}
     stored_notes = set(history["note"])
@@ -142,6 +144,7 @@ def plain_insert_baseline(url: str, rows: int) -> float:
     scratch.create(store.engine, checkfirst=True)
     now = datetime.now(UTC)
     row = {
+        "experiment_id": EXPERIMENT,
         "review_key": "k" * 32,
         "dataset": DATASET,
         "review_id": "1",
@@ -175,6 +178,7 @@ def single_writer_record_baseline(url: str, edits: int, reviews: int) -> float:
     for i in range(edits):
         review_key = keys[rng.randrange(reviews)]
         store.record(
+            experiment_id="bench-solo",
             review_key=review_key,
             dataset="bench-solo",
             review_id="solo",
@@ -184,7 +188,7 @@ def single_writer_record_baseline(url: str, edits: int, reviews: int) -> float:
             verdict=rng.choice(VERDICTS),
             corrected_label=None,
             note=f"solo {i}",
-            expected_version=store.review_version(review_key),
+            expected_version=store.review_version("bench-solo", review_key),
         )
     elapsed = time.perf_counter() - started
     store.close()

@@ -3,8 +3,14 @@
 SQLite (WAL) by default, PostgreSQL by URL; the schema is created and migrated with Alembic
 (``lib/migrations``) when a store opens.
 
-* A review is keyed by :func:`review_fingerprint` of its normalised text plus the dataset
-  name, so a verdict follows the same review across runs and models.
+* Every row belongs to one MLflow experiment (``experiment_id``), the unit of isolation:
+  a review is keyed by :func:`review_fingerprint` of the experiment id and its normalised
+  text, so a verdict follows the same review across the runs and models of one experiment
+  and never beyond. Every read takes the experiment; there is no unscoped read. Names that
+  users choose (file and dataset names) are recorded but never keys.
+* Rows written before experiments were recorded (migration ``0003``) have no experiment:
+  nobody sees them until :meth:`AnnotationStore.adopt_legacy` attributes them, run by run,
+  through the run's experiment and texts; rows it cannot attribute stay hidden.
 * Every change appends one row (who, when, what, and that annotator's previous state); the
   current state is derived (:meth:`AnnotationStore.current`).
 * Nothing is silently overwritten. The editor passes the ``review_version`` it saw when it
@@ -21,7 +27,7 @@ import hashlib
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -77,20 +83,48 @@ events = sa.Table(
     sa.Column("previous_verdict", sa.String(32), nullable=True),
     sa.Column("previous_corrected_label", sa.String(32), nullable=True),
     sa.Column("previous_note", sa.Text, nullable=True),
+    # Nullable in the database only for rows older than migration 0003; every new row has one.
+    sa.Column("experiment_id", sa.Text, nullable=True),
+    sa.Column("annotator_name", sa.Text, nullable=True),
 )
 
 
-def review_fingerprint(text: str, dataset: str) -> str:
-    """Stable key of a review: the same text (up to case, width and spacing) in the same dataset.
+def _normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
-    SHA-256 over the NFKC-normalised, casefolded, whitespace-collapsed text, a unit separator
-    and the dataset name; the first 32 hex digits.
 
-    >>> review_fingerprint("Great  phone!", "demo") == review_fingerprint(" GREAT phone! ", "demo")
+def review_fingerprint(text: str, experiment_id: str) -> str:
+    """Stable key of a review: the same text (up to case, width and spacing) in the same experiment.
+
+    SHA-256 over a version marker, the experiment id and the NFKC-normalised, casefolded,
+    whitespace-collapsed text, joined by unit separators; the first 32 hex digits. The
+    marker keeps these keys apart from the legacy ones (text + dataset name).
+
+    >>> review_fingerprint("Great  phone!", "7") == review_fingerprint(" GREAT phone! ", "7")
     True
+    >>> review_fingerprint("Great phone!", "7") == review_fingerprint("Great phone!", "8")
+    False
     """
-    normalised = " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
-    return hashlib.sha256(f"{normalised}\x1f{dataset}".encode()).hexdigest()[:32]
+    experiment = _scope(experiment_id)
+    return hashlib.sha256(f"experiment-v2\x1f{experiment}\x1f{_normalised(text)}".encode()).hexdigest()[:32]
+
+
+def _legacy_fingerprint(text: str, dataset: str) -> str:
+    """The key rows had before migration 0003: normalised text and the dataset name."""
+    return hashlib.sha256(f"{_normalised(text)}\x1f{dataset}".encode()).hexdigest()[:32]
+
+
+def _scope(experiment_id: str) -> str:
+    """The experiment id every key, read and write is scoped to; a programming error without one."""
+    if not isinstance(experiment_id, str) or not experiment_id.strip():
+        raise ValueError(f"annotations are always scoped to an experiment id, got {experiment_id!r}")
+    return experiment_id
+
+
+def annotator_label(annotator: str, annotator_name: str | None) -> str:
+    """How an annotator is shown: "Name (identity)" when a display name differs from the identity."""
+    name = " ".join(annotator_name.split()) if isinstance(annotator_name, str) else ""  # a frame's missing value is NaN
+    return f"{name} ({annotator})" if name and name != annotator else annotator
 
 
 @dataclass(frozen=True)
@@ -98,6 +132,7 @@ class Annotation:
     """One row of the history: one annotator's verdict on one review at one time."""
 
     event_id: int
+    experiment_id: str  # the MLflow experiment of the run it was made on: the isolation key
     review_key: str
     dataset: str
     review_id: str
@@ -114,6 +149,7 @@ class Annotation:
     previous_verdict: str | None
     previous_corrected_label: str | None
     previous_note: str | None
+    annotator_name: str | None = None  # display name shown beside the stable identity ``annotator``
 
 
 ANNOTATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Annotation))
@@ -124,7 +160,7 @@ class StaleEditError(UserFacingError):
 
     def __init__(self, latest: Annotation) -> None:
         super().__init__(
-            f"{latest.annotator} changed this review at {latest.created_at:%Y-%m-%d %H:%M} UTC "
+            f"{annotator_label(latest.annotator, latest.annotator_name)} changed this review at {latest.created_at:%Y-%m-%d %H:%M} UTC "
             f"while you were editing it: {describe_change(latest)}.",
             "Your edit was not saved. Read their change, then save yours again if you still want it.",
         )
@@ -146,21 +182,26 @@ def describe_change(annotation: Annotation) -> str:
 @dataclass(frozen=True)
 class _Edit:
     annotator: str
+    annotator_name: str | None
     verdict: str
     corrected_label: str | None
     note: str
     tags: tuple[str, ...]
 
 
-def _validated_edit(annotator: str, verdict: str, corrected_label: str | None, note: str, tags: Sequence[str]) -> _Edit:
+def _validated_edit(
+    annotator: str, annotator_name: str | None, verdict: str, corrected_label: str | None, note: str, tags: Sequence[str]
+) -> _Edit:
     """The edit with text cleaned, or UserFacingError saying what to change."""
     name = " ".join(str(annotator or "").split())
     if not name:
         raise UserFacingError("An annotation needs the name of the person making it.", "Enter your name (or sign in), then save again.")
-    if len(name) > MAX_ANNOTATOR_CHARS:
-        raise UserFacingError(
-            f"The annotator name is {len(name):,} characters long.", f"Use a name of at most {MAX_ANNOTATOR_CHARS} characters."
-        )
+    display = " ".join(str(annotator_name or "").replace("\x00", "").split()) or None
+    for given in (name, display or ""):
+        if len(given) > MAX_ANNOTATOR_CHARS:
+            raise UserFacingError(
+                f"The annotator name is {len(given):,} characters long.", f"Use a name of at most {MAX_ANNOTATOR_CHARS} characters."
+            )
     if verdict not in VERDICTS:
         raise UserFacingError(
             f"“{verdict}” is not a verdict this app knows.",
@@ -187,7 +228,7 @@ def _validated_edit(annotator: str, verdict: str, corrected_label: str | None, n
             "There are too many tags, or a tag is too long.",
             f"Use at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters each.",
         )
-    return _Edit(name, verdict, label, text, clean_tags)
+    return _Edit(name, display, verdict, label, text, clean_tags)
 
 
 def _utc(value: datetime) -> datetime:
@@ -308,15 +349,17 @@ class AnnotationStore:
             return False
         return True
 
-    def review_version(self, review_key: str) -> int:
-        """How many changes the review has had (0: never annotated); pass it to ``record``."""
+    def review_version(self, experiment_id: str, review_key: str) -> int:
+        """How many changes the review has had in this experiment (0: never annotated); pass it to ``record``."""
+        scope = _scope(experiment_id)
         self._ensure_schema()
         with self._database_errors(saving=False), self._transaction(write=False) as conn:
-            return _version(conn, review_key)
+            return _version(conn, scope, review_key)
 
     def record(
         self,
         *,
+        experiment_id: str,
         review_key: str,
         dataset: str,
         review_id: str,
@@ -327,38 +370,42 @@ class AnnotationStore:
         corrected_label: str | None,
         note: str = "",
         tags: Sequence[str] = (),
+        annotator_name: str | None = None,
         expected_version: int,
     ) -> Annotation:
         """Append one change of ``annotator``'s verdict on a review, as version ``expected_version + 1``.
 
+        ``experiment_id`` is the experiment of the run the verdict was made on; only readers
+        of that experiment ever see the row. ``annotator`` is the stable identity (e-mail,
+        user name), ``annotator_name`` an optional display name shown beside it.
         ``expected_version`` is :meth:`review_version` as it was when the editor opened the
         review. If anyone saved a change to the review since, nothing is written and
         :class:`StaleEditError` carries their change. Bad input and an unavailable database
         raise :class:`UserFacingError`.
         """
+        scope = _scope(experiment_id)
         if not isinstance(review_key, str) or not 0 < len(review_key) <= 64:
             raise ValueError(f"review_key must be a fingerprint string (see review_fingerprint), got {review_key!r}")
         if not isinstance(expected_version, int) or expected_version < 0:
             raise ValueError(f"expected_version must be a review_version() value, got {expected_version!r}")
-        edit = _validated_edit(annotator, verdict, corrected_label, note, tags)
+        edit = _validated_edit(annotator, annotator_name, verdict, corrected_label, note, tags)
         self._ensure_schema(saving=True)
+        where = _Where(scope, review_key, str(dataset), str(review_id), str(run_id), str(model_uri))
         try:
             with self._database_errors(saving=True), self._transaction(write=True) as conn:
-                return self._append(conn, review_key, str(dataset), str(review_id), str(run_id), str(model_uri), edit, expected_version)
+                return self._append(conn, where, edit, expected_version)
         except sa.exc.IntegrityError:
             # Another writer inserted this version between our check and our insert (PostgreSQL
             # lets both check at once); the unique constraint kept theirs.
-            latest = self._latest(review_key)
+            latest = self._latest(scope, review_key)
             if latest is None or latest.review_version <= expected_version:
                 raise
             raise StaleEditError(latest) from None
 
-    def _append(
-        self, conn: sa.Connection, review_key: str, dataset: str, review_id: str, run_id: str, model_uri: str, edit: _Edit, expected: int
-    ) -> Annotation:
-        version = _version(conn, review_key)
+    def _append(self, conn: sa.Connection, where: _Where, edit: _Edit, expected: int) -> Annotation:
+        version = _version(conn, where.experiment_id, where.review_key)
         if version > expected:
-            raise StaleEditError(_annotation(_latest_row(conn, review_key)))
+            raise StaleEditError(_annotation(_latest_row(conn, where.experiment_id, where.review_key)))
         if version < expected:
             raise UserFacingError(
                 "This review has fewer saved changes than the page you are editing expects.",
@@ -366,18 +413,20 @@ class AnnotationStore:
             )
         previous = conn.execute(
             sa.select(events.c.verdict, events.c.corrected_label, events.c.note)
-            .where(events.c.review_key == review_key, events.c.annotator == edit.annotator)
+            .where(*_review(where.experiment_id, where.review_key), events.c.annotator == edit.annotator)
             .order_by(events.c.review_version.desc())
             .limit(1)
         ).first()
         values: dict[str, Any] = {
-            "review_key": review_key,
+            "experiment_id": where.experiment_id,
+            "review_key": where.review_key,
             "review_version": expected + 1,
-            "dataset": dataset,
-            "review_id": review_id,
-            "run_id": run_id,
-            "model_uri": model_uri,
+            "dataset": where.dataset,
+            "review_id": where.review_id,
+            "run_id": where.run_id,
+            "model_uri": where.model_uri,
             "annotator": edit.annotator,
+            "annotator_name": edit.annotator_name,
             "verdict": edit.verdict,
             "corrected_label": edit.corrected_label,
             "note": edit.note,
@@ -392,39 +441,40 @@ class AnnotationStore:
 
     # ---------------------------------------------------------------- reading
 
-    def _latest(self, review_key: str) -> Annotation | None:
+    def _latest(self, experiment_id: str, review_key: str) -> Annotation | None:
         with self._database_errors(saving=False), self._transaction(write=False) as conn:
-            row = _latest_row(conn, review_key)
+            row = _latest_row(conn, experiment_id, review_key)
         return _annotation(row) if row is not None else None
 
-    def history(self, review_key: str) -> list[Annotation]:
-        """Every change of one review, oldest first."""
+    def history(self, experiment_id: str, review_key: str) -> list[Annotation]:
+        """Every change of one review in one experiment, oldest first."""
+        scope = _scope(experiment_id)
         self._ensure_schema()
         with self._database_errors(saving=False), self._transaction(write=False) as conn:
-            rows = conn.execute(sa.select(events).where(events.c.review_key == review_key).order_by(events.c.review_version)).mappings()
+            rows = conn.execute(sa.select(events).where(*_review(scope, review_key)).order_by(events.c.review_version)).mappings()
             return [_annotation(row) for row in rows]
 
-    def current(self, dataset: str | None = None, review_keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """Latest row per (review, annotator): each annotator's standing verdict.
+    def current(self, experiment_id: str, review_keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Latest row per (review, annotator) in one experiment: each annotator's standing verdict.
 
         Columns are the :class:`Annotation` fields (tags joined with "; ", ``created_at`` in
         UTC, a missing corrected label or previous value as NaN), ordered by review and
-        annotator. Optionally only one dataset and/or the given reviews.
+        annotator. Optionally only the given reviews.
         """
+        scope = _scope(experiment_id)
         self._ensure_schema()
-        conditions = [] if dataset is None else [events.c.dataset == dataset]
         keys = None if review_keys is None else list(dict.fromkeys(review_keys))
         if keys is not None and not keys:
             return _frame([])
         newest_first = sa.func.row_number().over(
             partition_by=(events.c.review_key, events.c.annotator), order_by=events.c.review_version.desc()
         )
-        # Few keys (a page of reviews): filter in SQL; many: read the dataset and filter here.
+        # Few keys (a page of reviews): filter in SQL; many: read the experiment and filter here.
         in_sql = keys is not None and len(keys) <= 5_000
         rows: list[sa.RowMapping] = []
         with self._database_errors(saving=False), self._transaction(write=False) as conn:
             for chunk in _chunks(keys, 500) if in_sql else [None]:
-                where = conditions + ([events.c.review_key.in_(chunk)] if chunk is not None else [])
+                where = [events.c.experiment_id == scope] + ([events.c.review_key.in_(chunk)] if chunk is not None else [])
                 ranked = sa.select(events, newest_first.label("newest_first")).where(*where).subquery()
                 query = (
                     sa.select(*(ranked.c[name] for name in ANNOTATION_COLUMNS))
@@ -437,13 +487,13 @@ class AnnotationStore:
             frame = frame[frame["review_key"].isin(keys)].reset_index(drop=True)
         return frame
 
-    def consensus_labels(self, dataset: str) -> pd.Series:
-        """review_key -> the corrected label annotators agree on.
+    def consensus_labels(self, experiment_id: str) -> pd.Series:
+        """review_key -> the corrected label annotators of this experiment agree on.
 
         The label most annotators currently give (annotators without a corrected label do
         not vote); a tie goes to the label whose latest vote is the most recent.
         """
-        current = self.current(dataset)
+        current = self.current(experiment_id)
         voted = current[current["corrected_label"].notna()]
         if voted.empty:
             return pd.Series([], index=pd.Index([], name="review_key", dtype="object"), name="corrected_label", dtype="object")
@@ -456,30 +506,130 @@ class AnnotationStore:
         )
         return tally.set_index("review_key")["corrected_label"]
 
-    def history_frame(self, dataset: str | None = None) -> pd.DataFrame:
-        """Every row of the history (optionally of one dataset), oldest first, for export."""
+    def history_frame(self, experiment_id: str) -> pd.DataFrame:
+        """Every row of one experiment's history, oldest first, for export."""
+        scope = _scope(experiment_id)
         self._ensure_schema()
-        query = sa.select(events).order_by(events.c.review_key, events.c.review_version)
-        if dataset is not None:
-            query = query.where(events.c.dataset == dataset)
+        query = sa.select(events).where(events.c.experiment_id == scope).order_by(events.c.review_key, events.c.review_version)
         with self._database_errors(saving=False), self._transaction(write=False) as conn:
             frame = _frame(conn.execute(query).mappings().all())
         return frame.sort_values(["created_at", "event_id"], kind="stable").reset_index(drop=True)
+
+    # ---------------------------------------------------------------- rows from before experiments
+
+    def legacy_run_ids(self) -> list[str]:
+        """Runs that still have rows without an experiment (written before migration 0003)."""
+        self._ensure_schema()
+        query = sa.select(events.c.run_id).where(events.c.experiment_id.is_(None)).distinct().order_by(events.c.run_id)
+        with self._database_errors(saving=False), self._transaction(write=False) as conn:
+            return [str(run_id) for run_id in conn.execute(query).scalars()]
+
+    def adopt_legacy(self, resolve: Callable[[str], LegacyRun | None]) -> int:
+        """Attribute rows without an experiment to the experiment of their run; returns how many.
+
+        ``resolve`` gives, for a run id, its experiment and its texts by review id (None when
+        the run is gone). A row is adopted only when its review id's text in that run has
+        exactly the row's legacy key (text + dataset name); it is then re-keyed with
+        :func:`review_fingerprint`, each review's versions are renumbered in time order and
+        each annotator's previous state recomputed within the experiment, so nothing of a
+        row from another experiment survives in it. Rows that cannot be attributed keep no
+        experiment and are never shown.
+        """
+        adopted = 0
+        for run_id in self.legacy_run_ids():
+            legacy = resolve(run_id)
+            if legacy is not None:
+                adopted += self._adopt_run(run_id, legacy)
+        return adopted
+
+    def _adopt_run(self, run_id: str, legacy: LegacyRun) -> int:
+        experiment = _scope(legacy.experiment_id)
+        self._ensure_schema(saving=True)
+        with self._database_errors(saving=True), self._transaction(write=True) as conn:
+            if self.dialect == "postgresql":  # replicas adopting at once: one after the other (SQLite's write lock does it there)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+            rows = conn.execute(
+                sa.select(events.c.event_id, events.c.review_key, events.c.dataset, events.c.review_id).where(
+                    events.c.experiment_id.is_(None), events.c.run_id == run_id
+                )
+            ).all()
+            new_keys: dict[int, str] = {}
+            for row in rows:
+                text = legacy.texts.get(row.review_id)
+                if text is not None and _legacy_fingerprint(text, row.dataset) == row.review_key:
+                    new_keys[row.event_id] = review_fingerprint(text, experiment)
+            for event_id, key in new_keys.items():
+                # A negative version cannot collide with a real one while the review is renumbered below.
+                conn.execute(
+                    events.update()
+                    .where(events.c.event_id == event_id, events.c.experiment_id.is_(None))
+                    .values(experiment_id=experiment, review_key=key, review_version=-event_id)
+                )
+            for key in set(new_keys.values()):
+                _renumber(conn, experiment, key)
+        return len(new_keys)
 
     def close(self) -> None:
         """Close the pooled connections (the store can still be used; it reconnects)."""
         self.engine.dispose()
 
 
-def _version(conn: sa.Connection, review_key: str) -> int:
+@dataclass(frozen=True)
+class LegacyRun:
+    """What adopting a run's legacy annotations needs: its experiment and its texts by review id."""
+
+    experiment_id: str
+    texts: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Where:
+    experiment_id: str
+    review_key: str
+    dataset: str
+    review_id: str
+    run_id: str
+    model_uri: str
+
+
+def _review(experiment_id: str, review_key: str) -> tuple[sa.ColumnElement[bool], ...]:
+    return (events.c.experiment_id == experiment_id, events.c.review_key == review_key)
+
+
+def _version(conn: sa.Connection, experiment_id: str, review_key: str) -> int:
     # Versions are contiguous from 1 (each is the previous + 1), so the maximum is the count.
-    query = sa.select(sa.func.coalesce(sa.func.max(events.c.review_version), 0)).where(events.c.review_key == review_key)
+    query = sa.select(sa.func.coalesce(sa.func.max(events.c.review_version), 0)).where(*_review(experiment_id, review_key))
     return int(conn.execute(query).scalar_one())
 
 
-def _latest_row(conn: sa.Connection, review_key: str) -> sa.RowMapping | None:
-    query = sa.select(events).where(events.c.review_key == review_key).order_by(events.c.review_version.desc()).limit(1)
+def _latest_row(conn: sa.Connection, experiment_id: str, review_key: str) -> sa.RowMapping | None:
+    query = sa.select(events).where(*_review(experiment_id, review_key)).order_by(events.c.review_version.desc()).limit(1)
     return conn.execute(query).mappings().first()
+
+
+def _renumber(conn: sa.Connection, experiment_id: str, review_key: str) -> None:
+    """Versions 1, 2, … in time order and each annotator's previous state, for one review of one experiment."""
+    rows = conn.execute(
+        sa.select(events.c.event_id, events.c.annotator, events.c.verdict, events.c.corrected_label, events.c.note, events.c.created_at)
+        .where(*_review(experiment_id, review_key))
+        .order_by(events.c.created_at, events.c.event_id)
+    ).all()
+    for row in rows:  # out of the way of the unique (review_key, review_version) first
+        conn.execute(events.update().where(events.c.event_id == row.event_id).values(review_version=-row.event_id))
+    previous: dict[str, Any] = {}
+    for version, row in enumerate(rows, start=1):
+        before = previous.get(row.annotator)
+        conn.execute(
+            events.update()
+            .where(events.c.event_id == row.event_id)
+            .values(
+                review_version=version,
+                previous_verdict=before.verdict if before else None,
+                previous_corrected_label=before.corrected_label if before else None,
+                previous_note=before.note if before else None,
+            )
+        )
+        previous[row.annotator] = row
 
 
 def _chunks(items: list[str] | None, size: int) -> Iterator[list[str]]:

@@ -1,7 +1,9 @@
 """Annotation exports: CSV safe to open in a spreadsheet, and Parquet for analysis.
 
-Both carry, per row, who annotated (``annotator``), when (``created_at``, UTC), and against
-which run and model (``run_id``, ``model_uri``). The CSV goes through :func:`formula_safe`
+Both carry, per row, the experiment it belongs to (``experiment_id``; an export holds one
+experiment's rows only), who annotated (``annotator``, and ``annotator_name`` when a display
+name was given), when (``created_at``, UTC), and against which run and model (``run_id``,
+``model_uri``). The CSV goes through :func:`formula_safe`
 (from ``lib.downloads``): text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return gets a leading apostrophe so spreadsheets never evaluate it. The Parquet file keeps
 the exact text: no spreadsheet evaluates Parquet cells, and analysts need the data unaltered.
@@ -19,12 +21,14 @@ __all__ = ["EXPORT_COLUMNS", "annotations_csv", "annotations_parquet", "formula_
 
 # Who, when, on which run and model first; then what was said; then where it came from.
 EXPORT_COLUMNS: tuple[str, ...] = (
+    "experiment_id",
     "dataset",
     "review_id",
     "review_key",
     "run_id",
     "model_uri",
     "annotator",
+    "annotator_name",
     "created_at",
     "verdict",
     "corrected_label",

@@ -369,6 +369,7 @@ def agreement_sentence(summary: AgreementSummary) -> str:
 
 LINK_NOT_AVAILABLE = "This link points to something that does not exist or that you may not see."
 NOTHING_SHARED = "No projects have been shared with you yet. Ask the person who invited you to give you access."
+EXPLANATION_UNAVAILABLE = "Why the model decided cannot be shown for this run: its model comes from a project you do not have access to."
 LOCAL_ADMIN_NOTE = "Local admin: no sign-in is set up, so anyone who can open this address sees every experiment."
 REPORT_NEEDS_PREDICTIONS = (
     "A report cannot be made for this run: it has no file of individual predictions (predictions.parquet), "

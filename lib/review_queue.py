@@ -34,21 +34,21 @@ class ReviewFilter:
     status: str = "all"
 
 
-def review_keys(texts: pd.Series, dataset: str) -> pd.Series:
-    """Fingerprint of each review (normalised text + dataset), as the annotation store keys them."""
+def review_keys(texts: pd.Series, experiment_id: str) -> pd.Series:
+    """Fingerprint of each review (experiment + normalised text), as the annotation store keys them."""
     unique = pd.Series(texts.unique())
-    keys = dict(zip(unique, unique.map(lambda t: review_fingerprint(str(t), dataset)), strict=True))
+    keys = dict(zip(unique, unique.map(lambda t: review_fingerprint(str(t), experiment_id)), strict=True))
     return texts.map(keys)
 
 
-def error_table(predictions: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    """Misclassified reviews with their model confidence, confidently wrong first."""
+def error_table(predictions: pd.DataFrame, experiment_id: str) -> pd.DataFrame:
+    """Misclassified reviews of a run of ``experiment_id`` with their model confidence, confidently wrong first."""
     labelled = predictions[predictions[contract.TRUE_LABEL].notna()]
     wrong = labelled[labelled[contract.TRUE_LABEL] != labelled[contract.PREDICTED_LABEL]]
     proba_columns = [c for c in wrong.columns if c.startswith(contract.PROBA_PREFIX)]
     confidence = wrong[proba_columns].max(axis=1) if proba_columns else pd.Series(np.nan, index=wrong.index)
     table = wrong.assign(**{CONFIDENCE: confidence})
-    table[REVIEW_KEY] = review_keys(table[contract.TEXT].astype(str), dataset)
+    table[REVIEW_KEY] = review_keys(table[contract.TEXT].astype(str), experiment_id)
     return table.sort_values(CONFIDENCE, ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 

@@ -331,7 +331,11 @@ class TrackingStore:
     # ---- models to evaluate with -----------------------------------------------------
 
     def model_choices(self) -> list[ModelChoice]:
-        """Registered models (aliases first, then versions newest first), then other models named by runs."""
+        """Registered models (aliases first, then versions newest first), then other models named by runs.
+
+        Each choice carries the experiment of the model's own origin (a version's source run,
+        a ``runs:/`` URI's run, a logged model's experiment), never that of a run naming it.
+        """
         try:
             experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
             choices: list[ModelChoice] = []
@@ -347,7 +351,7 @@ class TrackingStore:
                     if str(version) in by_version:
                         choices.append(_version_choice(registered.name, by_version[str(version)], origins, alias))
                 choices += [_version_choice(registered.name, v, origins) for v in versions]
-            known = {choice.version_uri for choice in choices}
+            known = {choice.version_uri for choice in choices} | {choice.uri for choice in choices}
             tagged = self._client.search_runs(experiment_ids, f"tags.`{contract.TAG_MODEL_URI}` LIKE '%'", max_results=1000)
         except Exception as error:
             raise self._unreachable(error) from error
@@ -356,7 +360,7 @@ class TrackingStore:
             if uri and uri not in known:
                 known.add(uri)
                 description = run.data.tags.get(contract.TAG_MODEL_DESCRIPTION, "")
-                choices.append(ModelChoice(uri, uri, run.info.run_name or uri, description, run.info.experiment_id))
+                choices.append(ModelChoice(uri, uri, run.info.run_name or uri, description, self._origin_experiment(uri)))
         return choices
 
     def _runs_by_id(self, experiment_ids: list[str], run_ids: set[str]) -> dict[str, Any]:
@@ -366,17 +370,32 @@ class TrackingStore:
         runs = self._client.search_runs(experiment_ids, f"attributes.run_id IN ({quoted})", max_results=len(run_ids))
         return {run.info.run_id: run for run in runs}
 
+    def _origin_experiment(self, uri: str) -> str | None:
+        """The experiment a model URI comes from (None when unknown, gone, or not a model of this store)."""
+        try:
+            return self.model_choice(uri).experiment_id
+        except UserFacingError:
+            return None
+
     def model_choice(self, uri: str) -> ModelChoice:
-        """A model named by URI (``models:/name@alias``, ``models:/name/3``, ``runs:/…``), resolved to its version."""
+        """A model named by URI (``models:/name@alias``, ``models:/name/3``, ``models:/m-…``, ``runs:/…``), resolved to its origin.
+
+        ``experiment_id`` is where the model itself was logged: a registered version's source
+        run, a logged model's experiment, a ``runs:/`` URI's run; None for anything else.
+        """
         uri = uri.strip()
         registry = re.fullmatch(r"models:/([^/@]+)(?:@([^/]+)|/(\d+))", uri)
+        logged_model = re.fullmatch(r"models:/(m-[0-9a-f]+)", uri)
+        logged_by = re.fullmatch(r"runs:/([0-9a-f]+)/.+", uri)
         try:
+            if logged_model:
+                found = self._client.get_logged_model(logged_model[1])
+                return ModelChoice(uri, uri, found.name or uri, "", found.experiment_id)
             if registry:
                 name, alias, version = registry.groups()
                 found = self._client.get_model_version_by_alias(name, alias) if alias else self._client.get_model_version(name, version)
                 origins = {found.run_id: self._client.get_run(found.run_id)} if found.run_id else {}
                 return _version_choice(name, found, origins, alias or "")
-            logged_by = re.fullmatch(r"runs:/([0-9a-f]+)/.+", uri)
             run = self._client.get_run(logged_by[1]) if logged_by else None
         except Exception as error:
             raise UserFacingError(
@@ -430,6 +449,18 @@ def _run_summary(run: Any) -> RunSummary:
     )
 
 
+def is_store_model_uri(uri: str) -> bool:
+    """True for a plain ``models:/`` or ``runs:/`` URI of this store: no other scheme or host, no ``..``, no escapes.
+
+    What a user who is not an admin may type: anything else (``file:``, ``s3:``,
+    ``runs://other-host/…``, ``runs:/<id>/../…``, ``%2e%2e``) could reach beyond the runs
+    they may see.
+    """
+    text = str(uri).strip()
+    shape = re.fullmatch(r"(?:models|runs):/([^/?#%\\\x00-\x1f\x7f]+(?:/[^/?#%\\\x00-\x1f\x7f]+)*)", text)
+    return shape is not None and ".." not in text and "." not in shape[1].split("/")
+
+
 @dataclass(frozen=True)
 class ModelChoice:
     """A model a file can be evaluated with, as the app offers it."""
@@ -438,7 +469,7 @@ class ModelChoice:
     version_uri: str  # the exact model (an alias resolved to models:/name/<version>); logged with the run
     name: str  # registered model name, or the name of the run that names the model
     description: str
-    experiment_id: str | None  # where the model was logged: the default home for its evaluations
+    experiment_id: str | None  # where the model itself was logged (its origin): who may use it, and the default home of its evaluations
     alias: str = ""
     version: str = ""
 

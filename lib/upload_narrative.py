@@ -140,3 +140,13 @@ def distribution_sentence(distribution: pd.DataFrame) -> str:
     parts = [f"{percent(share)} {label}" for label, share in zip(overall["sentiment"], overall["share"], strict=True)]
     listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
     return f"Of the {reviews(total)}, the model calls {listed}."
+
+
+TYPED_MODEL_NOT_ALLOWED = "Only models of this app's store can be used here."
+TYPED_MODEL_HINT = (
+    "Type models:/name@alias, models:/name/3 or runs:/<run id>/model for a model of one of your projects "
+    "(no other kinds of address, no “..”), or pick one from the list."
+)
+ADMIN_TYPED_MODEL_WARNING = (
+    "Loading a model runs code stored with it. Only use a model whose origin you trust: anything typed here is loaded as it is."
+)

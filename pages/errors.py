@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import contract, narrative
-from lib.annotations import VERDICTS, StaleEditError
+from lib.annotations import VERDICTS, StaleEditError, annotator_label
 from lib.errors import UserFacingError
 from lib.explain import explain, highlighted_html, top_words
 from lib.metrics import SENTIMENT_LABELS
@@ -31,11 +31,12 @@ if table is None or report is None:
     st.stop()
 st.markdown(f"##### {narrative.errors_headline(len(table), report.n)}")
 
-dataset = data.dataset_of(run)
+# Annotations are read and written in the selected run's experiment only (which the user may see).
+experiment_id = run.experiment_id
 store, store_problem = None, None
 try:
     store = data.annotation_store()
-    current = store.current(dataset=dataset)
+    current = store.current(experiment_id)
 except UserFacingError as error:
     store_problem, current = error, pd.DataFrame(columns=["review_key", "annotator", "verdict", "corrected_label"])
 if store_problem is None and not store.is_writable():
@@ -127,7 +128,9 @@ with queue_tab:
     with text_column:
         st.markdown(f"**Truly {review[contract.TRUE_LABEL]}; the model said {review[contract.PREDICTED_LABEL]}.**")
         model = None
-        if run.model_uri:
+        if run.model_uri and not auth.model_visible(run.model_uri):  # never load a model from a project the user cannot see
+            st.caption(narrative.EXPLANATION_UNAVAILABLE)
+        elif run.model_uri:
             try:
                 model = data.sklearn_model(data.settings().tracking_uri, run.model_uri)
             except UserFacingError as error:
@@ -168,14 +171,14 @@ with queue_tab:
             )
             st.altair_chart(chart, width="stretch")
         try:
-            history = store.history(str(review[REVIEW_KEY])) if store is not None else []
+            history = store.history(experiment_id, str(review[REVIEW_KEY])) if store is not None else []
         except UserFacingError as error:
             history = []
             st.caption(f"Earlier annotations cannot be shown: {error.message}")
         for past in history[-5:]:
             label = f" → {past.corrected_label}" if past.corrected_label else ""
             st.caption(
-                f"{past.annotator}, {past.created_at:%d %b %H:%M}: {narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict)}{label}"
+                f"{annotator_label(past.annotator, past.annotator_name)}, {past.created_at:%d %b %H:%M}: {narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict)}{label}"
                 + (f" — {past.note[:200]}" if past.note else "")
             )
 
@@ -185,7 +188,7 @@ with queue_tab:
             key = str(review[REVIEW_KEY])
             opened_key = f"errors_opened_version_{key}"
             if opened_key not in st.session_state:
-                st.session_state[opened_key] = store.review_version(key)
+                st.session_state[opened_key] = store.review_version(experiment_id, key)
             with st.form(f"annotate_{key}", clear_on_submit=False):
                 st.markdown(f"**Your verdict**, as {name}")
                 verdict = st.radio(
@@ -203,8 +206,9 @@ with queue_tab:
             elif saved:
                 try:
                     store.record(
+                        experiment_id=experiment_id,
                         review_key=key,
-                        dataset=dataset,
+                        dataset=data.dataset_of(run),
                         review_id=str(review[contract.REVIEW_ID]),
                         run_id=run.run_id,
                         model_uri=run.model_uri,
@@ -220,7 +224,10 @@ with queue_tab:
                     st.session_state[opened_key] = latest.review_version
                     st.error(
                         narrative.stale_edit_message(
-                            latest.annotator, latest.verdict, latest.corrected_label, f"{latest.created_at:%H:%M:%S}"
+                            annotator_label(latest.annotator, latest.annotator_name),
+                            latest.verdict,
+                            latest.corrected_label,
+                            f"{latest.created_at:%H:%M:%S}",
                         )
                     )
                 except UserFacingError as error:
@@ -259,4 +266,4 @@ with label_tab:
 with team_tab:
     agreement_panel(current)
     if store is not None and store_problem is None:
-        exports_panel(store, dataset, run)
+        exports_panel(store, run)

@@ -96,7 +96,7 @@ annotations = {}
 if picked and mistakes is not None:
     keys = mistakes.loc[mistakes[contract.REVIEW_ID].astype(str).isin(picked), REVIEW_KEY]
     try:
-        annotations = client_report.annotation_summaries(data.annotation_store().current(data.dataset_of(run), review_keys=keys))
+        annotations = client_report.annotation_summaries(data.annotation_store().current(run.experiment_id, review_keys=keys))
     except UserFacingError:
         annotations = {}  # the report is still worth having without the annotators' verdicts
 examples = client_report.examples_from(mistakes, picked, annotations) if picked else ()

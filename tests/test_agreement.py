@@ -198,9 +198,10 @@ def test_no_review_with_two_annotators_gives_nothing_to_compare():
 def test_agreement_from_a_real_store(tmp_path):
     store = AnnotationStore(f"sqlite:///{tmp_path / 'a.db'}")
     for review, votes in {"good film": ("model_wrong", "model_wrong"), "meh": ("ambiguous", "label_wrong")}.items():
-        review_key = review_fingerprint(review, "demo")
+        review_key = review_fingerprint(review, "1")
         for annotator, verdict in zip(("ann", "bob"), votes, strict=True):
             store.record(
+                experiment_id="1",
                 review_key=review_key,
                 dataset="demo",
                 review_id=review,
@@ -209,9 +210,9 @@ def test_agreement_from_a_real_store(tmp_path):
                 annotator=annotator,
                 verdict=verdict,
                 corrected_label=None,
-                expected_version=store.review_version(review_key),
+                expected_version=store.review_version("1", review_key),
             )
-    summary = annotator_agreement(store.current("demo"))
+    summary = annotator_agreement(store.current("1"))
     assert (summary.reviews_with_two_or_more, summary.kappa_method, summary.pairwise_agreement) == (2, COHEN, 0.5)
     assert summary.disagreements.review_id.tolist() == ["meh"]
     store.close()

@@ -33,12 +33,14 @@ from lib.annotations import (
     Annotation,
     AnnotationStore,
     StaleEditError,
+    annotator_label,
     review_fingerprint,
 )
 from lib.errors import UserFacingError
 from lib.exports import annotations_csv, annotations_parquet
 
 DATASET = "demo"
+EXPERIMENT = "1"
 
 
 @pytest.fixture
@@ -54,20 +56,22 @@ def store(url: str) -> Iterator[AnnotationStore]:
     opened.close()
 
 
-def key(text: str, dataset: str = DATASET) -> str:
-    return review_fingerprint(text, dataset)
+def key(text: str, experiment_id: str = EXPERIMENT) -> str:
+    return review_fingerprint(text, experiment_id)
 
 
 def save(
     store: AnnotationStore, review: str, annotator: str, verdict: str = "model_wrong", label: str | None = None, **extra
 ) -> Annotation:
     """Record against the version the review has now (an editor that just opened it)."""
-    dataset = extra.pop("dataset", DATASET)
-    review_key = key(review, dataset)
-    fields = {"dataset": dataset, "review_id": review, "run_id": "run-1", "model_uri": "models:/m-1", **extra}
+    experiment_id = extra.pop("experiment_id", EXPERIMENT)
+    review_key = key(review, experiment_id)
+    fields = {"dataset": DATASET, "review_id": review, "run_id": "run-1", "model_uri": "models:/m-1", **extra}
     if "expected_version" not in fields:
-        fields["expected_version"] = store.review_version(review_key)
-    return store.record(review_key=review_key, annotator=annotator, verdict=verdict, corrected_label=label, **fields)
+        fields["expected_version"] = store.review_version(experiment_id, review_key)
+    return store.record(
+        experiment_id=experiment_id, review_key=review_key, annotator=annotator, verdict=verdict, corrected_label=label, **fields
+    )
 
 
 # ----------------------------------------------------------------------------- fingerprints
@@ -75,20 +79,54 @@ def save(
 
 def test_fingerprint_ignores_spacing_case_and_character_width():
     same = ["Great  phone!\n", " great PHONE! ", "GREAT\tphone!", "ＧＲＥＡＴ phone!"]
-    assert len({review_fingerprint(text, DATASET) for text in same}) == 1
-    assert review_fingerprint("ﬁne", DATASET) == review_fingerprint("fine", DATASET)  # NFKC: ligature
+    assert len({review_fingerprint(text, EXPERIMENT) for text in same}) == 1
+    assert review_fingerprint("ﬁne", EXPERIMENT) == review_fingerprint("fine", EXPERIMENT)  # NFKC: ligature
 
 
-def test_fingerprint_is_a_pinned_sha256_of_normalised_text_and_dataset():
-    expected = hashlib.sha256(b"great phone!\x1fdemo").hexdigest()[:32]
-    assert review_fingerprint(" Great   Phone! ", "demo") == expected
+def test_fingerprint_is_a_pinned_sha256_of_experiment_and_normalised_text():
+    expected = hashlib.sha256(b"experiment-v2\x1f7\x1fgreat phone!").hexdigest()[:32]
+    assert review_fingerprint(" Great   Phone! ", "7") == expected
     assert len(expected) == 32
 
 
-def test_fingerprint_differs_across_datasets_and_texts():
-    assert review_fingerprint("Great phone", "movies") != review_fingerprint("Great phone", "products")
-    assert review_fingerprint("Great phone", DATASET) != review_fingerprint("Great phones", DATASET)
-    assert review_fingerprint("שלום 👋", DATASET) != review_fingerprint("שלום", DATASET)
+def test_fingerprint_differs_across_experiments_and_texts():
+    assert review_fingerprint("Great phone", "1") != review_fingerprint("Great phone", "2")
+    assert review_fingerprint("Great phone", EXPERIMENT) != review_fingerprint("Great phones", EXPERIMENT)
+    assert review_fingerprint("שלום 👋", EXPERIMENT) != review_fingerprint("שלום", EXPERIMENT)
+
+
+@pytest.mark.parametrize("missing", ["", "   ", None])
+def test_there_is_no_key_read_or_write_without_an_experiment(store: AnnotationStore, missing) -> None:
+    with pytest.raises(ValueError, match="experiment"):
+        review_fingerprint("Great phone", missing)
+    for read in (store.current, store.consensus_labels, store.history_frame):
+        with pytest.raises(ValueError, match="experiment"):
+            read(missing)
+    with pytest.raises(ValueError, match="experiment"):
+        store.history(missing, key("a"))
+    with pytest.raises(ValueError, match="experiment"):
+        save(store, "a", "alice", experiment_id=missing, expected_version=0)
+
+
+def test_the_same_text_in_two_experiments_shares_nothing(store: AnnotationStore) -> None:
+    acme = save(store, "Great phone", "acme@acme.com", "label_wrong", "positive", note="acme note", experiment_id="10")
+    globex = save(store, "Great phone", "gx@globex.com", "model_wrong", "negative", note="globex note", experiment_id="20")
+    assert acme.review_version == globex.review_version == 1  # two separate reviews, not one contended one
+    assert store.history("10", acme.review_key) == [acme] and store.history("20", globex.review_key) == [globex]
+    assert store.history("10", globex.review_key) == []  # a key from elsewhere reads nothing either
+    assert store.current("10").note.tolist() == ["acme note"]
+    assert store.consensus_labels("20").tolist() == ["negative"]
+    assert store.history_frame("10").annotator.tolist() == ["acme@acme.com"]
+
+
+def test_display_name_is_kept_beside_the_identity(store: AnnotationStore) -> None:
+    saved = save(store, "a", "pat@acme.com", annotator_name="  Pat   Lee ")
+    assert (saved.annotator, saved.annotator_name) == ("pat@acme.com", "Pat Lee")
+    assert store.current(EXPERIMENT).annotator_name.tolist() == ["Pat Lee"]
+    assert annotator_label(saved.annotator, saved.annotator_name) == "Pat Lee (pat@acme.com)"
+    assert annotator_label("bob", None) == annotator_label("bob", "bob") == "bob"
+    with pytest.raises(StaleEditError, match=r"Pat Lee \(pat@acme.com\) changed"):
+        save(store, "a", "bob", expected_version=0)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -105,7 +143,7 @@ def test_schema_is_created_and_versioned_by_alembic(url: str, store: AnnotationS
     save(store, "kept", "alice")
     again = AnnotationStore(url)  # opening again migrates nothing and keeps the data
     assert again.problem is None
-    assert len(again.history(key("kept"))) == 1
+    assert len(again.history(EXPERIMENT, key("kept"))) == 1
     again.close()
 
 
@@ -113,33 +151,33 @@ def test_schema_is_created_and_versioned_by_alembic(url: str, store: AnnotationS
 
 
 def test_record_history_and_current(store: AnnotationStore):
-    assert store.review_version(key("a")) == 0
+    assert store.review_version(EXPERIMENT, key("a")) == 0
     first = save(store, "a", "alice", "model_wrong", "positive", note="obviously positive", tags=["sarcasm", " sarcasm ", "", "irony"])
     save(store, "a", "bob", "label_wrong", "neutral")
     last = save(store, "a", "alice", "ambiguous", None, note="on second thought")
     save(store, "b", "bob", "not_a_review", None)
-    save(store, "elsewhere", "carol", "ambiguous", None, dataset="other")
+    save(store, "elsewhere", "carol", "ambiguous", None, experiment_id="2")
 
     assert first.review_version == 1 and first.tags == ("sarcasm", "irony") and first.created_at.tzinfo is not None
-    history = store.history(key("a"))
+    history = store.history(EXPERIMENT, key("a"))
     assert [h.review_version for h in history] == [1, 2, 3]
     assert [h.annotator for h in history] == ["alice", "bob", "alice"]
     assert history[0] == first and history[-1] == last
-    assert store.review_version(key("a")) == 3
+    assert store.review_version(EXPERIMENT, key("a")) == 3
 
-    current = store.current(DATASET)
+    current = store.current(EXPERIMENT)
     assert list(current.columns) == list(ANNOTATION_COLUMNS)
     assert len(current) == 3  # (a, alice), (a, bob), (b, bob)
     alice = current[(current.review_key == key("a")) & (current.annotator == "alice")].iloc[0]
     assert alice.verdict == "ambiguous" and pd.isna(alice.corrected_label) and alice.note == "on second thought"
     assert alice.review_version == 3
-    assert set(store.current(review_keys=[key("b")]).annotator) == {"bob"}
-    assert store.current(review_keys=[]).empty
-    assert len(store.current()) == 4  # every dataset
-    assert store.current("other").iloc[0].annotator == "carol"
-    assert store.current(DATASET).loc[lambda f: f.review_key == key("a"), "tags"].tolist() == ["", ""]
+    assert set(store.current(EXPERIMENT, review_keys=[key("b")]).annotator) == {"bob"}
+    assert store.current(EXPERIMENT, review_keys=[]).empty
+    assert len(store.current(EXPERIMENT)) == 3 and "carol" not in set(store.current(EXPERIMENT).annotator)
+    assert store.current("2").annotator.tolist() == ["carol"]  # the other experiment's own
+    assert store.current(EXPERIMENT).loc[lambda f: f.review_key == key("a"), "tags"].tolist() == ["", ""]
 
-    frame = store.history_frame(DATASET)
+    frame = store.history_frame(EXPERIMENT)
     assert len(frame) == 4 and frame["created_at"].is_monotonic_increasing
     assert frame.loc[frame.event_id == first.event_id, "tags"].item() == "sarcasm; irony"
 
@@ -148,7 +186,7 @@ def test_previous_values_are_this_annotators_own_previous_state(store: Annotatio
     save(store, "a", "alice", "model_wrong", "positive", note="first")
     save(store, "a", "bob", "label_wrong", "negative", note="bob's")
     again = save(store, "a", "alice", "label_wrong", "neutral", note="second")
-    bob_first = store.history(key("a"))[1]
+    bob_first = store.history(EXPERIMENT, key("a"))[1]
     assert (bob_first.previous_verdict, bob_first.previous_corrected_label, bob_first.previous_note) == (None, None, None)
     assert (again.previous_verdict, again.previous_corrected_label, again.previous_note) == ("model_wrong", "positive", "first")
 
@@ -157,18 +195,18 @@ def test_saving_the_same_verdict_again_is_kept_as_a_new_row(store: AnnotationSto
     save(store, "a", "alice", "label_wrong", "positive")
     same = save(store, "a", "alice", "label_wrong", "positive")
     assert same.review_version == 2 and same.previous_corrected_label == "positive"
-    assert len(store.current(DATASET)) == 1
+    assert len(store.current(EXPERIMENT)) == 1
 
 
 def test_stale_edit_is_rejected_with_the_other_persons_change(store: AnnotationStore):
-    opened_by_alice = opened_by_bob = store.review_version(key("a"))
+    opened_by_alice = opened_by_bob = store.review_version(EXPERIMENT, key("a"))
     alices = save(store, "a", "alice", "label_wrong", "negative", note="clearly negative", expected_version=opened_by_alice)
     with pytest.raises(StaleEditError) as caught:
         save(store, "a", "bob", "model_wrong", "positive", expected_version=opened_by_bob)
     assert caught.value.latest == alices
     assert "alice" in caught.value.message and "the label is wrong" in caught.value.message and "negative" in caught.value.message
     assert "not saved" in caught.value.hint
-    assert [h.annotator for h in store.history(key("a"))] == ["alice"]  # bob's edit did not overwrite
+    assert [h.annotator for h in store.history(EXPERIMENT, key("a"))] == ["alice"]  # bob's edit did not overwrite
     retried = save(store, "a", "bob", "model_wrong", "positive", expected_version=caught.value.latest.review_version)
     assert retried.review_version == 2
 
@@ -177,18 +215,18 @@ def test_unique_constraint_rejects_a_writer_that_checked_at_the_same_moment(stor
     # Two writers can both pass the version check before either inserts (PostgreSQL lets them);
     # simulate the loser by making its check see the old version: the constraint must stop it.
     alices = save(store, "a", "alice", "label_wrong", "negative")
-    monkeypatch.setattr(annotations_module, "_version", lambda conn, review_key: 0)
+    monkeypatch.setattr(annotations_module, "_version", lambda conn, experiment_id, review_key: 0)
     with pytest.raises(StaleEditError) as caught:
         save(store, "a", "bob", "model_wrong", expected_version=0)
     assert caught.value.latest == alices
     monkeypatch.undo()
-    assert store.history(key("a")) == [alices]
+    assert store.history(EXPERIMENT, key("a")) == [alices]
 
 
 def test_expected_version_from_the_future_is_refused(store: AnnotationStore):
     with pytest.raises(UserFacingError, match="fewer saved changes"):
         save(store, "a", "alice", expected_version=3)
-    assert store.review_version(key("a")) == 0
+    assert store.review_version(EXPERIMENT, key("a")) == 0
 
 
 def test_consensus_label_is_the_majority_and_a_tie_goes_to_the_most_recent(store: AnnotationStore):
@@ -200,8 +238,8 @@ def test_consensus_label_is_the_majority_and_a_tie_goes_to_the_most_recent(store
     save(store, "tie", "carol", "ambiguous", None)  # no label: no vote
     save(store, "changed", "alice", "label_wrong", "negative")
     save(store, "changed", "alice", "model_wrong", None)  # withdrew the label
-    save(store, "elsewhere", "alice", "label_wrong", "neutral", dataset="other")
-    consensus = store.consensus_labels(DATASET)
+    save(store, "elsewhere", "alice", "label_wrong", "neutral", experiment_id="2")
+    consensus = store.consensus_labels(EXPERIMENT)
     assert consensus.to_dict() == {key("majority"): "positive", key("tie"): "neutral"}
     assert store.consensus_labels("nothing-here").empty
 
@@ -214,18 +252,18 @@ def test_one_megabyte_note_is_refused_with_a_message(store: AnnotationStore):
         save(store, "a", "alice", note="x" * 1_000_000)
     assert "1,000,000 characters" in caught.value.message and "10,000" in caught.value.message
     assert caught.value.hint
-    assert store.review_version(key("a")) == 0
+    assert store.review_version(EXPERIMENT, key("a")) == 0
     assert save(store, "a", "alice", note="y" * MAX_NOTE_CHARS).note == "y" * MAX_NOTE_CHARS
 
 
 def test_emoji_and_right_to_left_text_round_trip(store: AnnotationStore):
     note = "שלום עולם 👋🏽 — مرحبا بالعالم \u200f(RTL mark) 👨‍👩‍👧 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
     saved = save(store, "ביקורת מצוינת 😍", "José 🙂 אבי", "ambiguous", note=note, tags=["😍", "עברית"])
-    assert store.history(key("ביקורת מצוינת 😍"))[0] == saved
+    assert store.history(EXPERIMENT, key("ביקורת מצוינת 😍"))[0] == saved
     assert (saved.note, saved.annotator, saved.tags) == (note, "José 🙂 אבי", ("😍", "עברית"))
-    row = store.current(DATASET).iloc[0]
+    row = store.current(EXPERIMENT).iloc[0]
     assert row.note == note and row.tags == "😍; עברית"
-    exported = pd.read_parquet(io.BytesIO(annotations_parquet(store.history_frame())))
+    exported = pd.read_parquet(io.BytesIO(annotations_parquet(store.history_frame(EXPERIMENT))))
     assert exported.note.item() == note
 
 
@@ -240,7 +278,7 @@ def test_labels_verdicts_and_names_are_validated(store: AnnotationStore):
         save(store, "r", "alice", "wrong")
     with pytest.raises(UserFacingError, match="name"):
         save(store, "r", "  \t ", "ambiguous")
-    assert store.review_version(key("r")) == 0
+    assert store.review_version(EXPERIMENT, key("r")) == 0
     assert set(VERDICTS) == {"model_wrong", "label_wrong", "ambiguous", "not_a_review"}
 
 
@@ -250,7 +288,7 @@ def test_labels_verdicts_and_names_are_validated(store: AnnotationStore):
 def test_exports_are_formula_safe_and_say_who_when_which_run_and_model(store: AnnotationStore):
     save(store, "a", "@evil", "label_wrong", "positive", note='=HYPERLINK("http://x")', tags=["-1", "+cmd"], model_uri="=1+1")
     save(store, "b", "alice", "ambiguous", note="\tindented", run_id="run-2")
-    frame = store.history_frame()
+    frame = store.history_frame(EXPERIMENT)
     raw = annotations_csv(frame)
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the file as UTF-8
     back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -279,8 +317,8 @@ def test_read_only_database_refuses_writes_and_keeps_everything(url: str, store:
     read_only = AnnotationStore(_read_only(url))
     assert read_only.problem is None
     assert read_only.is_writable() is False
-    assert read_only.history(key("a")) == [kept[0]]
-    assert len(read_only.current(DATASET)) == 2
+    assert read_only.history(EXPERIMENT, key("a")) == [kept[0]]
+    assert len(read_only.current(EXPERIMENT)) == 2
     with pytest.raises(UserFacingError) as caught:
         save(read_only, "a", "carol", "model_wrong")
     assert caught.value.message.startswith("Annotations cannot be saved right now") and "read-only" in caught.value.message
@@ -288,7 +326,7 @@ def test_read_only_database_refuses_writes_and_keeps_everything(url: str, store:
     read_only.close()
     writable = AnnotationStore(url)
     assert writable.is_writable() is True
-    assert len(writable.history_frame()) == 2 and writable.history(key("b")) == [kept[1]]
+    assert len(writable.history_frame(EXPERIMENT)) == 2 and writable.history(EXPERIMENT, key("b")) == [kept[1]]
 
 
 def test_read_only_database_that_does_not_exist_yet_opens_but_says_why(tmp_path: Path):
@@ -296,7 +334,7 @@ def test_read_only_database_that_does_not_exist_yet_opens_but_says_why(tmp_path:
     assert isinstance(missing.problem, UserFacingError)
     assert missing.is_writable() is False
     with pytest.raises(UserFacingError, match="cannot be read right now"):
-        missing.current(DATASET)
+        missing.current(EXPERIMENT)
 
 
 def test_locked_database_refuses_writes_with_a_message_and_still_reads(url: str, store: AnnotationStore):
@@ -308,7 +346,7 @@ def test_locked_database_refuses_writes_with_a_message_and_still_reads(url: str,
         with pytest.raises(UserFacingError, match="busy") as caught:
             save(impatient, "a", "bob", expected_version=1)
         assert caught.value.message.startswith("Annotations cannot be saved right now")
-        assert impatient.history(key("a")) == [kept]  # WAL: reading goes on during a write lock
+        assert impatient.history(EXPERIMENT, key("a")) == [kept]  # WAL: reading goes on during a write lock
         assert impatient.is_writable() is False
     finally:
         other_program.execute("ROLLBACK")
@@ -346,11 +384,12 @@ def edit_many(target: str | AnnotationStore, writer: int, edits: int, seed: int)
         review = rng.choice(REVIEWS)
         review_key = key(review)
         verdict, label = rng.choice(VERDICTS), rng.choice([None, *LABELS])
-        expected = store.review_version(review_key)
+        expected = store.review_version(EXPERIMENT, review_key)
         while True:
             time.sleep(rng.random() * 0.002)  # the person reads the review: others may save meanwhile
             try:
                 saved = store.record(
+                    experiment_id=EXPERIMENT,
                     review_key=review_key,
                     dataset=DATASET,
                     review_id=review,
@@ -375,7 +414,7 @@ def edit_many(target: str | AnnotationStore, writer: int, edits: int, seed: int)
 
 def assert_no_lost_updates(store: AnnotationStore, successes: list[dict]) -> None:
     """History holds exactly the successful writes; current state is each pair's last write."""
-    history = store.history_frame()
+    history = store.history_frame(EXPERIMENT)
     assert len(history) == len(successes)
     assert sorted(history.note) == sorted(s["note"] for s in successes)
     for review_key, versions in history.groupby("review_key")["review_version"]:
@@ -387,7 +426,7 @@ def assert_no_lost_updates(store: AnnotationStore, successes: list[dict]) -> Non
         pair = (success["review_key"], success["annotator"])
         last[pair] = success
         by_pair[pair].append(success)
-    current = store.current()
+    current = store.current(EXPERIMENT)
     assert len(current) == len(last)
     for row in current.itertuples():
         assert row.note == last[(row.review_key, row.annotator)]["note"]
@@ -441,6 +480,101 @@ def test_stores_opened_at_once_migrate_once(url: str):
         stores = list(pool.map(open_store, range(6)))
     assert all(s.problem is None for s in stores)
     save(stores[0], "a", "alice")
-    assert all(len(s.history(key("a"))) == 1 for s in stores)
+    assert all(len(s.history(EXPERIMENT, key("a"))) == 1 for s in stores)
     for s in stores:
         s.close()
+
+
+# ----------------------------------------------------------------------------- upgrade from before experiments
+
+
+def _legacy_key(text: str, dataset: str) -> str:
+    """How revision 0001 keyed a review: normalised text and the dataset name."""
+    return hashlib.sha256(f"{' '.join(text.casefold().split())}\x1f{dataset}".encode()).hexdigest()[:32]
+
+
+def _database_at_0001(url: str, rows: list[dict]) -> None:
+    """A database migrated to revision 0001 only, holding ``rows`` as that revision wrote them."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        config = annotations_module._alembic_config()
+        config.attributes["connection"] = conn
+        annotations_module.command.upgrade(config, "0001_annotation_events")
+        table = sa.Table("annotation_events", sa.MetaData(), autoload_with=conn)
+        assert "experiment_id" not in table.c
+        conn.execute(table.insert(), rows)
+    engine.dispose()
+
+
+def _legacy_row(text: str, run_id: str, version: int, annotator: str, note: str, minute: int, **previous: str) -> dict:
+    return {
+        "review_key": _legacy_key(text, "reviews.csv"),
+        "review_version": version,
+        "dataset": "reviews.csv",
+        "review_id": f"{run_id}-r1",
+        "run_id": run_id,
+        "model_uri": f"runs:/{run_id}/model",
+        "annotator": annotator,
+        "verdict": "label_wrong",
+        "corrected_label": "positive" if run_id == "acme-run" else "negative",
+        "note": note,
+        "tags": "[]",
+        "created_at": pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(minutes=minute),
+        "previous_verdict": previous.get("verdict"),
+        "previous_corrected_label": previous.get("label"),
+        "previous_note": previous.get("before"),
+    }
+
+
+def test_upgrade_from_0001_hides_legacy_rows_until_each_is_adopted_into_its_own_experiment(url: str) -> None:
+    text = "The delivery was late"
+    # One legacy key shared by two clients who both uploaded reviews.csv: versions interleave,
+    # and Acme's second row remembers Globex's note as "previous" (same annotator name).
+    _database_at_0001(
+        url,
+        [
+            _legacy_row(text, "acme-run", 1, "sam", "acme first", 1),
+            _legacy_row(text, "globex-run", 2, "sam", "globex secret", 2, verdict="label_wrong", label="positive", before="acme first"),
+            _legacy_row(text, "acme-run", 3, "sam", "acme second", 3, verdict="label_wrong", label="negative", before="globex secret"),
+            _legacy_row(text, "deleted-run", 4, "sam", "orphan", 4),
+        ],
+    )
+    store = AnnotationStore(url)
+    assert store.problem is None
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0003_annotation_experiment"
+    assert {c["name"] for c in sa.inspect(store.engine).get_columns("annotation_events")} >= {"experiment_id", "annotator_name"}
+    assert len(store.history_frame("A")) == len(store.history_frame("G")) == 0  # unattributed: shown to nobody
+    assert store.legacy_run_ids() == ["acme-run", "deleted-run", "globex-run"]
+
+    runs = {
+        "acme-run": annotations_module.LegacyRun("A", {"acme-run-r1": text}),
+        # A run whose text no longer matches the row's key is not guessed at.
+        "globex-run": annotations_module.LegacyRun("G", {"globex-run-r1": text}),
+    }
+    assert store.adopt_legacy(runs.get) == 3
+    assert store.legacy_run_ids() == ["deleted-run"]
+
+    acme = store.history("A", review_fingerprint(text, "A"))
+    assert [(a.review_version, a.note, a.run_id) for a in acme] == [(1, "acme first", "acme-run"), (2, "acme second", "acme-run")]
+    assert (acme[1].previous_note, acme[1].previous_corrected_label) == ("acme first", "positive")  # not Globex's
+    assert acme[0].previous_note is None and all(a.experiment_id == "A" for a in acme)
+    globex = store.history("G", review_fingerprint(text, "G"))
+    assert [(g.review_version, g.note, g.previous_note) for g in globex] == [(1, "globex secret", None)]
+    for experiment, foreign in (("A", "globex"), ("G", "acme")):
+        exported = annotations_csv(store.history_frame(experiment)).decode("utf-8-sig")
+        assert foreign not in exported and "orphan" not in exported
+
+    # A new verdict continues the adopted history; the unattributed row never appears.
+    later = save(store, text, "sam", "ambiguous", experiment_id="A", review_id="acme-run-r1")
+    assert later.review_version == 3 and later.previous_note == "acme second"
+    assert store.adopt_legacy(lambda run_id: None) == 0
+    store.close()
+
+
+def test_legacy_row_whose_text_does_not_match_its_key_stays_hidden(url: str) -> None:
+    _database_at_0001(url, [_legacy_row("The delivery was late", "acme-run", 1, "sam", "kept hidden", 1)])
+    store = AnnotationStore(url)
+    assert store.adopt_legacy({"acme-run": annotations_module.LegacyRun("A", {"acme-run-r1": "A different text"})}.get) == 0
+    assert store.history_frame("A").empty and store.legacy_run_ids() == ["acme-run"]
+    store.close()

@@ -15,6 +15,7 @@ from lib.annotations import AnnotationStore
 from lib.errors import UserFacingError
 from tests.postgres import free_port, postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.test_annotations import (  # noqa: F401 - the shared store tests, collected again here
+    EXPERIMENT,
     check_processes,
     check_threads,
     save,
@@ -31,7 +32,9 @@ from tests.test_annotations import (  # noqa: F401 - the shared store tests, col
     test_schema_is_created_and_versioned_by_alembic,
     test_stale_edit_is_rejected_with_the_other_persons_change,
     test_stores_opened_at_once_migrate_once,
+    test_the_same_text_in_two_experiments_shares_nothing,
     test_unique_constraint_rejects_a_writer_that_checked_at_the_same_moment,
+    test_upgrade_from_0001_hides_legacy_rows_until_each_is_adopted_into_its_own_experiment,
 )
 
 pytestmark = pytest.mark.server
@@ -77,9 +80,9 @@ def test_read_only_postgres_refuses_writes_and_keeps_everything(url: str, store:
     with pytest.raises(UserFacingError, match="read-only") as caught:
         save(read_only, "a", "bob", expected_version=1)
     assert caught.value.message.startswith("Annotations cannot be saved right now")
-    assert read_only.history(sa_key := kept.review_key) == [kept]
+    assert read_only.history(EXPERIMENT, sa_key := kept.review_key) == [kept]
     read_only.close()
-    assert len(AnnotationStore(url).history(sa_key)) == 1
+    assert len(AnnotationStore(url).history(EXPERIMENT, sa_key)) == 1
 
 
 def test_user_without_insert_rights_cannot_save_but_can_read(url: str, store: AnnotationStore):  # noqa: F811
@@ -94,7 +97,7 @@ def test_user_without_insert_rights_cannot_save_but_can_read(url: str, store: An
         assert reader.is_writable() is False
         with pytest.raises(UserFacingError, match="read-only"):
             save(reader, "a", "bob", expected_version=1)
-        assert reader.history(kept.review_key) == [kept]
+        assert reader.history(EXPERIMENT, kept.review_key) == [kept]
     finally:
         reader.close()
         with store.engine.connect() as conn:

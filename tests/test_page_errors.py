@@ -71,7 +71,8 @@ def test_saving_a_verdict_appends_history_and_moves_to_the_next_review(annotatio
     by_label(at.text_area, "Note (optional)").input("Raters were split; reads neutral to me. <b>not bold</b>")
     at = by_label(at.button, "Save and go to the next review").click().run()
     assert not at.exception
-    current = AnnotationStore(annotations_url).current()
+    run = at.session_state["selection"].run
+    current = AnnotationStore(annotations_url).current(run.experiment_id)
     assert len(current) == 1
     row = current.iloc[0]
     assert (row["annotator"], row["verdict"], row["corrected_label"]) == ("Alice", "label_wrong", "neutral")
@@ -87,8 +88,9 @@ def test_stale_edit_is_rejected_with_the_other_persons_change(annotations_url: s
     run = at.session_state["selection"].run
     predictions = demo_store.predictions(run.run_id)
     text = predictions.loc[predictions["review_id"] == review_id, "text"].iloc[0]
-    review_key = review_fingerprint(text, run.tags["sentiment_review.dataset_name"])
+    review_key = review_fingerprint(text, run.experiment_id)
     store.record(
+        experiment_id=run.experiment_id,
         review_key=review_key,
         dataset="VADER human-rated reviews, test split",
         review_id=review_id,
@@ -103,7 +105,7 @@ def test_stale_edit_is_rejected_with_the_other_persons_change(annotations_url: s
     at = by_label(at.button, "Save and go to the next review").click().run()
     assert not at.exception
     assert any("Bob changed this review" in e.value and "nothing was overwritten" in e.value for e in at.error)
-    history = store.history(review_key)
+    history = store.history(run.experiment_id, review_key)
     assert [h.annotator for h in history] == ["Bob"]
     assert at.session_state["errors_current_review"] == review_id  # still on the same review
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import narrative
 from lib.agreement import annotator_agreement
-from lib.annotations import AnnotationStore
+from lib.annotations import AnnotationStore, annotator_label
 from lib.exports import annotations_csv, annotations_parquet
 from lib.tracking import RunSummary
 
@@ -15,8 +15,11 @@ from lib.tracking import RunSummary
 def agreement_panel(current: pd.DataFrame) -> None:
     """Who annotated what, where they disagree, and their agreement once reviews have 2+ verdicts."""
     if current.empty:
-        st.info("Nobody has annotated reviews of this dataset yet.")
+        st.info("Nobody has annotated reviews of this experiment yet.")
         return
+    current = current.assign(
+        annotator=[annotator_label(a, n) for a, n in zip(current["annotator"], current["annotator_name"], strict=True)]
+    )
     per_person = current.groupby("annotator").agg(reviews=("review_key", "nunique"), last=("created_at", "max")).reset_index()
     st.markdown("**Who annotated what**")
     st.dataframe(
@@ -32,9 +35,9 @@ def agreement_panel(current: pd.DataFrame) -> None:
         st.dataframe(summary.disagreements, hide_index=True, width="stretch")
 
 
-def exports_panel(store: AnnotationStore, dataset: str, run: RunSummary) -> None:
-    """Download every annotation of this dataset (formula-safe CSV, or Parquet)."""
-    history = store.history_frame(dataset)
+def exports_panel(store: AnnotationStore, run: RunSummary) -> None:
+    """Download every annotation of the run's experiment (formula-safe CSV, or Parquet)."""
+    history = store.history_frame(run.experiment_id)
     if history.empty:
         return
     left, right = st.columns(2)

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from lib import auth, narrative
+from lib import auth, narrative, upload_narrative
 from lib.auth import AccessConfig, AuthConfigError, User
 from lib.errors import UserFacingError
-from lib.tracking import ExperimentSummary, ModelChoice, RunSummary
+from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, is_store_model_uri
 from ui import data
 from ui.components import show_user_error
 
@@ -200,11 +200,15 @@ def _password_form(config: AccessConfig) -> None:
     st.rerun()
 
 
-def visible_models(choices: Sequence[ModelChoice]) -> list[ModelChoice]:
-    """Models the current user may evaluate with: admins all, others those logged in their experiments."""
+def visible_models(choices: Sequence[ModelChoice], action: str = "upload") -> list[ModelChoice]:
+    """Models the current user may use: admins all, others those whose own origin is an experiment they may ``action``.
+
+    ``ModelChoice.experiment_id`` is where the model itself was logged (lib.tracking), not
+    a run that happens to name it; a model of unknown origin is for admins only.
+    """
     if allowed("admin"):
         return list(choices)
-    mine = {e.experiment_id for e in visible_experiments(data.experiments(data.settings().tracking_uri), "upload")}
+    mine = {e.experiment_id for e in visible_experiments(data.experiments(data.settings().tracking_uri), action)}
     return [choice for choice in choices if choice.experiment_id in mine]
 
 
@@ -213,3 +217,23 @@ def checked_model(choice: ModelChoice) -> ModelChoice:
     if visible_models([choice]):
         return choice
     raise UserFacingError(f"No model was found at “{choice.uri}”.", "Check its name and version or alias.")
+
+
+def typed_model(uri: str) -> ModelChoice:
+    """The model at a URI the user typed: admins any; others only a plain models:/ or runs:/ URI of theirs."""
+    if not allowed("admin") and not is_store_model_uri(uri):
+        raise UserFacingError(upload_narrative.TYPED_MODEL_NOT_ALLOWED, upload_narrative.TYPED_MODEL_HINT)
+    return checked_model(data.model_choice(data.settings().tracking_uri, uri.strip()))
+
+
+def model_visible(uri: str) -> bool:
+    """True when the current user may load the model at ``uri`` (e.g. to explain a run): its own origin is theirs to see."""
+    if allowed("admin"):
+        return True
+    if not is_store_model_uri(uri):
+        return False
+    try:
+        choice = data.model_choice(data.settings().tracking_uri, uri.strip())
+    except UserFacingError:
+        return False
+    return bool(visible_models([choice], "view"))

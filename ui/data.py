@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import pandas as pd
 import streamlit as st
 
 from lib import contract
-from lib.annotations import AnnotationStore
+from lib.annotations import AnnotationStore, LegacyRun
 from lib.ceiling import HumanCeiling, human_ceiling
 from lib.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
 from lib.config import Settings, load_settings
 from lib.corrections import apply_corrections
+from lib.errors import UserFacingError
 from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
 from lib.review_queue import error_table, review_keys
-from lib.tracking import ExperimentSummary, RunSummary, TrackingStore
+from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
 
@@ -150,9 +153,38 @@ def _annotation_store(url: str) -> AnnotationStore:
     return AnnotationStore(url)
 
 
+def _legacy_run(tracking_uri: str, run_id: str) -> LegacyRun | None:
+    """A run's experiment and texts by review id, for adopting its old annotations (None when it is gone)."""
+    tracking = tracking_store(tracking_uri)
+    try:
+        run = tracking.run(run_id)
+    except UserFacingError:
+        return None
+    frame = tracking.predictions(run_id)
+    if frame is None or contract.REVIEW_ID not in frame or contract.TEXT not in frame:
+        return None
+    return LegacyRun(run.experiment_id, dict(zip(frame[contract.REVIEW_ID].astype(str), frame[contract.TEXT].astype(str), strict=True)))
+
+
+@st.cache_resource(show_spinner="Attributing older annotations to their experiments…")
+def _legacy_adopted(annotations_url: str, tracking_uri: str) -> int:
+    """Adopt rows older than experiments, once per process (raising means: try again next time)."""
+    return _annotation_store(annotations_url).adopt_legacy(lambda run_id: _legacy_run(tracking_uri, run_id))
+
+
 def annotation_store() -> AnnotationStore:
     """The annotation store the app is configured for (raises UserFacingError when unreachable)."""
-    return _annotation_store(settings().annotations_db_url)
+    current = settings()
+    store = _annotation_store(current.annotations_db_url)
+    with suppress(UserFacingError):  # old rows stay hidden until it works; nothing else waits for it
+        _legacy_adopted(current.annotations_db_url, current.tracking_uri)
+    return store
+
+
+@st.cache_data(ttl=LIST_TTL_S, max_entries=256, show_spinner=False)
+def model_choice(tracking_uri: str, uri: str) -> ModelChoice:
+    """A model URI resolved to its own origin (raises UserFacingError when there is no such model)."""
+    return tracking_store(tracking_uri).model_choice(uri)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
@@ -168,22 +200,22 @@ def pyfunc_model(tracking_uri: str, model_uri: str):
 
 
 @st.cache_data(max_entries=8, show_spinner="Listing the mistakes…")
-def _finished_error_table(tracking_uri: str, run_id: str, dataset: str) -> pd.DataFrame | None:
+def _finished_error_table(tracking_uri: str, run_id: str, experiment_id: str) -> pd.DataFrame | None:
     frame = _finished_predictions(tracking_uri, run_id)
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
-    return error_table(frame, dataset)
+    return error_table(frame, experiment_id)
 
 
 def errors(run: RunSummary) -> pd.DataFrame | None:
-    """Misclassified reviews of a finished run, confidently wrong first."""
+    """Misclassified reviews of a finished run, confidently wrong first, keyed within the run's experiment."""
     if not run.is_finished:
         return None
-    return _finished_error_table(settings().tracking_uri, run.run_id, dataset_of(run))
+    return _finished_error_table(settings().tracking_uri, run.run_id, run.experiment_id)
 
 
 def dataset_of(run: RunSummary) -> str:
-    """The dataset name annotations of this run's reviews are keyed by."""
+    """The dataset name recorded beside annotations of this run's reviews (a label, never a key)."""
     return run.tags.get(contract.TAG_DATASET_NAME) or f"run {run.run_id}"
 
 
@@ -195,23 +227,23 @@ def label_errors(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _finished_review_keys(tracking_uri: str, run_id: str, dataset: str) -> pd.Series | None:
+def _finished_review_keys(tracking_uri: str, run_id: str, experiment_id: str) -> pd.Series | None:
     frame = _finished_predictions(tracking_uri, run_id)
-    return None if frame is None else review_keys(frame[contract.TEXT].astype(str), dataset)
+    return None if frame is None else review_keys(frame[contract.TEXT].astype(str), experiment_id)
 
 
 def corrected_report(run: RunSummary, column: str | None = None) -> tuple[QualityReport, int] | None:
-    """Metrics with the annotators' corrected labels and the number of corrected reviews (None if none)."""
+    """Metrics with the corrected labels of the run's experiment's annotators and how many reviews changed (None if none)."""
     if not run.is_finished:
         return None
-    uri, dataset = settings().tracking_uri, dataset_of(run)
+    uri = settings().tracking_uri
     frame = _finished_predictions(uri, run.run_id)
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
-    consensus = annotation_store().consensus_labels(dataset)
+    consensus = annotation_store().consensus_labels(run.experiment_id)
     if consensus.empty:
         return None
-    corrected, changed = apply_corrections(frame, _finished_review_keys(uri, run.run_id, dataset), consensus)
+    corrected, changed = apply_corrections(frame, _finished_review_keys(uri, run.run_id, run.experiment_id), consensus)
     if changed == 0:
         return None
     labelled = corrected[corrected[contract.TRUE_LABEL].notna()]

@@ -183,7 +183,9 @@ def model_picker() -> ModelChoice | None:
         "You can also type a model URI such as models:/name@alias or runs:/<run id>/model.",
     )
     if isinstance(picked, str):
-        return auth.checked_model(data.store().model_choice(picked))
+        if auth.allowed("admin"):
+            st.warning(words.ADMIN_TYPED_MODEL_WARNING, icon=":material/warning:")
+        return auth.typed_model(picked)
     return picked
 
 
