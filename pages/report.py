@@ -8,6 +8,7 @@ import streamlit as st
 from lib import contract, narrative
 from lib import report as client_report
 from lib.errors import UserFacingError
+from lib.markdown import escape_markdown
 from lib.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.slices import category_columns
 from ui import auth, data, sidebar
@@ -39,7 +40,7 @@ if baseline is not None and baseline.run_id != run.run_id and baseline.is_finish
     except UserFacingError:
         baseline_report = None
     if baseline_report is not None and st.toggle(
-        f"Compare with the baseline “{baseline.name}”", value=True, key=f"report_compare_{run.run_id}_{baseline.run_id}"
+        f"Compare with the baseline “{escape_markdown(baseline.name)}”", value=True, key=f"report_compare_{run.run_id}_{baseline.run_id}"
     ):
         result, _ = data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, contract.CATEGORY)
         comparison = client_report.comparison_part(result, baseline.name)
