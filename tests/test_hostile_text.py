@@ -89,6 +89,7 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> HostileStore:
 
     baseline_id = log(f"{HTML} baseline", 1, {contract.TAG_ROLE: contract.ROLE_BASELINE})
     new_id = log(f"{IMAGE} {HEADING}", 2, {})
+    log(f"{LINK} v3", 3, {})
     failed_id = store.start_run(experiment_id, f"{LINK} failed", {})
     store.fail_run(failed_id, f"ConnectionError: {LINK} https://bob:hunter2@mlflow.example/ {HEADING}")
     return HostileStore(data_dir, experiment_id, baseline_id, new_id, failed_id)
@@ -145,6 +146,16 @@ def shows(at: AppTest, fragment: str) -> bool:
 def test_pages_show_hostile_names_as_plain_text(hostile_env: HostileStore, page: str, run: str, expected: str) -> None:
     at = open_page(page, getattr(hostile_env, run), hostile_env)
     assert shows(at, expected), markdown_texts(at)
+    assert live_payloads(at) == []
+
+
+def test_compare_tabs_show_hostile_run_names_as_plain_text(hostile_env: HostileStore) -> None:
+    at = open_page("pages/compare.py", hostile_env.new_id, hostile_env)
+    store = TrackingStore(settings_for(hostile_env.data_dir).tracking_uri)
+    newer = [r for r in store.runs(hostile_env.experiment_id) if r.is_finished and not r.is_baseline]
+    at = at.multiselect(key="compare_new").set_value(newer).run()
+    assert not at.exception, at.exception
+    assert len(newer) == 2 and shows(at, "Session expired") and shows(at, "pixel"), markdown_texts(at)
     assert live_payloads(at) == []
 
 
