@@ -5,9 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from lib.parallel import use_safe_start_method
+from lib.redaction import install_log_redaction
 from ui import auth, presentation, seeding, sidebar
+from ui.failures import page_boundary
 
 use_safe_start_method()
+install_log_redaction()
 
 st.set_page_config(page_title="Sentiment Review", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -25,7 +28,9 @@ navigation = st.navigation(auth.permitted_pages(pages, user), position="sidebar"
 
 st.sidebar.title("Sentiment Review")
 auth.require_sign_in(user)
-seeding.ensure_demo()
-sidebar.render()
-presentation.toggle()
-navigation.run()
+# Anything unexpected below is logged with an id; the user sees a plain message quoting it.
+with page_boundary():
+    seeding.ensure_demo()
+    sidebar.render()
+    presentation.toggle()
+    navigation.run()

@@ -14,6 +14,7 @@ import pandas as pd
 from lib import contract
 from lib.errors import UserFacingError
 from lib.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.redaction import redacted
 from lib.tracking import LoadedModel, RunSummary, TrackingStore
 
 ProgressCallback = Callable[[int, int], None]
@@ -242,7 +243,7 @@ def evaluate_reviews(
     except UserFacingError:
         raise
     except Exception as error:
-        reason = f"{type(error).__name__}: {error}"
+        reason = redacted(f"{type(error).__name__}: {error}")
         failed_tags = {
             contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION,
             contract.TAG_MODEL_URI: model.uri,
@@ -273,7 +274,7 @@ def evaluate_reviews(
         raise
     except Exception as error:
         raise UserFacingError(
-            f"Saving the evaluation to MLflow failed ({type(error).__name__}: {str(error)[:300]}).",
+            f"Saving the evaluation to MLflow failed ({redacted(f'{type(error).__name__}: {error}')[:300]}).",
             "The run is marked as failed, so it is not shown as a result. Try again, or check the tracking store.",
         ) from error
 

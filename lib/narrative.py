@@ -1,4 +1,11 @@
-"""Plain-language sentences from metrics: every word a client reads is written here."""
+"""Plain-language sentences from metrics: every word a client reads is written here.
+
+Sentences are plain text with Markdown's **bold**: the pages draw them with Streamlit's
+Markdown, the client report turns them into escaped HTML. A value from data (category,
+run or experiment name, annotator, note) is therefore escaped by whoever knows where the
+sentence goes: pages pass ``escape_markdown(name)``; sentences that only ever go to
+Markdown (the sidebar, alerts) escape their values here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from lib.agreement import AgreementSummary
+from lib.markdown import escape_markdown
 from lib.metrics import Estimate, QualityReport
+from lib.redaction import redacted
 from lib.tracking import RunSummary
 
 METRIC_NAMES = {
@@ -148,7 +157,7 @@ def status_message(status: str, failure_reason: str = "") -> str | None:
     if status in {"RUNNING", "SCHEDULED"}:
         return "This run is still in progress. Its figures appear when it finishes: press Refresh in a moment."
     if status == "FAILED":
-        reason = f" The reason recorded: {failure_reason}" if failure_reason else ""
+        reason = f" The reason recorded: {escape_markdown(redacted(failure_reason))}" if failure_reason else ""
         return f"This run failed before it finished, so its figures may be incomplete and are not shown.{reason}"
     return f"This run ended with status {status}; its figures are not shown."
 
@@ -337,9 +346,9 @@ def rater_spread_sentence(n_raters: float, spread: float) -> str:
 
 def stale_edit_message(annotator: str, verdict: str, corrected_label: str | None, when: str) -> str:
     """What someone else saved while this review was open."""
-    label = f", corrected label {corrected_label}" if corrected_label else ""
+    label = f", corrected label {escape_markdown(corrected_label)}" if corrected_label else ""
     return (
-        f"{annotator} changed this review at {when} ({ANNOTATION_VERDICTS.get(verdict, verdict)}{label}) after you opened it. "
+        f"{escape_markdown(annotator)} changed this review at {when} ({ANNOTATION_VERDICTS.get(verdict, verdict)}{label}) after you opened it. "
         "Your change was not saved, so nothing was overwritten: check their annotation and save again if you still disagree."
     )
 
@@ -383,14 +392,22 @@ REPORT_CONTENTS = (
 )
 
 
+def unexpected_error(error_id: str) -> str:
+    """What a user sees when something unexpected broke the page (the details are in the server's log)."""
+    return (
+        "Something went wrong while drawing this page, and it has been recorded. Press Refresh or try again in a moment; "
+        f"if it keeps happening, tell whoever runs Sentiment Review and quote the reference **{error_id}**."
+    )
+
+
 def signed_in_as(name: str, role: str) -> str:
     """The sidebar line naming who is signed in."""
-    return f"Signed in as **{name}** ({role})"
+    return f"Signed in as **{escape_markdown(name)}** ({role})"
 
 
 def account_without_access(email: str) -> str:
     """An OIDC sign-in that no rule of the app lets in."""
-    who = f"The account {email}" if email else "This account"
+    who = f"The account {escape_markdown(email)}" if email else "This account"
     return f"{who} has no access to Sentiment Review. Ask the person who invited you, or sign out and use another account."
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from lib import contract
 from lib.errors import UserFacingError
+from lib.redaction import redacted
 
 # An unreachable server should fail within seconds, not after minutes of retries.
 # The app loads the models of the tracking store it is pointed at, which it trusts (see README).
@@ -103,7 +104,7 @@ class TrackingStore:
 
     def _unreachable(self, error: Exception) -> UserFacingError:
         return UserFacingError(
-            f"The MLflow tracking store at {self.tracking_uri} cannot be read right now ({type(error).__name__}).",
+            f"The MLflow tracking store at {redacted(self.tracking_uri)} cannot be read right now ({type(error).__name__}).",
             "Check that the MLflow server is running and that MLFLOW_TRACKING_URI is right, then press Refresh.",
         )
 
@@ -177,7 +178,7 @@ class TrackingStore:
             return mlflow.pyfunc.load_model(model_uri)
         except Exception as error:
             raise UserFacingError(
-                f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist."
+                f"The model {redacted(model_uri)} could not be loaded.", "Pick another model or check that its files still exist."
             ) from error
 
     def load_sklearn_model(self, model_uri: str) -> Any | None:
@@ -192,7 +193,7 @@ class TrackingStore:
             return mlflow.sklearn.load_model(model_uri)
         except Exception as error:
             raise UserFacingError(
-                f"The model {model_uri} could not be loaded.", "Pick another model or check that its files still exist."
+                f"The model {redacted(model_uri)} could not be loaded.", "Pick another model or check that its files still exist."
             ) from error
 
     # ---- writing -------------------------------------------------------------------
@@ -239,7 +240,7 @@ class TrackingStore:
 
     def fail_run(self, run_id: str, reason: str) -> None:
         """Mark a run FAILED and record the reason as a tag."""
-        self._client.set_tag(run_id, contract.TAG_FAILURE, reason[:4000])
+        self._client.set_tag(run_id, contract.TAG_FAILURE, redacted(reason)[:4000])
         self._client.set_terminated(run_id, "FAILED")
 
     def log_values(
@@ -399,7 +400,7 @@ class TrackingStore:
             run = self._client.get_run(logged_by[1]) if logged_by else None
         except Exception as error:
             raise UserFacingError(
-                f"No model was found at “{uri}”.",
+                f"No model was found at “{redacted(uri)}”.",
                 "Check its name and version or alias, for example models:/sentiment-demo-classifier@champion.",
             ) from error
         if run is None:

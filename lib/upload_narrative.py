@@ -8,11 +8,11 @@ Markdown: a review may hold links, images or formatting that must show as plain 
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 
 import pandas as pd
 
+from lib.markdown import escape_markdown
 from lib.metrics import OVERALL
 from lib.narrative import count, percent, reviews
 from lib.tracking import ModelChoice, RunSummary
@@ -29,12 +29,6 @@ ENCODING_NAMES = {
     "latin_1": "Latin-1",
     "ascii": "plain ASCII",
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
-
-
-def escape_markdown(text: str) -> str:
-    """Text that Streamlit's Markdown shows literally: no links, images, formatting, maths or emoji codes."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def quoted(text: str) -> str:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, narrative
+from lib.markdown import escape_markdown
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
 from lib.slices import TOO_FEW, category_columns, category_standing, shown_categories
 from ui import data, sidebar
@@ -21,7 +22,7 @@ if selection is None:
     st.stop()
 run = selection.run
 st.title("Where is the model weak?")
-st.caption(run.name)
+st.caption(escape_markdown(run.name))
 
 stop_unless_finished(run)
 frame = loaded_or_stop(lambda: data.predictions(run))
@@ -66,7 +67,9 @@ judged = standing[standing["judged"]]
 st.markdown(f"##### {narrative.gap_sentence(report.difference(metric), report.ratio(metric), metric, len(judged))}")
 small = standing[standing["status"] == TOO_FEW]
 for name in [*judged["slice"].head(3), *small["slice"].head(2)]:
-    st.markdown(f"- {narrative.category_callout(name, report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}")
+    st.markdown(
+        f"- {narrative.category_callout(escape_markdown(name), report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}"
+    )
 if len(small):
     st.caption(
         f"{len(small)} categor{'y has' if len(small) == 1 else 'ies have'} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "

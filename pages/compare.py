@@ -6,6 +6,7 @@ import streamlit as st
 from lib import charts, contract, narrative
 from lib.comparison import COMPARED_METRICS
 from lib.errors import UserFacingError
+from lib.markdown import escape_markdown
 from lib.metrics import OVERALL
 from ui import data, sidebar
 from ui.components import show_user_error
@@ -97,9 +98,9 @@ def show_changes(new_run) -> None:
                 )
 
 
-tabs = st.tabs([r.name for r in iterations]) if len(iterations) > 1 else [st.container()]
+tabs = st.tabs([escape_markdown(r.name) for r in iterations]) if len(iterations) > 1 else [st.container()]
 for tab, new_run in zip(tabs, iterations, strict=True):
     with tab:
         if len(iterations) == 1:
-            st.subheader(f"{new_run.name} against {baseline.name}")
+            st.subheader(f"{escape_markdown(new_run.name)} against {escape_markdown(baseline.name)}")
         show_changes(new_run)

@@ -8,6 +8,7 @@ from lib import contract, narrative
 from lib.annotations import VERDICTS, StaleEditError, annotator_label
 from lib.errors import UserFacingError
 from lib.explain import explain, highlighted_html, top_words
+from lib.markdown import escape_markdown
 from lib.metrics import SENTIMENT_LABELS
 from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from ui import auth, data, identity, presentation, sidebar
@@ -44,7 +45,9 @@ if store_problem is None and not store.is_writable():
         "Annotations cannot be saved right now: the annotation database is read-only or unreachable.", "Ask an administrator to check it."
     )
 if store_problem is not None:
-    st.warning(f"{store_problem.message} The reviews can still be browsed; annotating is paused. {store_problem.hint}")
+    st.warning(
+        f"{escape_markdown(store_problem.message)} The reviews can still be browsed; annotating is paused. {escape_markdown(store_problem.hint)}"
+    )
 me = identity.annotator()
 
 queue_tab, label_tab, team_tab = st.tabs(["Misclassified reviews", "Likely label errors", "Annotators and export"])
@@ -126,7 +129,9 @@ with queue_tab:
     st.divider()
     text_column, side_column = st.columns([3, 2])
     with text_column:
-        st.markdown(f"**Truly {review[contract.TRUE_LABEL]}; the model said {review[contract.PREDICTED_LABEL]}.**")
+        st.markdown(
+            f"**Truly {escape_markdown(review[contract.TRUE_LABEL])}; the model said {escape_markdown(review[contract.PREDICTED_LABEL])}.**"
+        )
         model = None
         if run.model_uri and not auth.model_visible(run.model_uri):  # never load a model from a project the user cannot see
             st.caption(narrative.EXPLANATION_UNAVAILABLE)
@@ -134,7 +139,7 @@ with queue_tab:
             try:
                 model = data.sklearn_model(data.settings().tracking_uri, run.model_uri)
             except UserFacingError as error:
-                presentation.technical_caption(f"No explanation: {error.message}")  # names the model URI
+                presentation.technical_caption(f"No explanation: {escape_markdown(error.message)}")  # names the model URI
         if model is not None:
             why = explain(model, str(review[contract.TEXT]), str(review[contract.PREDICTED_LABEL]))
             # st.html, not st.markdown: markdown would decode the escaped text a second time.
@@ -142,8 +147,8 @@ with queue_tab:
             towards, against = top_words(why.words)
             st.caption(
                 "Blue words pushed the model towards its answer, orange ones against it"
-                + (f" · towards: {', '.join(towards['word'])}" if len(towards) else "")
-                + (f" · against: {', '.join(against['word'])}" if len(against) else "")
+                + (f" · towards: {escape_markdown(', '.join(towards['word']))}" if len(towards) else "")
+                + (f" · against: {escape_markdown(', '.join(against['word']))}" if len(against) else "")
             )
         else:
             st.text(str(review[contract.TEXT]))
@@ -174,12 +179,13 @@ with queue_tab:
             history = store.history(experiment_id, str(review[REVIEW_KEY])) if store is not None else []
         except UserFacingError as error:
             history = []
-            st.caption(f"Earlier annotations cannot be shown: {error.message}")
+            st.caption(f"Earlier annotations cannot be shown: {escape_markdown(error.message)}")
         for past in history[-5:]:
-            label = f" → {past.corrected_label}" if past.corrected_label else ""
+            label = f" → {escape_markdown(past.corrected_label)}" if past.corrected_label else ""
             st.caption(
-                f"{annotator_label(past.annotator, past.annotator_name)}, {past.created_at:%d %b %H:%M}: {narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict)}{label}"
-                + (f" — {past.note[:200]}" if past.note else "")
+                f"{escape_markdown(annotator_label(past.annotator, past.annotator_name))}, {past.created_at:%d %b %H:%M}: "
+                f"{escape_markdown(narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
+                + (f" — {escape_markdown(past.note[:200])}" if past.note else "")
             )
 
     if store is not None and store_problem is None:
@@ -190,7 +196,7 @@ with queue_tab:
             if opened_key not in st.session_state:
                 st.session_state[opened_key] = store.review_version(experiment_id, key)
             with st.form(f"annotate_{key}", clear_on_submit=False):
-                st.markdown(f"**Your verdict**, as {name}")
+                st.markdown(f"**Your verdict**, as {escape_markdown(name)}")
                 verdict = st.radio(
                     "Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed"
                 )

@@ -7,6 +7,7 @@ from lib import upload_narrative as words
 from lib.errors import UserFacingError
 from ui import auth, data, sidebar
 from ui import evaluate as ev
+from ui.components import show_user_error
 
 PREVIEW_ROWS = 8
 
@@ -33,7 +34,7 @@ if upload is None:
 try:
     table = ev.uploaded_table(upload)
 except UserFacingError as error:
-    ev.show_error(error)
+    show_user_error(error)
     st.stop()
 key = ev.file_key(upload, table)
 st.caption(words.upload_summary(table))
@@ -52,7 +53,7 @@ try:
         mapping = ev.label_mapping(table, columns.label, key)
     ready = ev.prepared(table, key, columns, mapping, st.session_state.get(duplicates_key, False))
 except UserFacingError as error:
-    ev.show_error(error)
+    show_user_error(error)
     st.stop()
 st.markdown("\n".join(f"- {sentence}" for sentence in words.drop_sentences(ready.report)))
 if ready.report.duplicates:
@@ -70,7 +71,7 @@ try:
     existing = evaluation.existing_evaluation(data.store(), ready.dataset_hash, model.version_uri)
     existing = existing if existing is None or auth.run_visible(existing) else None  # never show another client's run
 except UserFacingError as error:
-    ev.show_error(error)
+    show_user_error(error)
     st.stop()
 
 if existing is None:
@@ -80,7 +81,7 @@ if existing is None:
         try:
             run_id = ev.evaluate(table, ready, columns, mapping, model, experiment)
         except UserFacingError as error:
-            ev.show_error(error)
+            show_user_error(error)
             st.stop()
         st.session_state[ev.JUST_LOGGED_KEY] = run_id
         data.refresh_lists()

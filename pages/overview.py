@@ -5,6 +5,7 @@ import streamlit as st
 
 from lib import charts, narrative
 from lib.comparison import measured_on_same_reviews
+from lib.markdown import escape_markdown
 from ui import data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
@@ -15,7 +16,7 @@ run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")
 presentation.technical_caption(
-    " · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p)
+    escape_markdown(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
 )
 
 stop_unless_finished(run)
@@ -54,9 +55,9 @@ for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, s
     with column:
         kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)
 if other_baseline and not like_with_like:
-    st.caption(narrative.baseline_on_other_reviews(baseline.name))
+    st.caption(narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif like_with_like and baseline_report is None:
-    st.caption(f"The baseline run “{baseline.name}” has no predictions file, so no changes are shown.")
+    st.caption(f"The baseline run “{escape_markdown(baseline.name)}” has no predictions file, so no changes are shown.")
 
 st.subheader("Where the mistakes go")
 chart_column, words_column = st.columns([3, 2])

@@ -9,6 +9,7 @@ from lib import contract, narrative
 from lib import report as client_report
 from lib.comparison import measured_on_same_reviews
 from lib.errors import UserFacingError
+from lib.markdown import escape_markdown
 from lib.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.slices import category_columns
 from ui import auth, data, sidebar
@@ -35,14 +36,14 @@ if frame is None or report is None or report.n == 0:
 
 baseline, baseline_report, comparison = selection.baseline, None, None
 if baseline is not None and baseline.run_id != run.run_id and not measured_on_same_reviews(run, baseline):
-    st.caption(narrative.baseline_on_other_reviews(baseline.name))
+    st.caption(narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif baseline is not None and baseline.run_id != run.run_id and baseline.is_finished:
     try:
         baseline_report = data.report(baseline)
     except UserFacingError:
         baseline_report = None
     if baseline_report is not None and st.toggle(
-        f"Compare with the baseline “{baseline.name}”", value=True, key=f"report_compare_{run.run_id}_{baseline.run_id}"
+        f"Compare with the baseline “{escape_markdown(baseline.name)}”", value=True, key=f"report_compare_{run.run_id}_{baseline.run_id}"
     ):
         result, _ = data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, contract.CATEGORY)
         comparison = client_report.comparison_part(result, baseline.name)

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import contract
 from lib.demo import DEMO_EXPERIMENT, SEED_ARTICLE_RUN
+from lib.markdown import escape_markdown
 from lib.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
 
@@ -135,7 +136,7 @@ def test_unreachable_tracking_server_gets_a_friendly_message(tmp_path: Path, mon
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "cannot be read right now" in errors
-    assert "MLFLOW_TRACKING_URI" in errors
+    assert escape_markdown("MLFLOW_TRACKING_URI") in errors
 
 
 def test_run_tagged_as_evaluation_is_default(app_env, demo_store: TrackingStore) -> None:

@@ -125,7 +125,7 @@ def test_status_messages() -> None:
     assert running is not None and "in progress" in running and "Refresh" in running
     assert narrative.status_message("SCHEDULED") == running
     failed = narrative.status_message("FAILED", "RuntimeError: disk full")
-    assert failed is not None and "failed" in failed and failed.endswith("The reason recorded: RuntimeError: disk full")
+    assert failed is not None and "failed" in failed and failed.endswith("The reason recorded: RuntimeError\\: disk full")
     assert "reason" not in (narrative.status_message("FAILED") or "x")
     assert "KILLED" in (narrative.status_message("KILLED") or "")
 

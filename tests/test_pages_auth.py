@@ -19,6 +19,7 @@ from lib import contract, narrative
 from lib.config import Settings
 from lib.demo import DEMO_EXPERIMENT
 from lib.evaluation import log_evaluation_run
+from lib.markdown import escape_markdown
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
@@ -234,7 +235,7 @@ def test_annotator_may_annotate_acme_reviews_as_themselves(clients) -> None:
     at = signed_in("acme-annotator")
     at.switch_page("pages/errors.py").run()
     assert not at.exception
-    assert "Your verdict**, as acme-annotator" in all_text(at)
+    assert f"Your verdict**, as {escape_markdown('acme-annotator')}" in all_text(at)
     assert experiment_options(at) == [ACME]
     assert_nothing_foreign(at)
 
@@ -282,7 +283,7 @@ def oidc_secrets(**auth_overrides) -> dict:
 def test_incomplete_oidc_configuration_is_explained_without_secrets(clients) -> None:
     at = app(oidc_secrets(client_id=None, server_metadata_url=None)).run()
     errors = " ".join(e.value for e in at.error)
-    assert "Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url." in errors
+    assert escape_markdown("Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url.") in errors
     assert COOKIE_SECRET not in all_text(at) and CLIENT_SECRET not in all_text(at)
     assert not at.get("selectbox") and not at.text_input
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from lib import contract, narrative
 from lib.demo import DEMO_EXPERIMENT
 from lib.evaluation import log_evaluation_run
+from lib.markdown import escape_markdown
 from lib.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, SENTIMENT_LABELS
 from lib.narrative import percent
 from lib.tracking import TrackingStore
@@ -283,6 +284,6 @@ def test_compare_two_iterations_get_a_tab_each(app_env, demo_store: TrackingStor
     at.multiselect(key="compare_new").set_value(iterations).run()
     assert not at.exception
     labels = [t.label for t in at.tabs]
-    assert {r.name for r in iterations} <= set(labels)
+    assert {escape_markdown(r.name) for r in iterations} <= set(labels)
     assert sum(label.startswith("Fixed (") for label in labels) == 2
     assert sum(m.value.startswith("#### Labelled correctly") for m in at.markdown) == 2

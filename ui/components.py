@@ -10,14 +10,16 @@ import streamlit as st
 
 from lib import contract, narrative
 from lib.errors import UserFacingError
+from lib.markdown import escape_markdown
 from lib.metrics import OVERALL, Estimate, QualityReport
 from lib.tracking import RunSummary
 from ui import data, presentation
 
 
 def show_user_error(error: UserFacingError) -> None:
-    """Show a problem the user can act on, plainly, never as a traceback."""
-    st.error(f"{error.message}\n\n{error.hint}" if error.hint else error.message, icon="⚠️")
+    """Show a problem the user can act on, plainly, never as a traceback (values in it shown literally)."""
+    parts = [escape_markdown(error.message)] + ([escape_markdown(error.hint)] if error.hint else [])
+    st.error("\n\n".join(parts), icon="⚠️")
 
 
 def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanation: str) -> None:
@@ -57,7 +59,7 @@ def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: lis
     try:
         corrected = data.corrected_report(run, column)
     except UserFacingError as error:
-        st.caption(f"Corrected labels are not available: {error.message}")
+        st.caption(f"Corrected labels are not available: {escape_markdown(error.message)}")
         return
     if corrected is None:
         return

@@ -13,7 +13,6 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from lib import charts, contract, downloads, evaluation, narrative, uploads
 from lib import upload_narrative as words
-from lib.errors import UserFacingError
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.uploads import ColumnGuess, DropReport, UploadedTable
@@ -38,12 +37,6 @@ class Prepared:
     reviews: pd.DataFrame
     report: DropReport
     dataset_hash: str
-
-
-def show_error(error: UserFacingError) -> None:
-    """A problem with the file or the model, in plain words, with anything from the file shown literally."""
-    parts = [words.escape_markdown(error.message)] + ([words.escape_markdown(error.hint)] if error.hint else [])
-    st.error("\n\n".join(parts), icon="⚠️")
 
 
 # ---- the file -------------------------------------------------------------------------

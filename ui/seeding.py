@@ -8,6 +8,7 @@ from lib.demo import is_seeded, seed_demo
 from lib.errors import UserFacingError
 from ui import data
 from ui.components import show_user_error
+from ui.failures import logged_with_id
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,7 +34,8 @@ def ensure_demo() -> None:
             seed_demo(settings, data.store(), lambda share, message: bar.progress(min(share, 1.0), text=message))
         except Exception as error:
             status.update(label="The demo could not be set up", state="error")
-            st.error(f"Setting up the demo failed ({type(error).__name__}: {error}). It will be tried again on the next start.")
+            error_id = logged_with_id(error, "setting up the demo")
+            st.error(f"Setting up the demo failed (reference **{error_id}**). It will be tried again on the next start.")
             return
         status.update(label="Demo experiment ready", state="complete", expanded=False)
     _demo_ready.clear()

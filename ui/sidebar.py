@@ -8,6 +8,7 @@ import streamlit as st
 
 from lib import contract, narrative
 from lib.errors import UserFacingError
+from lib.markdown import escape_markdown
 from lib.tracking import ExperimentSummary, RunSummary
 from ui import auth, data
 from ui.components import show_user_error
@@ -69,7 +70,7 @@ def render() -> Selection | None:
         show_user_error(error)
         return None
     if not runs:
-        st.info(f"The experiment “{experiment.name}” has no runs yet. Log one with MLflow and press Refresh.")
+        st.info(f"The experiment “{escape_markdown(experiment.name)}” has no runs yet. Log one with MLflow and press Refresh.")
         return None
     if params.get("experiment") in (None, experiment.experiment_id):
         auth.warn_on_unknown_link(params.get("run"), [r.run_id for r in runs])
@@ -86,7 +87,7 @@ def render() -> Selection | None:
     if tagged:
         baseline = tagged[0]
         if baseline.run_id != run.run_id:
-            st.sidebar.caption(f"Changes are shown against the baseline: {baseline.name}")
+            st.sidebar.caption(f"Changes are shown against the baseline: {escape_markdown(baseline.name)}")
     else:
         others = [None, *[r for r in runs if r.run_id != run.run_id]]
         baseline = st.sidebar.selectbox(
