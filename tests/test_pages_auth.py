@@ -291,7 +291,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
     at = app(oidc_secrets())
     at.run()
     assert "Sign in with your organisation's account" in [b.label for b in at.button]
-    at.user = {"is_logged_in": True, "email": "pat@acme.com", "name": "Pat"}
+    at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": True, "name": "Pat"}
     at.run()
     assert narrative.signed_in_as("Pat", "viewer") in all_text(at)
     assert experiment_options(at) == [ACME]
@@ -300,7 +300,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
 
 def test_oidc_user_without_a_rule_is_turned_away(clients) -> None:
     at = app(oidc_secrets())
-    at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org"}
+    at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org", "email_verified": True}
     at.run()
     assert [e.value for e in at.error] == [narrative.account_without_access("mallory@elsewhere.org")]
     assert not at.get("selectbox")
