@@ -84,7 +84,7 @@ class SignInThrottle:
         self.policy = policy or ThrottlePolicy()
         self._clock = clock
 
-    def wait_s(self, username: str, client_address: str) -> float:
+    def wait_s(self, username: str, client_address: str | None) -> float:
         """Seconds before this name may try again from this address (0: go ahead)."""
         name, address = _name(username), _address(client_address)
         now = self._now()
@@ -110,14 +110,14 @@ class SignInThrottle:
         waits = [backoff.delay_s(n) - (now - _utc(last)).total_seconds() for backoff, n, last in counters if n]
         return max([0.0, *waits])
 
-    def failed(self, username: str, client_address: str) -> None:
+    def failed(self, username: str, client_address: str | None) -> None:
         """Record one failed attempt, and delete failures too old to count."""
         now = self._now()
         with self._connection(write=True) as conn:
             conn.execute(_failures.insert().values(username=_name(username), client_address=_address(client_address), failed_at=now))
             conn.execute(_failures.delete().where(_failures.c.failed_at < now - timedelta(seconds=self.policy.window_s)))
 
-    def succeeded(self, username: str, client_address: str) -> None:
+    def succeeded(self, username: str, client_address: str | None) -> None:
         """Forget the failures of this name from this address (the other counters keep theirs)."""
         t = _failures.c
         with self._connection(write=True) as conn:
