@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
@@ -66,8 +67,10 @@ def access_config() -> AccessConfig:
 
 
 def _client_address() -> str:
-    # The peer of the browser's connection (behind a proxy: the proxy's); None on localhost.
-    return st.context.ip_address or "local"
+    # The peer of the browser's connection (behind a proxy: the proxy's); None on localhost,
+    # and not a text at all under AppTest.
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "local"
 
 
 def _oidc_signed_in() -> bool:
@@ -230,7 +233,7 @@ def _password_form(config: AccessConfig) -> None:
         return
     address = _client_address()
     try:
-        throttle = SignInThrottle(data.annotation_store())
+        throttle = SignInThrottle(data.annotation_store(), clock=lambda: datetime.fromtimestamp(_clock(), UTC))
         wait_s = throttle.wait_s(username, address)
         if wait_s > 0:
             st.error(throttled_message(wait_s), icon="⏳")
