@@ -107,7 +107,8 @@ class SignInThrottle:
             (self.policy.per_name, name_n, name_last),
             (self.policy.overall, all_n, all_last),
         )
-        waits = [backoff.delay_s(n) - (now - _utc(last)).total_seconds() for backoff, n, last in counters if n]
+        # A failure stamped later than "now" (another replica's clock runs ahead) counts as just now.
+        waits = [delay - max(0.0, (now - _utc(last)).total_seconds()) for backoff, n, last in counters if (delay := backoff.delay_s(n)) > 0]
         return max([0.0, *waits])
 
     def failed(self, username: str, client_address: str | None) -> None:

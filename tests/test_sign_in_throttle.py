@@ -164,3 +164,13 @@ def test_replicas_share_counters_on_postgresql(postgres_url: str, clock) -> None
     assert rows(first) == 1
     first.close()
     second.close()
+
+
+def test_a_replica_whose_clock_runs_ahead_neither_blocks_early_nor_stretches_the_wait(store, clock) -> None:
+    ahead = Clock()
+    ahead.advance(120)
+    fast, slow = SignInThrottle(store, clock=ahead), SignInThrottle(store, clock=clock)
+    fail(fast, "ana", "203.0.113.7", 2)
+    assert slow.wait_s("ana", "203.0.113.7") == 0  # below the free failures: no wait at all
+    fast.failed("ana", "203.0.113.7")
+    assert slow.wait_s("ana", "203.0.113.7") == 2.0  # the delay, counted from now, not from the future
