@@ -96,12 +96,6 @@ EMAIL_NOT_VERIFIED = (
     "Verify the address with your provider, or sign out and use another account."
 )
 
-
-def signed_out_idle(hours: float) -> str:
-    """Why a password user sees the sign-in page again."""
-    return f"You were signed out after {hours:g} hours without activity. Sign in again to continue."
-
-
 # The keys each part of the configuration may hold; anything else is a mistake, not ignored.
 GRANT_KEYS = ("experiments", "experiment_prefixes", "experiment_tags", "all_experiments")
 ACCESS_KEYS = ("users", "oidc_rules", "groups_claim", "oidc")
@@ -110,6 +104,11 @@ OIDC_RULE_KEYS = ("emails", "email_domains", "groups", "role", *GRANT_KEYS)
 OIDC_SETTINGS_KEYS = ("trust_unverified_email_providers",)
 SECTIONS = ("access", "auth")
 _PASSWORD_HASHER = PasswordHasher()
+
+
+def signed_out_idle(hours: float) -> str:
+    """Why a password user sees the sign-in page again."""
+    return f"You were signed out after {hours:g} hours without activity. Sign in again to continue."
 
 
 class ExperimentLike(Protocol):
