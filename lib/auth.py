@@ -26,8 +26,17 @@ Configuration lives in Streamlit's secrets (``.streamlit/secrets.toml``)::
 
 An experiment is granted when its name is listed (``experiments``), starts with a listed
 prefix (``experiment_prefixes``), carries a listed tag value (``experiment_tags``), or when
-``all_experiments = true``. Every grant adds; admins see every experiment. Without any
-``[access]`` users, OIDC rules or ``[auth]`` section, the app runs as one local admin.
+``all_experiments = true``. Every grant adds; admins see every experiment.
+
+The configuration fails closed: an unknown or misspelt key, a placeholder or weak
+``cookie_secret``, or an ``[access]`` section that lets nobody in is an
+:class:`AuthConfigError` naming the keys (never the values), and the app serves nothing.
+Only secrets without any ``[access]`` and ``[auth]`` section give the single local admin.
+
+OIDC identities count only when the provider says the e-mail is verified
+(``email_verified``), unless ``[access.oidc] trust_unverified_email_providers`` lists the
+provider (for providers that never send the claim). A person is identified by their e-mail
+(or ``sub`` without one); the display name is only shown.
 
 Run ``python -m lib.auth hash-password`` to make a hash, ``python -m lib.auth check FILE``
 to validate a secrets file.
@@ -35,12 +44,12 @@ to validate a secrets file.
 
 from __future__ import annotations
 
+import difflib
 import getpass
+import math
 import sys
-import threading
-import time
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +59,7 @@ from typing import Any, Protocol, TypeVar
 from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from lib.errors import UserFacingError
+from lib.config import CONFIG_HINT, SECRETS_FILE, ConfigError, read_secrets_file
 
 ROLES: tuple[str, ...] = ("viewer", "annotator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -65,11 +74,41 @@ ACTIONS: Mapping[str, str] = {
 LOCAL_ADMIN_NAME = "local admin"
 OIDC_REQUIRED_KEYS = ("redirect_uri", "cookie_secret")
 OIDC_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
-MIN_COOKIE_SECRET_LENGTH = 16
+# A cookie secret signs Streamlit's identity cookie: anyone who knows or guesses it can sign
+# in as anyone. 32 characters of a random string, with at least 3 bits of Shannon entropy per
+# character as measured on the string itself (a random 32-character hex string has about 3.6,
+# token_urlsafe(32) about 5; "aaaa…" has 0 and "abab…" 1), and no spaces (a sentence, such as
+# the example's placeholder, is not a random string).
+MIN_COOKIE_SECRET_LENGTH = 32
+MIN_COOKIE_SECRET_BITS_PER_CHAR = 3.0
+MAKE_COOKIE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+# Values the example secrets file holds: never accepted as real settings.
+EXAMPLE_PLACEHOLDERS = frozenset(
+    {
+        "from your identity provider",
+        f"a long random string: {MAKE_COOKIE_SECRET}",
+        "REPLACE with the output of: python -m lib.auth hash-password",
+    }
+)
 SIGN_IN_FAILED = "The username or password is not right."
-SIGN_IN_THROTTLED = "Too many failed attempts. Wait a few minutes, then try again."
-CONFIG_HINT = "Ask whoever runs this app to fix its secrets.toml (README: “Sign-in, roles and client visibility”)."
+EMAIL_NOT_VERIFIED = (
+    "Your account's e-mail address is not confirmed as verified by your sign-in provider, so it cannot be used here. "
+    "Verify the address with your provider, or sign out and use another account."
+)
+
+# The keys each part of the configuration may hold; anything else is a mistake, not ignored.
+GRANT_KEYS = ("experiments", "experiment_prefixes", "experiment_tags", "all_experiments")
+ACCESS_KEYS = ("users", "oidc_rules", "groups_claim", "oidc")
+USER_KEYS = ("role", "password_hash", *GRANT_KEYS)
+OIDC_RULE_KEYS = ("emails", "email_domains", "groups", "role", *GRANT_KEYS)
+OIDC_SETTINGS_KEYS = ("trust_unverified_email_providers",)
+SECTIONS = ("access", "auth")
 _PASSWORD_HASHER = PasswordHasher()
+
+
+def signed_out_idle(hours: float) -> str:
+    """Why a password user sees the sign-in page again."""
+    return f"You were signed out after {hours:g} hours without activity. Sign in again to continue."
 
 
 class ExperimentLike(Protocol):
@@ -79,7 +118,7 @@ class ExperimentLike(Protocol):
     tags: Mapping[str, str]
 
 
-class AuthConfigError(UserFacingError):
+class AuthConfigError(ConfigError):
     """Sign-in is configured, but wrongly or incompletely; the message names keys, never values."""
 
 
@@ -112,12 +151,13 @@ class Grant:
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in person: name shown (and used for annotations), role, grant, how they signed in."""
+    """A signed-in person: name shown, role, grant, how they signed in, and who they stably are."""
 
-    name: str
+    name: str  # shown: the display name (OIDC) or the user name (password)
     role: str
     grant: Grant
     via: str  # "local" (no sign-in configured), "password" or "oidc"
+    identity: str = ""  # stable: the e-mail (or ``sub``) for OIDC, the user name for password; "" for the local admin
 
     @property
     def is_local(self) -> bool:
@@ -163,6 +203,7 @@ class AccessConfig:
     oidc_rules: tuple[OidcRule, ...] = ()
     oidc_providers: tuple[str, ...] = ()  # "default" for a provider configured directly in [auth]
     groups_claim: str = "groups"
+    trust_unverified_email: frozenset[str] = frozenset()  # providers whose e-mails count without email_verified
 
     @property
     def is_local(self) -> bool:
@@ -211,6 +252,17 @@ def visible_experiments(user: User | None, experiments: Iterable[E], action: str
 
 
 # ---- reading the configuration ---------------------------------------------------------
+
+
+def _unknown_keys(entry: Mapping[str, Any], known: tuple[str, ...], where: str, problems: list[str]) -> None:
+    """Name every key of ``entry`` not in ``known``, with the closest known one as a guess."""
+    for key in entry:
+        if key in known:
+            continue
+        shown = str(key)[:60]
+        close = difflib.get_close_matches(str(key), known, n=1)
+        guess = f" (did you mean “{close[0]}”?)" if close else ""
+        problems.append(f"{where}: unknown key “{shown}”{guess}; the keys it may hold are {', '.join(known)}.")
 
 
 def _strings(value: Any, key: str, where: str, problems: list[str]) -> tuple[str, ...]:
@@ -271,6 +323,7 @@ def _password_users(raw: Any, problems: list[str]) -> dict[str, PasswordUser]:
         if "password" in entry:
             problems.append(f"{where} holds a plain password: store only its hash (python -m lib.auth hash-password).")
             continue
+        _unknown_keys(entry, USER_KEYS, where, problems)
         password_hash = entry.get("password_hash")
         if not isinstance(password_hash, str) or not _is_argon2_hash(password_hash):
             bad_hashes += 1
@@ -307,6 +360,7 @@ def _oidc_rules(raw: Any, problems: list[str]) -> tuple[OidcRule, ...]:
         if not isinstance(entry, Mapping):
             problems.append(f"{where} must be a table.")
             continue
+        _unknown_keys(entry, OIDC_RULE_KEYS, where, problems)
         emails = frozenset(e.strip().casefold() for e in _strings(entry.get("emails"), "emails", where, problems))
         domains = frozenset(
             d.strip().casefold().lstrip("@") for d in _strings(entry.get("email_domains"), "email_domains", where, problems)
@@ -329,8 +383,11 @@ def oidc_problems(auth_section: Any) -> tuple[tuple[str, ...], list[str]]:
     if isinstance(redirect, str) and redirect and not redirect.rstrip().endswith("/oauth2callback"):
         problems.append("[auth] redirect_uri must end with /oauth2callback (the address Streamlit listens on for the provider's answer).")
     secret = auth_section.get("cookie_secret")
-    if isinstance(secret, str) and secret and len(secret) < MIN_COOKIE_SECRET_LENGTH:
-        problems.append(f"[auth] cookie_secret is too short: use a random string of at least {MIN_COOKIE_SECRET_LENGTH} characters.")
+    weakness = cookie_secret_weakness(secret) if secret else None
+    if weakness:
+        problems.append(
+            f"[auth] cookie_secret {weakness}: use a random string of at least {MIN_COOKIE_SECRET_LENGTH} characters ({MAKE_COOKIE_SECRET})."
+        )
     # Tables in [auth] are providers ([auth.google]); client_kwargs is the default provider's own.
     named = {name: s for name, s in auth_section.items() if isinstance(s, Mapping) and name != "client_kwargs"}
     providers: list[str] = []
@@ -344,21 +401,61 @@ def oidc_problems(auth_section: Any) -> tuple[tuple[str, ...], list[str]]:
         if lacking:
             problems.append(f"[auth.{name}] lacks {', '.join(lacking)}.")
         providers.append(name)
+    for where, section in [("[auth]", auth_section)] + [(f"[auth.{name}]", s) for name, s in named.items()]:
+        placeholders = [key for key in ("client_id", "client_secret") if str(section.get(key, "")).strip() in EXAMPLE_PLACEHOLDERS]
+        if placeholders:
+            problems.append(
+                f"{where} {', '.join(placeholders)} still hold the example's placeholder text: use the values of your identity provider."
+            )
     if missing:
         problems.insert(0, f"[auth] lacks {', '.join(missing)}.")
     return tuple(providers), problems
 
 
+def cookie_secret_weakness(secret: Any) -> str | None:
+    """Why a cookie secret is not good enough (a placeholder, too short, too repetitive), or None; never quotes it."""
+    if not isinstance(secret, str):
+        return "must be a text"
+    if secret.strip() in EXAMPLE_PLACEHOLDERS or any(c.isspace() for c in secret):
+        return "is placeholder text, not a random string"
+    if len(secret) < MIN_COOKIE_SECRET_LENGTH:
+        return "is too short"
+    if shannon_bits_per_char(secret) < MIN_COOKIE_SECRET_BITS_PER_CHAR:
+        return "is too repetitive to be random"
+    return None
+
+
+def shannon_bits_per_char(text: str) -> float:
+    """Shannon entropy of the characters of ``text``, in bits per character (0 for "" or one repeated character)."""
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
+
+
+def _misplaced_sections(secrets: Mapping[str, Any]) -> list[str]:
+    """Top-level tables that look like a misspelt [access] or [auth], or a part of [access] written outside it."""
+    problems = []
+    for key, value in secrets.items():
+        if not isinstance(value, Mapping) or key in SECTIONS:
+            continue
+        if key in ACCESS_KEYS:
+            problems.append(f"[{key}] belongs inside [access]: write [access.{key}…].")
+        elif close := difflib.get_close_matches(str(key).casefold(), SECTIONS, n=1, cutoff=0.6):
+            problems.append(f"[{str(key)[:60]}] is not a section this app knows (did you mean [{close[0]}]?).")
+    return problems
+
+
 def load_access(secrets: Mapping[str, Any]) -> AccessConfig:
     """The sign-in configuration in ``secrets``; raises AuthConfigError listing every problem.
 
-    ``secrets`` is the parsed secrets.toml (``st.secrets.to_dict()``). Nothing configured
-    gives the local-admin configuration.
+    ``secrets`` is the parsed secrets.toml (``st.secrets.to_dict()``). Only secrets without
+    ``[access]`` and ``[auth]`` give the local-admin configuration.
     """
-    problems: list[str] = []
+    problems = _misplaced_sections(secrets)
     access = secrets.get("access") or {}
     if not isinstance(access, Mapping):
-        access, problems = {}, ["[access] must be a table."]
+        access = {}
+        problems.append("[access] must be a table.")
+    _unknown_keys(access, ACCESS_KEYS, "[access]", problems)
     users = _password_users(access.get("users"), problems)
     rules = _oidc_rules(access.get("oidc_rules"), problems)
     providers: tuple[str, ...] = ()
@@ -375,9 +472,29 @@ def load_access(secrets: Mapping[str, Any]) -> AccessConfig:
     if not isinstance(claim, str) or not claim:
         problems.append("access.groups_claim must be the name of the claim holding a person's groups.")
         claim = "groups"
+    trusted = _trusted_providers(access.get("oidc"), providers, problems)
+    if "access" in secrets and not users and not providers and not problems:
+        problems.append("[access] is present but lets nobody sign in: add [access.users.NAME] entries or an [auth] section.")
     if problems:
         raise AuthConfigError("Sign-in is not set up correctly: " + " ".join(problems), CONFIG_HINT)
-    return AccessConfig(users, rules, providers, claim)
+    return AccessConfig(users, rules, providers, claim, trusted)
+
+
+def _trusted_providers(raw: Any, providers: tuple[str, ...], problems: list[str]) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, Mapping):
+        problems.append("[access.oidc] must be a table.")
+        return frozenset()
+    _unknown_keys(raw, OIDC_SETTINGS_KEYS, "[access.oidc]", problems)
+    trusted = _strings(raw.get("trust_unverified_email_providers"), "trust_unverified_email_providers", "[access.oidc]", problems)
+    unknown = [name for name in trusted if name not in providers]
+    if unknown:
+        problems.append(
+            f"[access.oidc] trust_unverified_email_providers names {len(unknown)} provider(s) that [auth] does not set up "
+            f"(known: {', '.join(providers) or 'none'})."
+        )
+    return frozenset(trusted)
 
 
 # ---- signing in -------------------------------------------------------------------------
@@ -409,70 +526,44 @@ def verify_password(config: AccessConfig, username: str, password: str) -> User 
         return None
     if entry is None:  # cannot happen with a random dummy password; never let it sign anyone in
         return None
-    return User(entry.username, entry.role, entry.grant, "password")
+    return User(entry.username, entry.role, entry.grant, "password", entry.username)
 
 
 def password_user(config: AccessConfig, username: str) -> User | None:
     """The current role and grant of a password user already signed in (None once removed)."""
     entry = config.users.get(username.strip().casefold())
-    return None if entry is None else User(entry.username, entry.role, entry.grant, "password")
+    return None if entry is None else User(entry.username, entry.role, entry.grant, "password", entry.username)
+
+
+def email_trusted(config: AccessConfig, claims: Mapping[str, Any]) -> bool:
+    """True when the provider verified the e-mail (``email_verified``) or is trusted without that claim."""
+    verified = claims.get("email_verified")
+    if verified is True or (isinstance(verified, str) and verified.strip().casefold() == "true"):
+        return True
+    return str(claims.get("provider") or "default") in config.trust_unverified_email
 
 
 def oidc_user(config: AccessConfig, claims: Mapping[str, Any]) -> User | None:
-    """The user an OIDC identity maps to (highest matching role, union of grants), or None when no rule matches."""
-    email = str(claims.get("email") or "").strip()
+    """The user an OIDC identity maps to (highest matching role, union of grants).
+
+    None when the e-mail is not trusted (see :func:`email_trusted`), when the identity has
+    neither e-mail nor ``sub``, or when no rule matches.
+    """
+    if not email_trusted(config, claims):
+        return None
+    email = str(claims.get("email") or "").strip().casefold()
+    identity = email or str(claims.get("sub") or "").strip()
     raw_groups = claims.get(config.groups_claim) or []
     groups = frozenset([raw_groups] if isinstance(raw_groups, str) else (str(g) for g in raw_groups))
     matching = [rule for rule in config.oidc_rules if rule.matches(email, groups)]
-    if not email or not matching:
+    if not identity or not matching:
         return None
     role = max((rule.role for rule in matching), key=ROLE_RANK.__getitem__)
     grant = Grant()
     for rule in matching:
         grant = grant | rule.grant
-    name = str(claims.get("name") or email).strip()
-    return User(name, role, grant, "oidc")
-
-
-class SignInThrottle:
-    """Refuses a username (known or not) for a while after repeated failed passwords.
-
-    Kept per process; names are casefolded, so unknown names are throttled like real ones
-    and the refusal reveals nothing about which exist.
-    """
-
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures, self.window_s, self._clock = max_failures, window_s, clock
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return recent
-
-    def blocked(self, username: str) -> bool:
-        """True while this name has had too many recent failures."""
-        with self._lock:
-            return len(self._recent(username.strip().casefold(), self._clock())) >= self.max_failures
-
-    def failed(self, username: str) -> None:
-        """Record one failed attempt."""
-        with self._lock:
-            now = self._clock()
-            if len(self._failures) > 10_000:  # bound memory against floods of made-up names
-                for key in list(self._failures):
-                    self._recent(key, now)
-            key = username.strip().casefold()
-            self._failures[key] = [*self._recent(key, now), now]
-
-    def succeeded(self, username: str) -> None:
-        """Forget the failures of a name that signed in."""
-        with self._lock:
-            self._failures.pop(username.strip().casefold(), None)
+    name = str(claims.get("name") or "").strip() or identity
+    return User(name, role, grant, "oidc", identity)
 
 
 def hash_password(password: str) -> str:
@@ -505,12 +596,10 @@ def main(argv: list[str] | None = None) -> int:
         print(hash_password(password))
         return 0
     if args[:1] == ["check"]:
-        from lib.config import SECRETS_FILE
-
         path = Path(args[1]) if len(args) > 1 else SECRETS_FILE
         try:
-            config = load_access(tomllib.loads(path.read_text()) if path.is_file() else {})
-        except AuthConfigError as error:
+            config = load_access(read_secrets_file(path))
+        except ConfigError as error:
             print(error.message, file=sys.stderr)
             return 1
         if config.is_local:

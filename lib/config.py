@@ -4,6 +4,9 @@ Quality targets (optional) colour categories as meeting or missing a target: a `
 table in secrets.toml (``macro_f1 = 0.6``, ``"recall:neutral" = 0.5``) or the environment
 variable ``SENTIMENT_REVIEW_TARGETS`` holding the same as JSON.
 
+A secrets file that does not parse is never read as "nothing configured": reading it raises
+:class:`ConfigError` naming the file and the place (line and column), never its values.
+
 Precedence for each setting: environment variable, then the top level of
 `.streamlit/secrets.toml`, then the embedded default. The embedded default keeps
 everything in ``data/store/`` inside the project, so the working directory never matters.
@@ -18,9 +21,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.errors import UserFacingError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DATA_FILE = PROJECT_ROOT / "data" / "demo" / "vader_reviews.parquet"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+DEFAULT_SESSION_IDLE_HOURS = 8.0
+CONFIG_HINT = "Ask whoever runs this app to fix its secrets.toml (README: “Sign-in, roles and client visibility”)."
+
+
+class ConfigError(UserFacingError):
+    """The app's configuration is wrong; the message names files and keys, never values. The app serves no data."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Settings:
     tracking_uri: str
     annotations_db_url: str
     seed_demo: bool
+    session_idle_hours: float = DEFAULT_SESSION_IDLE_HOURS  # a password sign-in ends after this long without a click
     targets: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -49,11 +61,34 @@ def embedded_tracking_uri(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'mlflow.db').resolve()}"
 
 
-def _read_secrets(path: Path) -> dict:
+def read_secrets_file(path: Path) -> dict:
+    """The parsed TOML file (``{}`` when there is none); ConfigError naming the file and place when it does not parse."""
     if not path.is_file():
         return {}
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib's message says what it expected and where ("(at line 3, column 8)"), never the text it read.
+        raise ConfigError(
+            f"The secrets file {path} is not valid TOML: {error}. Nothing is shown until it is fixed.",
+            'Texts need quotes (role = "viewer"), and each [table] may appear once. ' + CONFIG_HINT,
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"The secrets file {path} cannot be read ({type(error).__name__}).", CONFIG_HINT) from None
+
+
+def _idle_hours(value: str | float) -> float:
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        hours = float("nan")
+    if not 0 < hours < 24 * 366:  # also False for NaN
+        raise ConfigError(
+            "SENTIMENT_REVIEW_SESSION_IDLE_HOURS must be a number of hours above 0 (for example 8).",
+            "Fix it in the environment or in secrets.toml.",
+        )
+    return hours
 
 
 def _flag(value: str | bool) -> bool:
@@ -71,7 +106,7 @@ def _targets(from_env: str | None, from_secrets: Mapping | None) -> dict[str, fl
 def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
     """Settings from ``environ`` (default: the process environment) and the secrets file."""
     env = dict(os.environ if environ is None else environ)
-    secrets = _read_secrets(secrets_file)
+    secrets = read_secrets_file(secrets_file)
 
     def setting(name: str, default: str | bool | None = None) -> str | bool | None:
         # Not `or`: a TOML `false` in the secrets file is a setting, only unset or "" falls through.
@@ -93,4 +128,5 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
         tracking_uri=str(tracking_uri),
         annotations_db_url=str(annotations_url),
         seed_demo=seed_demo,
+        session_idle_hours=_idle_hours(setting("SENTIMENT_REVIEW_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS)),
     )

@@ -196,7 +196,8 @@ with queue_tab:
             if opened_key not in st.session_state:
                 st.session_state[opened_key] = store.review_version(experiment_id, key)
             with st.form(f"annotate_{key}", clear_on_submit=False):
-                st.markdown(f"**Your verdict**, as {escape_markdown(name)}")
+                shown_as = annotator_label(name, identity.annotator_display_name())
+                st.markdown(f"**Your verdict**, as {escape_markdown(shown_as)}")
                 verdict = st.radio(
                     "Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed"
                 )
@@ -219,6 +220,7 @@ with queue_tab:
                         run_id=run.run_id,
                         model_uri=run.model_uri,
                         annotator=name,
+                        annotator_name=identity.annotator_display_name(),
                         verdict=verdict,
                         corrected_label=corrected,
                         note=note,

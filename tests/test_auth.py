@@ -10,7 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from lib import auth
-from lib.auth import ACTIONS, ROLES, AuthConfigError, Grant, SignInThrottle, User
+from lib.auth import ACTIONS, ROLES, AuthConfigError, Grant, User
+from lib.config import PROJECT_ROOT, ConfigError
 
 # Cheap hashes keep the tests fast; verification reads the cost from the hash itself.
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -149,7 +150,7 @@ def test_tags_may_be_written_as_key_equals_value() -> None:
 
 def test_right_password_signs_in(config: auth.AccessConfig) -> None:
     user = auth.verify_password(config, "alice", "correct horse")
-    assert user == User("Alice", "viewer", auth.password_user(config, "alice").grant, "password")
+    assert user == User("Alice", "viewer", auth.password_user(config, "alice").grant, "password", "Alice")
     assert auth.verify_password(config, "  ALICE ", "correct horse") is not None  # names are not case-sensitive
 
 
@@ -189,21 +190,6 @@ def test_hash_password_round_trip() -> None:
     assert auth.verify_password(config, "dana", "s3cret!").role == "admin"
     with pytest.raises(ValueError):
         auth.hash_password("")
-
-
-def test_throttle_refuses_a_name_after_repeated_failures_then_forgets() -> None:
-    now = [0.0]
-    throttle = SignInThrottle(max_failures=3, window_s=60, clock=lambda: now[0])
-    for _ in range(3):
-        assert not throttle.blocked("Alice")
-        throttle.failed("alice")
-    assert throttle.blocked("ALICE")
-    assert not throttle.blocked("bob")
-    now[0] = 61.0
-    assert not throttle.blocked("alice")
-    throttle.failed("ghost")
-    throttle.succeeded("ghost")
-    assert not throttle.blocked("ghost")
 
 
 # ---- configuration problems ---------------------------------------------------------------------
@@ -266,6 +252,87 @@ def test_wrong_redirect_uri_and_short_cookie_secret() -> None:
     assert_no_secret_in(error)
 
 
+EXAMPLE_COOKIE_SECRET = "a long random string: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        (EXAMPLE_COOKIE_SECRET, "placeholder text"),  # the example file's value: long, varied, but a sentence
+        ("correct horse battery staple and more words", "placeholder text"),
+        ("0123456789abcdef0123456789abcd", "too short"),  # 30 characters, the old limit of 16 let it through
+        ("a" * 64, "too repetitive"),
+        ("ab" * 32, "too repetitive"),
+        ("abcabcabcabcabcabcabcabcabcabcabcabc", "too repetitive"),
+    ],
+)
+def test_weak_or_placeholder_cookie_secrets_are_refused(secret: str, why: str) -> None:
+    error = config_error({"auth": complete_auth(cookie_secret=secret), "access": {"oidc_rules": RULES}})
+    assert f"[auth] cookie_secret is {why}" in error.message
+    assert secret not in str(error)
+
+
+@pytest.mark.parametrize("secret", [COOKIE_SECRET, "0123456789abcdef" * 2, "kJ3n_Q8vZ-xP2mL7rT4wYb9sD1fH6gA0cE5uN8oR"])
+def test_random_cookie_secrets_are_accepted(secret: str) -> None:
+    assert auth.cookie_secret_weakness(secret) is None
+    assert auth.shannon_bits_per_char(secret) >= auth.MIN_COOKIE_SECRET_BITS_PER_CHAR
+
+
+def test_shannon_entropy_per_character() -> None:
+    assert auth.shannon_bits_per_char("") == 0.0
+    assert auth.shannon_bits_per_char("zzzz") == 0.0
+    assert auth.shannon_bits_per_char("abab") == pytest.approx(1.0)
+    assert auth.shannon_bits_per_char("0123456789abcdef") == pytest.approx(4.0)
+
+
+def test_the_example_secrets_file_is_refused_key_by_key() -> None:
+    """Copied unchanged, the example must not let anyone in: placeholders are named, never echoed."""
+    error = config_error(auth.read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example"))
+    assert "3 user(s) in [access.users] lack a valid argon2 password_hash" in error.message
+    assert "[auth] cookie_secret is placeholder text" in error.message
+    assert "[auth] client_id, client_secret still hold the example's placeholder text" in error.message
+    assert "from your identity provider" not in error.message and "token_urlsafe(32))'\"" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("secrets", "named"),
+    [
+        ({"access": {"user": {"x": {"role": "viewer"}}}}, "[access]: unknown key “user” (did you mean “users”?)"),
+        ({"access": {"users": {"eve": {"role": "viewer", "pasword_hash": "x"}}}}, "[access.users.eve]: unknown key “pasword_hash”"),
+        ({"access": {"users": {"eve": {"role": "viewer", "password_hash": "x", "experiment": ["A"]}}}}, "unknown key “experiment”"),
+        ({"access": {"groups_claims": "groups"}}, "[access]: unknown key “groups_claims” (did you mean “groups_claim”?)"),
+        (
+            {"access": {"oidc_rules": [{"email_domain": ["acme.com"], "role": "viewer"}]}},
+            "OIDC rule 1 ([[access.oidc_rules]]): unknown key “email_domain”",
+        ),
+        ({"acess": {"users": {}}}, "[acess] is not a section this app knows (did you mean [access]?)"),
+        ({"Auth": {"cookie_secret": "x"}}, "[Auth] is not a section this app knows (did you mean [auth]?)"),
+        ({"users": {"eve": {"role": "viewer"}}}, "[users] belongs inside [access]"),
+        ({"access": {}}, "[access] is present but lets nobody sign in"),
+        ({"access": {"groups_claim": "groups"}}, "[access] is present but lets nobody sign in"),
+        (
+            {"access": {"oidc": {"trust_unverified": ["default"]}, "oidc_rules": RULES}, "auth": complete_auth()},
+            "[access.oidc]: unknown key",
+        ),
+        (
+            {"access": {"oidc": {"trust_unverified_email_providers": ["okta"]}, "oidc_rules": RULES}, "auth": complete_auth()},
+            "names 1 provider(s) that [auth] does not set up (known: default)",
+        ),
+    ],
+)
+def test_unknown_or_misspelt_keys_fail_closed(secrets: dict, named: str) -> None:
+    """Today's mistakes that used to mean "no sign-in configured", so everyone was admin."""
+    error = config_error(secrets)
+    assert named in error.message
+    assert isinstance(error, ConfigError)
+
+
+def test_settings_and_other_tables_beside_access_are_fine() -> None:
+    secrets = {"MLFLOW_TRACKING_URI": "sqlite:///x.db", "targets": {"macro_f1": 0.6}, "AWS_ACCESS_KEY_ID": "k"}
+    assert auth.load_access(secrets).is_local
+    assert not auth.load_access({**secrets, **password_secrets(a=user_entry("pw"))}).is_local
+
+
 def test_named_providers_are_checked_each() -> None:
     section = complete_auth(client_id=None, client_secret=None, server_metadata_url=None)
     section["google"] = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "server_metadata_url": "https://accounts.google.com/x"}
@@ -320,24 +387,58 @@ def oidc_config() -> auth.AccessConfig:
     return auth.load_access({"auth": complete_auth(), "access": {"oidc_rules": rules, "groups_claim": "roles"}})
 
 
+def claims(**values) -> dict:
+    return {"email_verified": True, "provider": "default", **values}
+
+
 def test_oidc_identity_maps_to_role_and_grant(oidc_config: auth.AccessConfig) -> None:
-    pat = auth.oidc_user(oidc_config, {"email": "pat@ACME.com", "name": "Pat"})
-    assert (pat.name, pat.role, pat.via) == ("Pat", "viewer", "oidc")
+    pat = auth.oidc_user(oidc_config, claims(email="pat@ACME.com", name="Pat"))
+    assert (pat.name, pat.role, pat.via, pat.identity) == ("Pat", "viewer", "oidc", "pat@acme.com")
     assert auth.is_allowed(pat, "view", ACME) and not auth.is_allowed(pat, "view", GLOBEX)
-    both = auth.oidc_user(oidc_config, {"email": "sam@acme.com", "roles": ["reviewers"]})
-    assert both.role == "annotator" and both.name == "sam@acme.com"
+    both = auth.oidc_user(oidc_config, claims(email="sam@acme.com", roles=["reviewers"]))
+    assert both.role == "annotator" and both.name == both.identity == "sam@acme.com"
     assert auth.is_allowed(both, "annotate", ACME) and auth.is_allowed(both, "annotate", GLOBEX)
-    assert auth.oidc_user(oidc_config, {"email": "boss@example.com"}).role == "admin"
+    assert auth.oidc_user(oidc_config, claims(email="boss@example.com")).role == "admin"
 
 
 def test_oidc_identity_without_a_matching_rule_gets_nothing(oidc_config: auth.AccessConfig) -> None:
-    assert auth.oidc_user(oidc_config, {"email": "someone@elsewhere.org", "roles": ["other"]}) is None
-    assert auth.oidc_user(oidc_config, {"roles": ["reviewers"]}) is None  # no e-mail, no entry
-    assert auth.oidc_user(oidc_config, {"email": "x@notacme.com"}) is None  # domains match whole
+    assert auth.oidc_user(oidc_config, claims(email="someone@elsewhere.org", roles=["other"])) is None
+    assert auth.oidc_user(oidc_config, claims(roles=["reviewers"])) is None  # neither e-mail nor sub: nobody to name
+    assert auth.oidc_user(oidc_config, claims(email="x@notacme.com")) is None  # domains match whole
 
 
 def test_oidc_groups_claim_may_be_a_single_string(oidc_config: auth.AccessConfig) -> None:
-    assert auth.oidc_user(oidc_config, {"email": "kim@other.org", "roles": "reviewers"}).role == "annotator"
+    assert auth.oidc_user(oidc_config, claims(email="kim@other.org", roles="reviewers")).role == "annotator"
+
+
+@pytest.mark.parametrize("verified", [None, False, "false", "False", 0, "yes", ""])
+def test_an_unverified_email_is_not_accepted(oidc_config: auth.AccessConfig, verified) -> None:
+    """Anyone can register pat@acme.com at a provider that does not check it: that must not make them Pat."""
+    identity = {k: v for k, v in claims(email="pat@acme.com", name="Pat", email_verified=verified).items() if v is not None}
+    assert not auth.email_trusted(oidc_config, identity)
+    assert auth.oidc_user(oidc_config, identity) is None
+
+
+@pytest.mark.parametrize("verified", [True, "true", "TRUE"])
+def test_a_verified_email_is_accepted_as_a_bool_or_text(oidc_config: auth.AccessConfig, verified) -> None:
+    assert auth.oidc_user(oidc_config, claims(email="pat@acme.com", email_verified=verified)).role == "viewer"
+
+
+def test_providers_that_never_send_email_verified_can_be_trusted_by_name() -> None:
+    section = complete_auth(client_id=None, client_secret=None, server_metadata_url=None)
+    for name in ("google", "microsoft"):
+        section[name] = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "server_metadata_url": f"https://{name}.example/x"}
+    access = {
+        "oidc_rules": [*RULES, {"groups": ["reviewers"], "role": "annotator"}],
+        "oidc": {"trust_unverified_email_providers": ["microsoft"]},
+    }
+    config = auth.load_access({"auth": section, "access": access})
+    assert config.trust_unverified_email == {"microsoft"}
+    assert auth.oidc_user(config, {"provider": "microsoft", "email": "pat@acme.com"}).identity == "pat@acme.com"
+    assert auth.oidc_user(config, {"provider": "google", "email": "pat@acme.com"}) is None
+    # Without an e-mail, a group rule still names the person by their stable subject id.
+    kim = auth.oidc_user(config, {"provider": "microsoft", "sub": "00u1abc", "name": "Kim", "groups": ["reviewers"]})
+    assert (kim.identity, kim.name, kim.role) == ("00u1abc", "Kim", "annotator")
 
 
 # ---- command line -----------------------------------------------------------------------------
@@ -349,6 +450,15 @@ def test_cli_hash_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: p
     hashed = capsys.readouterr().out.strip()
     config = auth.load_access(password_secrets(z={"password_hash": hashed}))
     assert auth.verify_password(config, "z", "pass phrase") is not None
+
+
+def test_cli_check_names_the_file_and_place_of_a_toml_error(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "secrets.toml"
+    path.write_text('[access.users.ana]\nrole = viewer\npassword_hash = "$argon2id$secret-ish"\n')
+    assert auth.main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"The secrets file {path} is not valid TOML: Invalid value (at line 2, column 8)" in err
+    assert "argon2" not in err
 
 
 def test_cli_check_reports_problems_without_values(tmp_path, capsys: pytest.CaptureFixture) -> None:

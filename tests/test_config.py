@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import PROJECT_ROOT, embedded_tracking_uri, load_settings
+from lib.config import PROJECT_ROOT, ConfigError, embedded_tracking_uri, load_settings
 
 
 def write_secrets(folder: Path, text: str) -> Path:
@@ -96,3 +96,31 @@ def test_seed_demo_flag_from_secrets_file_including_toml_booleans(tmp_path: Path
     secrets = write_secrets(tmp_path, f"SENTIMENT_REVIEW_SEED_DEMO = {toml_value}\n")
     settings = load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path)}, secrets_file=secrets)
     assert settings.seed_demo is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ('[access.users.ana]\nrole = viewer\npassword_hash = "hunter2-hash"\n', "Invalid value (at line 2, column 8)"),
+        ('[access]\ngroups_claim = "groups"\n[access]\n', "Cannot declare ('access',) twice (at line 3, column 8)"),
+        ('MLFLOW_TRACKING_URI = "https://user:hunter2@host/\n', "Illegal character"),
+    ],
+)
+def test_a_secrets_file_that_does_not_parse_is_an_error_naming_the_file_not_the_values(tmp_path: Path, text: str, place: str) -> None:
+    secrets = write_secrets(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path)}, secrets_file=secrets)
+    assert f"The secrets file {secrets} is not valid TOML: {place}" in caught.value.message
+    assert "hunter2" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # the parser's text is not chained
+
+
+def test_session_idle_hours_default_and_setting(tmp_path: Path) -> None:
+    base = {"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path)}
+    assert load_settings(base, secrets_file=tmp_path / "x").session_idle_hours == 8.0
+    assert load_settings({**base, "SENTIMENT_REVIEW_SESSION_IDLE_HOURS": "0.5"}, secrets_file=tmp_path / "x").session_idle_hours == 0.5
+    from_file = write_secrets(tmp_path, "SENTIMENT_REVIEW_SESSION_IDLE_HOURS = 2\n")
+    assert load_settings(base, secrets_file=from_file).session_idle_hours == 2.0
+    for wrong in ("0", "-1", "eight", "nan"):
+        with pytest.raises(ConfigError, match="SENTIMENT_REVIEW_SESSION_IDLE_HOURS must be a number of hours above 0"):
+            load_settings({**base, "SENTIMENT_REVIEW_SESSION_IDLE_HOURS": wrong}, secrets_file=tmp_path / "x")

@@ -15,14 +15,17 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from lib import auth as auth_texts
 from lib import contract, narrative
 from lib.config import Settings
 from lib.demo import DEMO_EXPERIMENT
 from lib.evaluation import log_evaluation_run
 from lib.markdown import escape_markdown
 from lib.metrics import SENTIMENT_LABELS
+from lib.sign_in_throttle import throttled_message
 from lib.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
+from ui import auth as ui_auth
 from ui import evaluate as ev
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -292,7 +295,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
     at = app(oidc_secrets())
     at.run()
     assert "Sign in with your organisation's account" in [b.label for b in at.button]
-    at.user = {"is_logged_in": True, "email": "pat@acme.com", "name": "Pat"}
+    at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": True, "name": "Pat"}
     at.run()
     assert narrative.signed_in_as("Pat", "viewer") in all_text(at)
     assert experiment_options(at) == [ACME]
@@ -301,7 +304,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
 
 def test_oidc_user_without_a_rule_is_turned_away(clients) -> None:
     at = app(oidc_secrets())
-    at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org"}
+    at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org", "email_verified": True}
     at.run()
     assert [e.value for e in at.error] == [narrative.account_without_access("mallory@elsewhere.org")]
     assert not at.get("selectbox")
@@ -363,3 +366,147 @@ def test_evaluate_offers_only_the_users_models_and_experiments(clients, user: st
     else:
         assert options == experiments
         assert "typed globex model: No model was found at “models:/globex/1”." in text
+
+
+# ---- configuration fails closed ---------------------------------------------------------------------
+
+
+def assert_serves_nothing(at: AppTest) -> None:
+    """The page shows the configuration problem and nothing of any experiment or run."""
+    assert not at.exception
+    text = all_text(at)
+    for word in (*FOREIGN, ACME, "acme run", "Acme", narrative.LOCAL_ADMIN_NOTE):
+        assert word not in text, word
+    assert not at.get("selectbox") and not at.text_input and not at.get("dataframe")
+
+
+@pytest.mark.parametrize(
+    ("secrets", "named"),
+    [
+        ({"access": {"user": {"acme-viewer": {"role": "viewer"}}}}, "[access]: unknown key “user” (did you mean “users”?)"),
+        (
+            {"access": {"users": {"boss": {"role": "admin", "password_hash": FAST.hash("pw"), "experiment_prefix": ["Acme"]}}}},
+            "[access.users.boss]: unknown key “experiment_prefix”",
+        ),
+        ({"acess": {"users": {"boss": {"role": "admin"}}}}, "[acess] is not a section this app knows (did you mean [access]?)"),
+        ({"access": {"groups_claim": "groups"}}, "[access] is present but lets nobody sign in"),
+        (oidc_secrets(cookie_secret="x" * 40), "[auth] cookie_secret is too repetitive to be random"),
+    ],
+)
+def test_a_wrong_access_configuration_serves_no_data_and_names_the_key(clients, secrets: dict, named: str) -> None:
+    """Each of these used to mean "no sign-in configured": everyone was the local admin."""
+    at = app(secrets).run()
+    assert named in " ".join(e.value for e in at.error)
+    assert_serves_nothing(at)
+
+
+def test_the_example_secrets_file_copied_unchanged_serves_no_data(clients) -> None:
+    from lib.config import read_secrets_file
+
+    at = app(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example")).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "[auth] cookie_secret is placeholder text" in errors and "lack a valid argon2 password_hash" in errors
+    assert "from your identity provider" not in errors
+    assert_serves_nothing(at)
+
+
+@pytest.fixture
+def broken_secrets_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Make Streamlit read one secrets file, which has an unquoted role (a TOML error)."""
+    from streamlit import config as st_config
+
+    path = tmp_path / "secrets.toml"
+    path.write_text(f'[access.users.boss]\nrole = admin\npassword_hash = "{FAST.hash("pw-boss")}"\n')
+    original = st_config.get_option("secrets.files")
+    st_config.set_option("secrets.files", [str(path)])
+    yield path
+    st_config.set_option("secrets.files", original)
+
+
+def test_a_secrets_file_that_does_not_parse_serves_no_data(clients, broken_secrets_file) -> None:
+    at = app().run()  # Streamlit itself reads such a file as "no secrets"
+    errors = " ".join(e.value for e in at.error)
+    assert f"The secrets file {broken_secrets_file} is not valid TOML: Invalid value (at line 2, column 8)" in errors
+    assert "argon2" not in all_text(at)
+    assert_serves_nothing(at)
+
+
+# ---- OIDC identities and annotators ----------------------------------------------------------------------
+
+
+def test_an_unverified_email_gets_no_access_even_when_a_rule_matches(clients) -> None:
+    at = app(oidc_secrets())
+    at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": False, "name": "Pat", "provider": "default"}
+    at.run()
+    assert [e.value for e in at.error] == [auth_texts.EMAIL_NOT_VERIFIED]
+    assert_serves_nothing(at)
+    assert "Sign out" in [b.label for b in at.button]
+
+
+def _show_annotator() -> None:
+    """Script for AppTest.from_function: who annotations would be attributed to, and the name shown."""
+    import streamlit as st
+
+    from ui import identity
+
+    st.write(f"identity={identity.annotator()} shown={identity.annotator_display_name()}")
+
+
+def annotator_line(secrets: dict | None, user: dict | None = None, **state: str) -> str:
+    at = AppTest.from_function(_show_annotator, default_timeout=60)
+    if secrets:
+        at.secrets.update(secrets)
+    if user:
+        at.user = user
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    return at.markdown[0].value
+
+
+def test_annotations_are_attributed_to_a_stable_identity_and_show_the_display_name(clients) -> None:
+    trusted = oidc_secrets()
+    trusted["access"]["oidc"] = {"trust_unverified_email_providers": ["default"]}
+    trusted["access"]["oidc_rules"].append({"groups": ["reviewers"], "role": "annotator"})
+    pat = {"is_logged_in": True, "email": "Pat@Acme.com", "email_verified": True, "name": "Pat Smith"}
+    kim = {"is_logged_in": True, "sub": "00u1abc", "name": "Kim", "groups": ["reviewers"], "provider": "default"}
+    assert annotator_line(oidc_secrets(), pat) == "identity=pat@acme.com shown=Pat Smith"
+    assert annotator_line(trusted, kim) == "identity=00u1abc shown=Kim"  # no e-mail: the subject id
+    assert annotator_line(password_secrets(), signed_in_username="acme-annotator") == "identity=acme-annotator shown=acme-annotator"
+    # A typed name counts only without sign-in, and is ignored once sign-in is set up.
+    assert annotator_line(None, annotator_name="Lee") == "identity=Lee shown=Lee"
+    assert annotator_line(password_secrets(), annotator_name="Lee") == "identity=None shown=None"
+    assert annotator_line(oidc_secrets(), pat, annotator_name="Lee") == "identity=pat@acme.com shown=Pat Smith"
+
+
+# ---- throttling and idle timeout -----------------------------------------------------------------------
+
+
+def test_repeated_failures_make_the_next_attempt_wait_even_with_the_right_password(clients, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", f"sqlite:///{tmp_path / 'annotations.db'}")
+    monkeypatch.setattr(ui_auth, "_clock", lambda: 1_000_000.0)  # the attempts come within the same second
+    at = app(password_secrets())
+    for _ in range(3):
+        sign_in(at, "boss", "wrong")
+        assert [e.value for e in at.error] == [auth_texts.SIGN_IN_FAILED]
+    sign_in(at, "boss", "pw-boss")
+    assert [e.value for e in at.error] == [throttled_message(2.0)]
+    assert at.title[0].value == "Sign in" and "signed_in_username" not in at.session_state
+
+
+def test_a_password_session_ends_after_the_idle_time(clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENTIMENT_REVIEW_SESSION_IDLE_HOURS", "1")
+    now = [1_000_000.0]
+    monkeypatch.setattr(ui_auth, "_clock", lambda: now[0])
+    at = signed_in("acme-viewer")
+    now[0] += 50 * 60  # a click after 50 minutes keeps the session
+    at.run()
+    assert narrative.signed_in_as("acme-viewer", "viewer") in all_text(at)
+    now[0] += 61 * 60  # then more than an hour without a click
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert [i.value for i in at.info] == [auth_texts.signed_out_idle(1)]
+    assert "signed_in_username" not in at.session_state
+    assert_nothing_foreign(at)
+    assert ACME not in all_text(at)

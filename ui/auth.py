@@ -6,44 +6,71 @@ stops the run until someone is signed in. Pages and the sidebar ask :func:`allow
 :func:`visible_experiments`; every answer comes from ``lib.auth.is_allowed``.
 
 The configuration is read from Streamlit's secrets on every run (cheap: Streamlit parses
-the file once), so a changed role applies at the next click. A password sign-in lasts for
-the browser tab's session; OIDC sign-ins are kept by Streamlit's own identity cookie.
+the file once), so a changed role applies at the next click. Streamlit reads a secrets file
+that does not parse as "no secrets"; the files it would read are parsed here too, so such a
+file stops the app instead of making everyone the local admin.
+
+A password sign-in lasts for the browser tab's session and ends after
+``SENTIMENT_REVIEW_SESSION_IDLE_HOURS`` without a click; failed attempts are slowed down by
+``lib.sign_in_throttle`` per name and client address. OIDC sign-ins are kept by Streamlit's
+own identity cookie.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import streamlit as st
+from streamlit import config as st_config
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from lib import auth, narrative, upload_narrative
-from lib.auth import AccessConfig, AuthConfigError, User
+from lib.auth import AccessConfig, User
+from lib.config import CONFIG_HINT, ConfigError, read_secrets_file
 from lib.errors import UserFacingError
+from lib.sign_in_throttle import SignInThrottle, throttled_message
 from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, is_store_model_uri
 from ui import data
 from ui.components import show_user_error
 
 USER_KEY = "signed_in_username"
+LAST_ACTIVITY_KEY = "signed_in_last_activity"
+SIGNED_OUT_IDLE_KEY = "signed_out_idle"
+_clock = time.time  # seconds; tests replace it
 # The pages a role may lack, by url path, and the action each needs.
 PAGE_ACTIONS = {"evaluate": "upload", "errors": "annotate", "report": "export"}
 
 
 def _secrets() -> dict:
+    """Streamlit's secrets, ``{}`` when there are none; ConfigError when a secrets file exists but cannot be read."""
+    paths = [Path(p) for p in st_config.get_option("secrets.files")]
+    for path in paths:
+        if path.suffix == ".toml":
+            read_secrets_file(path)  # Streamlit would report a broken file as "no secrets"
     try:
         return st.secrets.to_dict()
-    except (StreamlitSecretNotFoundError, FileNotFoundError):
+    except StreamlitSecretNotFoundError:
+        unreadable = [str(path) for path in paths if path.exists()]
+        if unreadable:  # e.g. a secrets folder Streamlit refuses
+            raise ConfigError(
+                f"The secrets in {', '.join(unreadable)} cannot be read. Nothing is shown until they are fixed.", CONFIG_HINT
+            ) from None
         return {}
 
 
 def access_config() -> AccessConfig:
-    """The sign-in configuration (raises AuthConfigError when it is wrong or incomplete)."""
+    """The sign-in configuration (raises ConfigError when it is wrong, incomplete or unreadable)."""
     return auth.load_access(_secrets())
 
 
-@st.cache_resource
-def _throttle() -> auth.SignInThrottle:
-    return auth.SignInThrottle()
+def _client_address() -> str:
+    # The peer of the browser's connection (behind a proxy: the proxy's); None on localhost,
+    # and not a text at all under AppTest.
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "local"
 
 
 def _oidc_signed_in() -> bool:
@@ -55,20 +82,32 @@ def current_user(config: AccessConfig | None = None) -> User | None:
     if config is None:
         try:
             config = access_config()
-        except AuthConfigError:
+        except ConfigError:
             return None
     if config.is_local:
         return auth.LOCAL_ADMIN
     if config.oidc_sign_in and _oidc_signed_in():
         return auth.oidc_user(config, st.user.to_dict())
     name = st.session_state.get(USER_KEY)
-    return auth.password_user(config, name) if config.password_sign_in and name else None
+    if not (config.password_sign_in and name) or _idle_expired():
+        return None
+    return auth.password_user(config, name)
 
 
-def signed_in_username() -> str | None:
-    """The name of a person signed in with a password (for annotations), else None."""
-    user = current_user()
-    return user.name if user is not None and user.via == "password" else None
+def _idle_expired() -> bool:
+    """True (and the session forgotten) when a password session had no click for too long; else notes this click."""
+    try:
+        idle_s = data.settings().session_idle_hours * 3600
+    except ConfigError:
+        return True
+    now = _clock()
+    last = st.session_state.get(LAST_ACTIVITY_KEY, now)
+    if now - last > idle_s:
+        st.session_state.clear()
+        st.session_state[SIGNED_OUT_IDLE_KEY] = True
+        return True
+    st.session_state[LAST_ACTIVITY_KEY] = now
+    return False
 
 
 def allowed(action: str, experiment: ExperimentSummary | None = None) -> bool:
@@ -125,14 +164,19 @@ def require_sign_in(user: User | None) -> User:
     """Show who is signed in (and a sign-out button), or draw the sign-in page and stop."""
     try:
         config = access_config()
-    except AuthConfigError as error:
+        data.settings()  # a broken setting stops the app here, before any data is read
+    except ConfigError as error:
         show_user_error(error)
         st.stop()
     if user is not None:
         _sidebar_identity(user)
         return user
     if config.oidc_sign_in and _oidc_signed_in():
-        st.error(narrative.account_without_access(str(st.user.get("email") or "")), icon="🔒")
+        claims = st.user.to_dict()
+        if auth.email_trusted(config, claims):
+            st.error(narrative.account_without_access(str(claims.get("email") or "")), icon="🔒")
+        else:
+            st.error(auth.EMAIL_NOT_VERIFIED, icon="🔒")
         if st.button("Sign out", key="sign_out_unknown"):
             st.logout()
         st.stop()
@@ -168,6 +212,8 @@ def _sign_in_page(config: AccessConfig) -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title("Sign in")
+        if st.session_state.pop(SIGNED_OUT_IDLE_KEY, False):
+            st.info(auth.signed_out_idle(data.settings().session_idle_hours), icon="⏱️")
         st.caption("Sentiment Review shows how well a sentiment model labels customer reviews. Sign in to see your projects.")
         for provider in config.oidc_providers:
             if st.button(f"Sign in with {_provider_label(provider)}", type="primary", key=f"login_{provider}", width="stretch"):
@@ -185,18 +231,25 @@ def _password_form(config: AccessConfig) -> None:
         submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
     if not submitted:
         return
-    throttle = _throttle()
-    if throttle.blocked(username):
-        st.error(auth.SIGN_IN_THROTTLED, icon="⏳")
+    address = _client_address()
+    try:
+        throttle = SignInThrottle(data.annotation_store(), clock=lambda: datetime.fromtimestamp(_clock(), UTC))
+        wait_s = throttle.wait_s(username, address)
+        if wait_s > 0:
+            st.error(throttled_message(wait_s), icon="⏳")
+            return
+        user = auth.verify_password(config, username, password) if username and password else None
+        if user is None:
+            throttle.failed(username, address)
+            st.error(auth.SIGN_IN_FAILED, icon="🔒")
+            return
+        throttle.succeeded(username, address)
+    except UserFacingError as error:
+        show_user_error(error)
         return
-    user = auth.verify_password(config, username, password) if username and password else None
-    if user is None:
-        throttle.failed(username)
-        st.error(auth.SIGN_IN_FAILED, icon="🔒")
-        return
-    throttle.succeeded(username)
     st.session_state.clear()  # nothing of an earlier person's session carries over
     st.session_state[USER_KEY] = user.name
+    st.session_state[LAST_ACTIVITY_KEY] = _clock()
     st.rerun()
 
 

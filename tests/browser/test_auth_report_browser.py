@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,15 @@ experiment_prefixes = ["Sentiment demo"]
 @pytest.fixture(scope="module")
 def auth_app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second Streamlit server over the demo store, with password sign-in from a temporary secrets file."""
-    folder = tmp_path_factory.mktemp("auth_server")
+    with server_with_secrets(demo_settings, tmp_path_factory.mktemp("auth_server"), SECRETS) as url:
+        yield url
+
+
+@contextmanager
+def server_with_secrets(demo_settings: Settings, folder: Path, secrets_text: str) -> Iterator[str]:
+    """A Streamlit server over the demo store reading only the given secrets (as a file in ``folder``)."""
     secrets = folder / "secrets.toml"
-    secrets.write_text(SECRETS)
+    secrets.write_text(secrets_text)
     log = folder / "server.log"
     port = free_port()
     env = {
@@ -52,6 +59,23 @@ def auth_app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFacto
         yield base
     finally:
         stop_process_group(process)
+
+
+def test_a_secrets_file_that_does_not_parse_stops_a_real_server(demo_settings: Settings, browser, tmp_path: Path) -> None:
+    """Streamlit itself reads a broken secrets file as "no secrets", which used to make everyone the local admin."""
+    broken = SECRETS.replace('role = "viewer"', "role = viewer")
+    with server_with_secrets(demo_settings, tmp_path, broken) as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        try:
+            page.goto(url)
+            page.get_by_text("is not valid TOML").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+            settle(page)
+            text = page.locator('[data-testid="stApp"]').inner_text()
+            assert f"The secrets file {tmp_path / 'secrets.toml'} is not valid TOML: Invalid value (at line 3, column 8)" in text
+            assert DEMO_EXPERIMENT not in text and "Local admin" not in text and "argon2" not in text
+            assert page.get_by_role("combobox").count() == 0
+        finally:
+            page.close()
 
 
 def settle(page) -> None:
