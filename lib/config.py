@@ -21,6 +21,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DATA_FILE = PROJECT_ROOT / "data" / "demo" / "vader_reviews.parquet"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+MAX_UPLOAD_ROWS_SETTING = "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS"
+DEFAULT_MAX_UPLOAD_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Settings:
     annotations_db_url: str
     seed_demo: bool
     targets: Mapping[str, float] = field(default_factory=dict)
+    max_upload_rows: int = DEFAULT_MAX_UPLOAD_ROWS  # rows the app reads from one uploaded file
 
     @property
     def uses_embedded_store(self) -> bool:
@@ -87,10 +90,14 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
     # Seeding the demo only makes sense in the embedded store unless asked for explicitly.
     seed_default = tracking_uri == embedded_tracking_uri(data_dir)
     seed_demo = _flag(setting("SENTIMENT_REVIEW_SEED_DEMO", seed_default))
+    max_upload_rows = int(setting(MAX_UPLOAD_ROWS_SETTING, DEFAULT_MAX_UPLOAD_ROWS))
+    if max_upload_rows < 1:
+        raise ValueError(f"{MAX_UPLOAD_ROWS_SETTING} must be a positive number of rows")
     return Settings(
         targets=_targets(env.get("SENTIMENT_REVIEW_TARGETS"), secrets.get("targets")),
         data_dir=data_dir,
         tracking_uri=str(tracking_uri),
         annotations_db_url=str(annotations_url),
         seed_demo=seed_demo,
+        max_upload_rows=max_upload_rows,
     )

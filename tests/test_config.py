@@ -96,3 +96,12 @@ def test_seed_demo_flag_from_secrets_file_including_toml_booleans(tmp_path: Path
     secrets = write_secrets(tmp_path, f"SENTIMENT_REVIEW_SEED_DEMO = {toml_value}\n")
     settings = load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path)}, secrets_file=secrets)
     assert settings.seed_demo is expected
+
+
+def test_upload_row_limit_defaults_to_two_million_and_can_be_changed(tmp_path: Path) -> None:
+    assert load_settings({}, secrets_file=tmp_path / "missing.toml").max_upload_rows == 2_000_000
+    assert load_settings({"SENTIMENT_REVIEW_MAX_UPLOAD_ROWS": "5000"}, secrets_file=tmp_path / "missing.toml").max_upload_rows == 5000
+    secrets = write_secrets(tmp_path, "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS = 300\n")
+    assert load_settings({}, secrets_file=secrets).max_upload_rows == 300
+    with pytest.raises(ValueError, match="SENTIMENT_REVIEW_MAX_UPLOAD_ROWS must be a positive number"):
+        load_settings({"SENTIMENT_REVIEW_MAX_UPLOAD_ROWS": "0"}, secrets_file=tmp_path / "missing.toml")

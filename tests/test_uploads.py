@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -327,3 +329,205 @@ def test_label_values_are_listed_numbers_in_order_words_most_frequent_first() ->
     assert list(uploads.label_value_counts(read("cp1252_pipe.txt").frame, "note").index) == ["-1", "0", "1"]
     words = pd.DataFrame({"s": ["neg", "pos", "pos", "neu", "pos", "neg"]}).astype("string")
     assert list(uploads.label_value_counts(words, "s")) == [3, 2, 1]
+
+
+# ---- bounded work: nothing an upload holds can freeze the server ---------------------------
+# Time bounds are generous (the work takes well under half of them); the code they guard
+# took 8.6 s for 40,000 characters on one line, 4.5 s to sniff 32 KB and 38 s for 20,000 columns.
+FRENCH = [
+    "Très",
+    "bien",
+    "reçu,",
+    "l'équipe",
+    "était",
+    "gentille",
+    "mais",
+    "le",
+    "café",
+    "coûtait",
+    "5€",
+    "et",
+    "la",
+    "livraison",
+    "a",
+    "pris",
+    "une",
+    "éternité",
+]
+
+
+def french_line(words: int, seed: int) -> str:
+    return " ".join(FRENCH[(i * 7 + seed) % len(FRENCH)] for i in range(words))
+
+
+def seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def test_a_megabyte_on_one_line_in_a_legacy_encoding_is_decided_in_one_pass() -> None:
+    data = "text,label\r\ncafé,pos\r\n".encode("cp1252") + b"x" * 1_000_000 + b",neg\r\n"
+    assert seconds(lambda: uploads.text_encoding(data)) < 2.0
+    assert uploads.text_encoding(data) == "cp1252"
+    assert len(uploads.guess_sample(data * 8)) <= 1024 * 1024  # the guess sees a bounded start of the file
+    with pytest.raises(UserFacingError, match="Row 2 of column “text” holds 1,000,000 characters"):
+        read_upload("one_line.csv", data)
+
+
+def test_five_megabytes_of_long_lines_in_a_legacy_encoding_are_read_in_linear_time() -> None:
+    lines = [f'"{french_line(2000, i)}",{("pos", "neg")[i % 2]}\r\n' for i in range(460)]
+    data = ("text,label\r\n" + "".join(lines)).encode("cp1252")
+    assert len(data) > 5_000_000
+    table = None
+
+    def read() -> None:
+        nonlocal table
+        table = read_upload("long_lines.csv", data)
+
+    assert seconds(read) < 2.0
+    assert (table.encoding, table.delimiter, len(table.frame)) == ("cp1252", ",", 460)
+    assert table.frame["text"].iloc[3] == french_line(2000, 3)
+
+
+def test_the_separator_is_sniffed_from_a_bounded_start_of_the_file() -> None:
+    # csv.Sniffer is quadratic on quotes after separators: it only ever sees a few KB.
+    hostile = ("text,label\n" + ',"' * 500_000).encode()
+    sample = uploads.sniff_sample(hostile, "utf-8")
+    assert len(sample) <= 4096
+    started = time.perf_counter()
+    with pytest.raises(UserFacingError, match="Line 2 has"):
+        read_upload("quotes.csv", hostile)
+    assert time.perf_counter() - started < 2.0
+    long_lines = ("a;b\n" + "x" * 3000 + ";1\n" + "y" * 3000 + ";2\n").encode()
+    assert uploads.sniff_sample(long_lines, "utf-8") == "a;b\n" + "x" * 3000 + ";1\n"  # cut after a line end
+
+
+def test_twenty_thousand_columns_are_refused_before_reading() -> None:
+    header = ",".join(f"column {i}" for i in range(20_000))
+    data = (header + "\n" + ",".join(["good"] * 20_000) + "\n").encode()
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("wide.csv", data)) < 2.0
+    assert caught.value.message == "“wide.csv” has more than 500 columns, the most the app reads."
+    assert "Keep only the columns the evaluation needs" in caught.value.hint
+    exactly = ",".join(f"c{i}" for i in range(500)) + "\n" + ",".join(["review text"] * 500) + "\n"
+    assert len(read_upload("500.csv", exactly.encode()).frame.columns) == 500
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("text," + "n" * 201, "Column 2 of “names.csv” has a name 201 characters long; a column name may have at most 200."),
+        ("text," + "n" * 5_000_000, "A column name in “names.csv” is over 131,072 characters long; a column name may have at most 200."),
+        ('"' + "quote never closed, " * 20_000, "A column name in “names.csv” is over 131,072 characters long"),
+    ],
+)
+def test_an_overlong_column_name_is_refused_before_reading(header: str, message: str) -> None:
+    data = (header + "\nfine,pos\n").encode()
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("names.csv", data)) < 2.0
+    assert message in caught.value.message
+    assert "short column names" in caught.value.hint
+    assert list(read_upload("ok.csv", ("text," + "n" * 200 + "\nfine,pos\n").encode()).frame.columns) == ["text", "n" * 200]
+
+
+def test_rows_are_limited_by_the_setting_with_a_message_naming_it() -> None:
+    data = (DATA / "utf8_comma.csv").read_bytes()  # 12 rows
+    assert len(read_upload("utf8_comma.csv", data, max_rows=12).frame) == 12
+    with pytest.raises(UserFacingError) as caught:
+        read_upload("utf8_comma.csv", data, max_rows=11)
+    assert caught.value.message == "“utf8_comma.csv” has more than 11 rows, the most the app reads from one file."
+    assert "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in caught.value.hint
+    with pytest.raises(UserFacingError, match="The sheet “Reviews” has more than 11 rows"):
+        read_upload("two_sheets.xlsx", (DATA / "two_sheets.xlsx").read_bytes(), max_rows=11)
+
+
+def test_a_file_over_the_row_limit_is_read_no_further_than_the_limit() -> None:
+    many = b"text,label\n" + b"short review,pos\n" * 3_000_000  # 51 MB of tiny rows
+    started = time.perf_counter()
+    with pytest.raises(UserFacingError, match="more than 1,000 rows"):
+        read_upload("many.csv", many, max_rows=1000)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_fifty_megabytes_in_one_cell_is_refused() -> None:
+    data = b'text,label\nfine,pos\n"' + b"word " * (10 * 1024 * 1024) + b'",neg\n'
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("cell.csv", data)) < 5.0
+    assert "Row 2 of column “text” holds 52,428,800 characters, more than the 100,000 a cell may hold" in caught.value.message
+
+
+# ---- Excel: bounded before openpyxl unpacks anything ---------------------------------------
+
+
+def xlsx_with(members: dict[str, bytes], *, base: str = "two_sheets.xlsx") -> bytes:
+    """The sample workbook with some of its files replaced or added."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(DATA / base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename not in members:
+                target.writestr(item, source.read(item))
+        for name, content in members.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def sheet_xml(rows: str) -> bytes:
+    return (
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    )
+
+
+def test_an_excel_zip_bomb_is_refused_before_unpacking() -> None:
+    # 40 MB of one repeated cell packs into about 40 KB: 1,000 times tighter than a real sheet.
+    bomb = xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml('<row r="1"><c t="inlineStr"><is><t>x</t></is></c></row>' * 700_000)})
+    assert len(bomb) < 200_000
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("bomb.xlsx", bomb)) < 1.0
+    assert "packed" in caught.value.message and "times tighter than the 100 a spreadsheet can be" in caught.value.message
+    assert "save the sheet with the reviews as “CSV UTF-8”" in caught.value.hint
+
+
+def test_an_excel_file_too_big_unpacked_or_with_too_many_files_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    crowded = xlsx_with({f"xl/media/image{i}.png": b"" for i in range(1001)})
+    with pytest.raises(
+        UserFacingError, match=f"holds {len(zipfile.ZipFile(io.BytesIO(crowded)).namelist()):,} internal files, more than the 1,000"
+    ):
+        read_upload("crowded.xlsx", crowded)
+    rows = "".join(f'<row r="{i}"><c t="inlineStr"><is><t>{french_line(30, i)}</t></is></c></row>' for i in range(1, 8000))
+    big = xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml(rows)})
+    monkeypatch.setattr(uploads, "MAX_XLSX_UNPACKED_MB", 1)
+    with pytest.raises(UserFacingError, match=r"would take \d MB once unpacked, over the limit of 1 MB"):
+        uploads.workbook(big)
+
+
+def test_an_excel_file_whose_directory_understates_a_size_is_damaged_not_read_further() -> None:
+    data = bytearray(xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml('<row r="1"><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000)}))
+    # Make the archive's directory claim the sheet unpacks to 2,000 bytes (it is 1.1 MB).
+    entry = data.rindex(b"PK\x01\x02", 0, data.rindex(b"xl/worksheets/sheet2.xml"))
+    data[entry + 24 : entry + 28] = (2000).to_bytes(4, "little")
+    with pytest.raises(UserFacingError, match="could not be opened; it may be damaged"):
+        read_upload("lying.xlsx", bytes(data))
+
+
+def test_a_sheet_with_a_cell_far_away_costs_nothing_and_a_wide_sheet_is_refused() -> None:
+    # Cells right of column 501 are never built (a row of XFD cells would be 16,384 wide).
+    far = xlsx_with(
+        {
+            "xl/worksheets/sheet2.xml": sheet_xml(
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>text</t></is></c><c r="B1" t="inlineStr"><is><t>label</t></is></c></row>'
+                '<row r="2"><c r="A2" t="inlineStr"><is><t>good</t></is></c><c r="B2" t="inlineStr"><is><t>pos</t></is></c></row>'
+                '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>'
+            )
+        }
+    )
+    assert seconds(lambda: read_upload("far.xlsx", far, "Reviews")) < 2.0
+    table = read_upload("far.xlsx", far, "Reviews")
+    assert list(table.frame.columns) == ["text", "label"] and list(table.frame["text"]) == ["good"]
+    book = OpenpyxlWorkbook()
+    book.active.append([f"column {i}" for i in range(501)])
+    book.active.append(["good"] * 501)
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(UserFacingError, match="has more than 500 columns"):
+        read_upload("wide.xlsx", out.getvalue())
