@@ -436,9 +436,13 @@ def _too_many_rows(where: str, max_rows: int) -> UserFacingError:
     )
 
 
-def _line_ends_at_most(data: bytes) -> int:
-    """An upper bound of the number of lines, whatever the encoding and line ends (counted in C, no copy)."""
-    return data.count(b"\n") + data.count(b"\r") + 1
+def _lines_at_most(data: bytes) -> int:
+    """An upper bound of the number of lines, whatever the encoding and line ends (counted in C, no copy).
+
+    A line ends with \\n, \\r\\n or \\r; in UTF-16 these bytes may also occur inside other
+    characters, which only makes the bound higher.
+    """
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
 
 
 def _read_delimited(data: bytes, name: str, max_rows: int) -> tuple[pd.DataFrame, str, str]:
@@ -447,7 +451,7 @@ def _read_delimited(data: bytes, name: str, max_rows: int) -> tuple[pd.DataFrame
     delimiter = _sniff_delimiter(data, encoding, name)
     _check_header(data, encoding, delimiter, f"“{name}”")
     options = {"sep": delimiter, "encoding": encoding, "dtype": _STRING}
-    if _line_ends_at_most(data) > max_rows + 1:
+    if _lines_at_most(data) > max_rows + 1:
         # Maybe too many rows: read one past the limit, and no more.
         frame = _read_with_c_parser(data, name, nrows=max_rows + 1, **options)
         if len(frame) > max_rows:

@@ -527,6 +527,10 @@ def test_rows_are_limited_by_the_setting_with_a_message_naming_it() -> None:
         read_upload("utf8_comma.csv", data, max_rows=11)
     assert caught.value.message == "“utf8_comma.csv” has more than 11 rows, the most the app reads from one file."
     assert "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in caught.value.hint
+    mac = (DATA / "mac_line_endings.csv").read_bytes()  # 12 rows, lines ending in \r only
+    assert len(read_upload("mac.csv", mac, max_rows=12).frame) == 12
+    with pytest.raises(UserFacingError, match="more than 11 rows"):
+        read_upload("mac.csv", mac, max_rows=11)
     with pytest.raises(UserFacingError, match="The sheet “Reviews” has more than 11 rows"):
         read_upload("two_sheets.xlsx", (DATA / "two_sheets.xlsx").read_bytes(), max_rows=11)
 
