@@ -104,6 +104,8 @@ _CATEGORY_NAMES = (
     "platform",
 )
 _GUESS_SAMPLE_ROWS = 2000
+# ... and at most this many cells in all: a table of 500 columns is guessed from its first 200 rows.
+_GUESS_SAMPLE_CELLS = 100_000
 _SAMPLE_BYTES = 32768
 # csv.Sniffer's quote detection is quadratic in its sample (32 KB of `,"` took 4.5 s):
 # it sees only this many characters, cut at a line end.
@@ -644,7 +646,7 @@ def _column_profile(values: pd.Series) -> dict[str, float]:
 
 def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     """Best guesses for the text, true-sentiment and category columns, from names and contents."""
-    sample = frame.head(_GUESS_SAMPLE_ROWS)
+    sample = frame.head(min(_GUESS_SAMPLE_ROWS, _GUESS_SAMPLE_CELLS // max(len(frame.columns), 1)))
     profiles = {column: _column_profile(sample[column]) for column in frame.columns}
 
     def wordy(p: dict[str, float]) -> bool:
