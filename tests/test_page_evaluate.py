@@ -237,4 +237,4 @@ def test_the_row_limit_setting_applies_to_uploads(store: TrackingStore, monkeypa
     assert not at.exception
     assert len(at.error) == 1
     assert "“utf8_comma.csv” has more than 5 rows, the most the app reads from one file." in text_of(at)
-    assert "SENTIMENT\\_REVIEW\\_MAX\\_UPLOAD\\_ROWS" in text_of(at)  # Markdown-escaped
+    assert "raise the setting SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in text_of(at)
