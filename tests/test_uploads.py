@@ -474,7 +474,7 @@ def test_five_megabytes_of_long_lines_in_a_legacy_encoding_are_read_in_linear_ti
         nonlocal table
         table = read_upload("long_lines.csv", data)
 
-    assert seconds(read) < 2.0
+    assert seconds(read) < 5.0  # about 0.6 s; the quadratic scan took minutes
     assert (table.encoding, table.delimiter, len(table.frame)) == ("cp1252", ",", 460)
     assert table.frame["text"].iloc[3] == french_line(2000, 3)
 
@@ -614,7 +614,7 @@ def test_a_sheet_with_a_cell_far_away_costs_nothing_and_a_wide_sheet_is_refused(
             )
         }
     )
-    assert seconds(lambda: read_upload("far.xlsx", far, "Reviews")) < 2.0
+    assert seconds(lambda: read_upload("far.xlsx", far, "Reviews")) < 5.0  # about 0.5 s
     table = read_upload("far.xlsx", far, "Reviews")
     assert list(table.frame.columns) == ["text", "label"] and list(table.frame["text"]) == ["good"]
     book = OpenpyxlWorkbook()
