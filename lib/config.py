@@ -34,6 +34,10 @@ class ConfigError(UserFacingError):
     """The app's configuration is wrong; the message names files and keys, never values. The app serves no data."""
 
 
+MAX_UPLOAD_ROWS_SETTING = "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS"
+DEFAULT_MAX_UPLOAD_ROWS = 2_000_000
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the app reads runs from and keeps its own files."""
@@ -44,6 +48,7 @@ class Settings:
     seed_demo: bool
     session_idle_hours: float = DEFAULT_SESSION_IDLE_HOURS  # a password sign-in ends after this long without a click
     targets: Mapping[str, float] = field(default_factory=dict)
+    max_upload_rows: int = DEFAULT_MAX_UPLOAD_ROWS  # rows the app reads from one uploaded file
 
     @property
     def uses_embedded_store(self) -> bool:
@@ -91,6 +96,19 @@ def _idle_hours(value: str | float) -> float:
     return hours
 
 
+def _max_upload_rows(value: str | int) -> int:
+    try:
+        rows = int(str(value).replace("_", "").replace(",", ""))
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ConfigError(
+            f"{MAX_UPLOAD_ROWS_SETTING} must be a whole number of rows above 0 (for example 2000000).",
+            "Fix it in the environment or in secrets.toml.",
+        )
+    return rows
+
+
 def _flag(value: str | bool) -> bool:
     if isinstance(value, bool):
         return value
@@ -122,6 +140,7 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
     # Seeding the demo only makes sense in the embedded store unless asked for explicitly.
     seed_default = tracking_uri == embedded_tracking_uri(data_dir)
     seed_demo = _flag(setting("SENTIMENT_REVIEW_SEED_DEMO", seed_default))
+    max_upload_rows = _max_upload_rows(setting(MAX_UPLOAD_ROWS_SETTING, DEFAULT_MAX_UPLOAD_ROWS))
     return Settings(
         targets=_targets(env.get("SENTIMENT_REVIEW_TARGETS"), secrets.get("targets")),
         data_dir=data_dir,
@@ -129,4 +148,5 @@ def load_settings(environ: dict[str, str] | None = None, secrets_file: Path = SE
         annotations_db_url=str(annotations_url),
         seed_demo=seed_demo,
         session_idle_hours=_idle_hours(setting("SENTIMENT_REVIEW_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS)),
+        max_upload_rows=max_upload_rows,
     )

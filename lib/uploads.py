@@ -29,19 +29,29 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
 from lib import contract
-from lib.config import PROJECT_ROOT
+from lib.config import DEFAULT_MAX_UPLOAD_ROWS, MAX_UPLOAD_ROWS_SETTING, PROJECT_ROOT
 from lib.errors import UserFacingError
 from lib.metrics import SENTIMENT_LABELS
 
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx")
 DELIMITERS = ",;\t|"
 MAX_CELL_CHARS = 100_000
+MAX_COLUMNS = 500
+MAX_COLUMN_NAME_CHARS = 200
+# An .xlsx file is a zip archive of XML files: these bound what opening it may unpack.
+MAX_XLSX_MEMBERS = 1_000
+MAX_XLSX_UNPACKED_MB = 1_000
+# Spreadsheet XML packs 5–20 times; a member packed far tighter is a zip bomb. Small
+# members (empty sheets, styles) may pack tighter without costing anything.
+MAX_XLSX_PACKING_RATIO = 100
+_RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 MAX_LABEL_VALUES = 50
 MAX_CATEGORIES = 100
 NUMERIC_TEXT_SHARE = 0.9
@@ -54,6 +64,9 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"),
+    (b"<!DOCTYPE html", "a web page (HTML)"),
+    (b"<!doctype html", "a web page (HTML)"),
+    (b"<html", "a web page (HTML)"),
     (b"\x1f\x8b", "a gzip-compressed file"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (.xls or .doc)"),
     (b"PK\x03\x04", "a ZIP archive"),
@@ -91,7 +104,18 @@ _CATEGORY_NAMES = (
     "platform",
 )
 _GUESS_SAMPLE_ROWS = 2000
+# ... and at most this many cells in all: a table of 500 columns is guessed from its first 200 rows.
+_GUESS_SAMPLE_CELLS = 100_000
 _SAMPLE_BYTES = 32768
+# csv.Sniffer's quote detection is quadratic in its sample (32 KB of `,"` took 4.5 s):
+# it sees only this many characters, cut at a line end.
+_SNIFF_CHARS = 4096
+# charset-normalizer decodes its input once per candidate encoding (0.5 s for 5 MB): it
+# guesses from this much of the start, and the whole file is then checked in one pass.
+_GUESS_BYTES = 1024 * 1024
+# Enough bytes to hold a header within the limits (4 bytes a character, quotes doubled).
+_HEADER_BYTES = 4 * MAX_COLUMNS * (2 * MAX_COLUMN_NAME_CHARS + 3)
+_TITLE_ROWS = 5  # rows of a sheet above the column names that may hold a title
 _STRING = "string[pyarrow]"  # every cell is read as text: "007" stays "007", "4" is not 4.0
 _CHUNK_BYTES = 8 * 1024 * 1024
 # A number as spreadsheets write it: -1, 4.5, 4,5, .5, 1e3 (matched on stripped values).
@@ -170,18 +194,12 @@ def check_upload(name: str, size: int) -> None:
 
 
 def workbook(data: bytes) -> Workbook | None:
-    """The worksheets when ``data`` is an Excel workbook, else None."""
-    if not _is_xlsx(data):
+    """The worksheets when ``data`` is an Excel workbook, else None (refused when unpacking it would be too big)."""
+    members = _xlsx_members(data)
+    if members is None:
         return None
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
-        raise UserFacingError(
-            "The Excel file could not be opened; it may be damaged or protected by a password.",
-            "Open it in Excel and save it again as .xlsx (without a password) or as CSV.",
-        ) from error
+    _check_unpacked_size(members)
+    book = _open_workbook(data)
     try:
         sizes = {ws.title: (ws.max_row or 0) * (ws.max_column or 0) for ws in book.worksheets}
     finally:
@@ -190,29 +208,79 @@ def workbook(data: bytes) -> Workbook | None:
     return Workbook(sheets, max(sheets, key=lambda s: sizes[s]))
 
 
-def read_upload(name: str, data: bytes, sheet: str | None = None) -> UploadedTable:
-    """The uploaded file as a table of strings (Excel: ``sheet``, default the biggest one)."""
+def read_upload(name: str, data: bytes, sheet: str | None = None, *, max_rows: int = DEFAULT_MAX_UPLOAD_ROWS) -> UploadedTable:
+    """The uploaded file as a table of strings (Excel: ``sheet``, default the biggest one).
+
+    Bounded before anything big is built: the unpacked size of a workbook, the number and
+    length of column names, ``max_rows`` rows, and the length of a cell.
+    """
     check_upload(name, len(data))
     if not data.strip():
         raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.")
     book = workbook(data)
     if book is not None:
         chosen = sheet or book.default
-        frame = _read_excel(data, chosen)
-        return UploadedTable(name, _validated(_tidy(frame), f"The sheet “{chosen}”"), None, None, chosen)
+        where = f"The sheet “{chosen}”"
+        frame = _read_excel(data, chosen, where, max_rows)
+        return UploadedTable(name, _validated(_tidy(frame), where), None, None, chosen)
     _reject_binary(name, data)
-    frame, encoding, delimiter = _read_delimited(data, name)
+    frame, encoding, delimiter = _read_delimited(data, name, max_rows)
     return UploadedTable(name, _validated(_tidy(frame), f"“{name}”"), encoding, delimiter, None)
 
 
-def _is_xlsx(data: bytes) -> bool:
+def _xlsx_members(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The files inside an Excel workbook (from the archive's directory, nothing unpacked), else None."""
     if not data.startswith(b"PK\x03\x04"):
-        return False
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+            members = archive.infolist()
     except zipfile.BadZipFile:
-        return False
+        return None
+    return members if any(m.filename == "xl/workbook.xml" for m in members) else None
+
+
+def _check_unpacked_size(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose files are too many, too big unpacked, or packed like a zip bomb.
+
+    The sizes are the ones the archive declares; zipfile never unpacks more than the
+    declared size of a member (it stops there and the checksum fails), so a lying header
+    cannot make openpyxl read more than what is checked here.
+    """
+    hint = "Open it in Excel and save the sheet with the reviews as “CSV UTF-8”, then upload that."
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise UserFacingError(
+            f"The Excel file holds {len(members):,} internal files, more than the {MAX_XLSX_MEMBERS:,} a workbook of reviews needs.", hint
+        )
+    unpacked_mb = sum(m.file_size for m in members) / 1024 / 1024
+    if unpacked_mb > MAX_XLSX_UNPACKED_MB:
+        raise UserFacingError(
+            f"The Excel file would take {unpacked_mb:,.0f} MB once unpacked, over the limit of {MAX_XLSX_UNPACKED_MB:,} MB.", hint
+        )
+    for member in members:
+        if member.file_size >= _RATIO_CHECKED_FROM_BYTES and member.file_size > MAX_XLSX_PACKING_RATIO * max(member.compress_size, 1):
+            ratio = member.file_size / max(member.compress_size, 1)
+            raise UserFacingError(
+                f"The Excel file is packed {ratio:,.0f} times tighter than the {MAX_XLSX_PACKING_RATIO} a spreadsheet can be "
+                "(it unpacks to far more than it holds), so it is not opened.",
+                hint,
+            )
+
+
+def _open_workbook(data: bytes):  # -> openpyxl's read-only Workbook
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise _damaged_workbook() from error
+
+
+def _damaged_workbook() -> UserFacingError:
+    return UserFacingError(
+        "The Excel file could not be opened; it may be damaged or protected by a password.",
+        "Open it in Excel and save it again as .xlsx (without a password) or as CSV.",
+    )
 
 
 def _reject_binary(name: str, data: bytes) -> None:
@@ -259,20 +327,35 @@ def text_encoding(data: bytes, name: str = "The file") -> str:
             return "utf-8"
         if _has_utf8_and_other_lines(data):
             raise _mixed_encodings(name)
-    matches = from_bytes(data)
+    matches = from_bytes(guess_sample(data))
     best = matches.best()
     # A NUL byte is only text in UTF-16 (English text in UTF-16 without a byte-order mark).
     if best is None or (has_nul and not best.encoding.startswith("utf_16")):
         raise _not_text(name)
     tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
     plausible = {encoding for match in tied for encoding in match.could_be_from_charset}
-    return next((e for e in _PREFERRED_GUESSES if e in plausible and _decodes(data, e)), best.encoding)
+    ranked = [e for e in _PREFERRED_GUESSES if e in plausible] + [best.encoding] + [m.encoding for m in matches]
+    # The guess comes from the start of the file; the whole file must decode in it.
+    encoding = next((e for e in dict.fromkeys(ranked) if _decodes(data, e)), None)
+    if encoding is None:
+        raise _not_text(name)
+    return encoding
+
+
+def guess_sample(data: bytes) -> bytes:
+    """The start of the file charset-normalizer guesses from: at most ``_GUESS_BYTES``, cut after a line end, even length."""
+    if len(data) <= _GUESS_BYTES:
+        return data
+    end = data.rfind(b"\n", _GUESS_BYTES // 2, _GUESS_BYTES) + 1 or _GUESS_BYTES
+    return data[: end + end % 2]  # whole UTF-16 code units (a line end in UTF-16-LE is 0A 00)
 
 
 def _has_utf8_and_other_lines(data: bytes) -> bool:
-    """True when some lines are UTF-8 with non-ASCII characters and others are not UTF-8 at all."""
+    """True when some lines are UTF-8 with non-ASCII characters and others are not UTF-8 at all (one pass)."""
     utf8 = other = False
-    for line in re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data):
+    for line in io.BytesIO(data):
+        if line.isascii():
+            continue
         try:
             line.decode("utf-8")
             utf8 = True
@@ -290,11 +373,17 @@ def _mixed_encodings(name: str) -> UserFacingError:
     )
 
 
+def sniff_sample(data: bytes, encoding: str) -> str:
+    """The start of the file csv.Sniffer looks at: at most ``_SNIFF_CHARS`` characters, cut after a line end when there is one."""
+    sample = data[: 4 * _SNIFF_CHARS].decode(encoding, errors="ignore")[:_SNIFF_CHARS]
+    if len(sample) == _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]
+    return sample
+
+
 def _sniff_delimiter(data: bytes, encoding: str, name: str) -> str:
     """The separator among , ; tab | (csv.Sniffer first; else the one splitting the header most)."""
-    sample = data[:_SAMPLE_BYTES].decode(encoding, errors="ignore")
-    if len(data) > _SAMPLE_BYTES and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
+    sample = sniff_sample(data, encoding)
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -310,11 +399,66 @@ def _sniff_delimiter(data: bytes, encoding: str, name: str) -> str:
     return delimiter
 
 
-def _read_delimited(data: bytes, name: str) -> tuple[pd.DataFrame, str, str]:
+def _check_header(data: bytes, encoding: str, delimiter: str, where: str) -> None:
+    """Refuse a first line with too many columns or an over-long column name, reading only its start."""
+    start = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data[:_HEADER_BYTES])
+    try:
+        names = next(csv.reader(io.StringIO(start, newline=""), delimiter=delimiter), [])  # any line end: \n, \r\n, \r
+    except csv.Error as error:
+        if "field larger than field limit" not in str(error):
+            return  # not about length: the parser reports it, naming the line
+        raise _column_name_too_long(where, None, csv.field_size_limit()) from error
+    if len(names) > MAX_COLUMNS:
+        raise _too_many_columns(where)
+    for position, column in enumerate(names, start=1):
+        if len(column) > MAX_COLUMN_NAME_CHARS:
+            raise _column_name_too_long(where, position, len(column))
+
+
+def _too_many_columns(where: str) -> UserFacingError:
+    return UserFacingError(
+        f"{where} has more than {MAX_COLUMNS} columns, the most the app reads.",
+        "Keep only the columns the evaluation needs (the review text, the sentiment, a category) and upload it again.",
+    )
+
+
+def _column_name_too_long(where: str, position: int | None, length: int) -> UserFacingError:
+    """``position`` None: somewhere in the first line, over ``length`` characters."""
+    which = f"Column {position} of {where} has a name {length:,}" if position else f"A column name in {where} is over {length:,}"
+    return UserFacingError(
+        f"{which} characters long; a column name may have at most {MAX_COLUMN_NAME_CHARS}.",
+        "Check that the first line holds short column names (not a review), shorten them and upload it again.",
+    )
+
+
+def _too_many_rows(where: str, max_rows: int) -> UserFacingError:
+    return UserFacingError(
+        f"{where} has more than {max_rows:,} rows, the most the app reads from one file.",
+        f"Split it into smaller files, or ask whoever runs the app to raise the setting {MAX_UPLOAD_ROWS_SETTING}.",
+    )
+
+
+def _lines_at_most(data: bytes) -> int:
+    """An upper bound of the number of lines, whatever the encoding and line ends (counted in C, no copy).
+
+    A line ends with \\n, \\r\\n or \\r; in UTF-16 these bytes may also occur inside other
+    characters, which only makes the bound higher.
+    """
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
+
+
+def _read_delimited(data: bytes, name: str, max_rows: int) -> tuple[pd.DataFrame, str, str]:
     """The table, its encoding and its separator."""
     encoding = text_encoding(data, name)
     delimiter = _sniff_delimiter(data, encoding, name)
+    _check_header(data, encoding, delimiter, f"“{name}”")
     options = {"sep": delimiter, "encoding": encoding, "dtype": _STRING}
+    if _lines_at_most(data) > max_rows + 1:
+        # Maybe too many rows: read one past the limit, and no more.
+        frame = _read_with_c_parser(data, name, nrows=max_rows + 1, **options)
+        if len(frame) > max_rows:
+            raise _too_many_rows(f"“{name}”", max_rows)
+        return frame, encoding, delimiter
     try:
         # pyarrow's parser is several times faster than pandas' own (multi-threaded) ...
         return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options), encoding, delimiter
@@ -322,12 +466,24 @@ def _read_delimited(data: bytes, name: str) -> tuple[pd.DataFrame, str, str]:
         pass
     # ... but it names no line in its errors and refuses a cell longer than its block size,
     # so a file it cannot read is read again by the C parser, which says where the problem is.
+    return _read_with_c_parser(data, name, **options), encoding, delimiter
+
+
+def _read_with_c_parser(data: bytes, name: str, nrows: int | None = None, **options) -> pd.DataFrame:
+    """The table read by pandas' C parser, with the first line as column names.
+
+    The first line is read as a row (``header=None``), so every longer line is an error
+    naming it; with a header, pandas would turn extra values of the first data row into
+    index columns (a row of 500,000 values took minutes).
+    """
     try:
-        return pd.read_csv(io.BytesIO(data), engine="c", **options), encoding, delimiter
+        frame = pd.read_csv(io.BytesIO(data), engine="c", header=None, nrows=None if nrows is None else nrows + 1, **options)
     except pd.errors.EmptyDataError as error:
         raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.") from error
     except pd.errors.ParserError as error:
         raise _unreadable(name, str(error)) from error
+    frame.columns = _unique_names([None if pd.isna(value) else str(value) for value in frame.iloc[0]])
+    return frame.iloc[1:].reset_index(drop=True)
 
 
 def _unreadable(name: str, parser_message: str) -> UserFacingError:
@@ -346,11 +502,81 @@ def _unreadable(name: str, parser_message: str) -> UserFacingError:
     )
 
 
-def _read_excel(data: bytes, sheet: str) -> pd.DataFrame:
+def _sheet_rows(worksheet, where: str, max_rows: int) -> tuple[list[tuple[str | None, ...]], int]:
+    """The rows of a sheet that hold a value, as text, and the table's width; never more than the limits.
+
+    openpyxl is asked for ``MAX_COLUMNS`` + 1 cells a row, whatever column a cell claims,
+    and rows are counted as they come (gaps too), so a sheet with a cell at XFD1048576
+    costs no more than an ordinary one.
+    """
+    worksheet.reset_dimensions()  # the size a file declares may be wrong: read the cells it has
+    rows: list[tuple[str | None, ...]] = []
+    width = 0
+    blank = None  # openpyxl yields one shared tuple for every missing row: recognised at no cost
+    for number, row in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+        if number > max_rows + _TITLE_ROWS + 1:
+            raise _too_many_rows(where, max_rows)
+        if row is blank:
+            continue
+        if row.count(None) == len(row):
+            blank = row
+            continue
+        if row[MAX_COLUMNS] is not None:
+            raise _too_many_columns(where)
+        if row[width:MAX_COLUMNS].count(None) < MAX_COLUMNS - width:  # a value right of the widest row so far
+            width = max(i for i, value in enumerate(row[:MAX_COLUMNS]) if value is not None) + 1
+        cells = tuple(_cell_text(value) for value in row[:width])
+        if cells.count(None) < len(cells):
+            rows.append(cells)
+    return rows, width
+
+
+def _read_excel(data: bytes, sheet: str, where: str, max_rows: int) -> pd.DataFrame:
+    """One sheet as a table of strings: column names from its first row of two values or more (title rows above are skipped)."""
+    book = _open_workbook(data)
     try:
-        return pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str, engine="openpyxl")
-    except ValueError as error:
-        raise UserFacingError(f"The workbook has no sheet called “{sheet}”.", "Pick one of its sheets.") from error
+        if sheet not in book.sheetnames:
+            raise UserFacingError(f"The workbook has no sheet called “{sheet}”.", "Pick one of its sheets.")
+        rows, width = _sheet_rows(book[sheet], where, max_rows)
+    except (zipfile.BadZipFile, ElementTree.ParseError) as error:
+        raise _damaged_workbook() from error
+    finally:
+        book.close()
+    if not rows:
+        return pd.DataFrame()
+    header = next((i for i, row in enumerate(rows[: _TITLE_ROWS + 1]) if len(row) - row.count(None) >= 2), 0)
+    names = list(rows[header]) + [None] * (width - len(rows[header]))
+    for position, name in enumerate(names, start=1):
+        if name is not None and len(name) > MAX_COLUMN_NAME_CHARS:
+            raise _column_name_too_long(where, position, len(name))
+    body = rows[header + 1 :]
+    if len(body) > max_rows:
+        raise _too_many_rows(where, max_rows)
+    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
+    frame.columns = _unique_names(names)
+    return frame.astype(_STRING)
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as text the way it shows in Excel: 4 not 4.0; an empty cell is None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _unique_names(names: list[str | None]) -> list[str]:
+    """Column names as pandas makes them: a blank one is "Unnamed: i", a repeat "name.1"."""
+    unique: list[str] = []
+    for position, raw in enumerate(names):
+        name = f"Unnamed: {position}" if raw is None else raw
+        candidate, repeat = name, 0
+        while candidate in unique:
+            repeat += 1
+            candidate = f"{name}.{repeat}"
+        unique.append(candidate)
+    return unique
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -361,7 +587,7 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """The table, unless it is empty, has no rows, has one column, or holds an over-long cell; ``where`` names it."""
+    """The table, unless it is empty, has no rows, has no header row, has one column, or holds an over-long cell; ``where`` names it."""
     if frame.columns.empty:
         raise UserFacingError(f"{where} is empty.", "Export the reviews again, or pick the sheet that holds them.")
     if frame.empty:
@@ -369,13 +595,21 @@ def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{where} has column names but no rows of reviews.",
             "Export the reviews again with their rows, or pick the sheet that holds them.",
         )
+    # A name that is also a value of its column happens ("Store" among the stores); two such
+    # names, or one that is a sentiment, mean the first line is a row of data.
+    repeated = [c for c in frame.columns if frame[c].head(_GUESS_SAMPLE_ROWS).eq(c).any()]
+    if len(repeated) >= 2 or any(propose_label_mapping([c])[c] for c in repeated):
+        raise UserFacingError(
+            f"The first line of {where} looks like a row of reviews, not column names: “{repeated[-1]}” is also a value in its own column.",
+            "Add a first line naming each column (for example: text, sentiment, category) and upload it again.",
+        )
     if len(frame.columns) == 1:
         raise UserFacingError(
             f"{where} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
             "Save it with the review text and the sentiment (or a category) in separate columns, separated by commas, semicolons, tabs or |.",
         )
     for column in frame.columns:
-        lengths = frame[column].str.len()
+        lengths = frame[column].str.len().fillna(0)  # a column with no value at all has no longest cell
         if lengths.max() > MAX_CELL_CHARS:
             row = int(lengths.idxmax()) + 1
             raise UserFacingError(
@@ -412,7 +646,7 @@ def _column_profile(values: pd.Series) -> dict[str, float]:
 
 def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     """Best guesses for the text, true-sentiment and category columns, from names and contents."""
-    sample = frame.head(_GUESS_SAMPLE_ROWS)
+    sample = frame.head(min(_GUESS_SAMPLE_ROWS, _GUESS_SAMPLE_CELLS // max(len(frame.columns), 1)))
     profiles = {column: _column_profile(sample[column]) for column in frame.columns}
 
     def wordy(p: dict[str, float]) -> bool:
@@ -432,7 +666,8 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     label = max(label_candidates, key=label_score, default=None)
 
     def category_like(column: str, p: dict[str, float]) -> bool:
-        grouped = 1 <= p["unique"] <= MAX_LABEL_VALUES and p["unique"] <= max(0.5 * p["filled"], 1)
+        # One value everywhere (a team name in every row of a helpdesk export) is nothing to compare.
+        grouped = 2 <= p["unique"] <= MAX_LABEL_VALUES and p["unique"] <= max(0.5 * p["filled"], 1)
         return column not in (text, label) and grouped and (_name_hint(column, _CATEGORY_NAMES) or (wordy(p) and p["mapped"] == 0))
 
     category_candidates = [c for c, p in profiles.items() if category_like(c, p)]

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import contract, narrative
 from lib.annotations import VERDICTS, StaleEditError, annotator_label
 from lib.errors import UserFacingError
-from lib.explain import explain, highlighted_html, top_words
+from lib.explain import coverage_sentence, highlighted_html, top_words
 from lib.markdown import escape_markdown
 from lib.metrics import SENTIMENT_LABELS
 from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
@@ -141,7 +141,7 @@ with queue_tab:
             except UserFacingError as error:
                 presentation.technical_caption(f"No explanation: {escape_markdown(error.message)}")  # names the model URI
         if model is not None:
-            why = explain(model, str(review[contract.TEXT]), str(review[contract.PREDICTED_LABEL]))
+            why = data.explanation(run, str(review[REVIEW_KEY]), str(review[contract.TEXT]), str(review[contract.PREDICTED_LABEL]), model)
             # st.html, not st.markdown: markdown would decode the escaped text a second time.
             st.html(f'<div style="font-size: 1.15rem; line-height: 1.9">{highlighted_html(str(review[contract.TEXT]), why.words)}</div>')
             towards, against = top_words(why.words)
@@ -150,6 +150,8 @@ with queue_tab:
                 + (f" · towards: {escape_markdown(', '.join(towards['word']))}" if len(towards) else "")
                 + (f" · against: {escape_markdown(', '.join(against['word']))}" if len(against) else "")
             )
+            if note := coverage_sentence(why):
+                st.caption(note)
         else:
             st.text(str(review[contract.TEXT]))
         spread = narrative.rater_spread_sentence(float(review.get("n_raters", float("nan"))), float(review.get("rating_sd", float("nan"))))

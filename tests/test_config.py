@@ -124,3 +124,13 @@ def test_session_idle_hours_default_and_setting(tmp_path: Path) -> None:
     for wrong in ("0", "-1", "eight", "nan"):
         with pytest.raises(ConfigError, match="SENTIMENT_REVIEW_SESSION_IDLE_HOURS must be a number of hours above 0"):
             load_settings({**base, "SENTIMENT_REVIEW_SESSION_IDLE_HOURS": wrong}, secrets_file=tmp_path / "x")
+
+
+def test_upload_row_limit_defaults_to_two_million_and_can_be_changed(tmp_path: Path) -> None:
+    assert load_settings({}, secrets_file=tmp_path / "missing.toml").max_upload_rows == 2_000_000
+    assert load_settings({"SENTIMENT_REVIEW_MAX_UPLOAD_ROWS": "5000"}, secrets_file=tmp_path / "missing.toml").max_upload_rows == 5000
+    secrets = write_secrets(tmp_path, "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS = 300\n")
+    assert load_settings({}, secrets_file=secrets).max_upload_rows == 300
+    for wrong in ("0", "-5", "many"):
+        with pytest.raises(ConfigError, match="SENTIMENT_REVIEW_MAX_UPLOAD_ROWS must be a whole number of rows above 0"):
+            load_settings({"SENTIMENT_REVIEW_MAX_UPLOAD_ROWS": wrong}, secrets_file=tmp_path / "missing.toml")

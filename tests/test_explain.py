@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from lib import contract
 from lib.demo import MODEL_SPECS, load_demo_data
-from lib.explain import MAX_WORDS, explain, feature_contributions, highlighted_html, top_words
+from lib.explain import MAX_EXPLAINED_WORDS, MAX_WORDS, coverage_sentence, explain, feature_contributions, highlighted_html, top_words
+from lib.tracking import RunSummary
+from ui import data
 
 HOSTILE = "<img src=x onerror=alert(1)> great <script>alert('x')</script> movie, not bad"
 
@@ -113,3 +117,59 @@ def test_highlighting_escapes_html(linear_model: Pipeline) -> None:
     assert html.unescape(without_our_markup) == HOSTILE
     towards, against = top_words(why.words)
     assert (towards["contribution"] > 0).all() and (against["contribution"] < 0).all()
+
+
+def long_review(train: pd.DataFrame, chars: int = 98_000) -> str:
+    """Real review sentences run together into one very long review."""
+    text = " ".join(train["text"].tolist() * 20)
+    return text[:chars]
+
+
+def test_a_very_long_review_is_explained_quickly_from_its_first_words(linear_model: Pipeline, train: pd.DataFrame) -> None:
+    text = long_review(train)
+    predicted = linear_model.predict(pd.DataFrame({"text": [text]}))[0]
+    started = time.perf_counter()
+    why = explain(linear_model, text, predicted)
+    assert time.perf_counter() - started < 2.0  # 24 s before, for every rerun of the page
+    total = len(re.findall(r"(?u)\b\w\w+\b", text))
+    assert len(why.words) == MAX_EXPLAINED_WORDS == 300 and why.total_words == total > 15_000
+    assert why.is_partial
+    assert coverage_sentence(why) == (
+        f"Only the first 300 of its {total:,} words are explained, to keep the page quick; the rest of the review is shown without shading."
+    )
+    # Still exact: the contributions add up to the margin of the part that was explained.
+    explained = text[: int(why.words["end"].iloc[-1])]
+    assert why.words["contribution"].sum() + why.other + why.intercept == pytest.approx(
+        margin(linear_model, explained, predicted), abs=1e-9
+    )
+    rendered = highlighted_html(text, why.words)
+    assert html.unescape(re.sub(r"<[^>]+>", "", rendered)) == text  # the whole review is still shown
+
+
+def test_a_short_review_is_explained_whole(linear_model: Pipeline) -> None:
+    why = explain(linear_model, "Great acting, dull plot.", "positive")
+    assert not why.is_partial and coverage_sentence(why) is None and why.total_words == len(why.words) == 4
+
+
+def test_explanations_are_worked_out_once_per_run_review_and_model() -> None:
+    calls: list[int] = []
+
+    class Counting:
+        classes_ = np.array(["negative", "neutral", "positive"])
+
+        def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+            calls.append(len(frame))
+            return np.tile([0.2, 0.3, 0.5], (len(frame), 1))
+
+    def run(run_id: str, model_uri: str) -> RunSummary:
+        return RunSummary(run_id, "1", "r", "FINISHED", None, {}, {}, {contract.TAG_MODEL_URI: model_uri})
+
+    model = Counting()
+    first = data.explanation(run("run-a", "models:/m/1"), "key-1", "lovely little film", "positive", model)
+    again = data.explanation(run("run-a", "models:/m/1"), "key-1", "lovely little film", "positive", model)  # a rerun of the page
+    assert len(calls) == 1
+    assert again.words.equals(first.words)
+    data.explanation(run("run-a", "models:/m/1"), "key-2", "lovely little film", "positive", model)  # another review
+    data.explanation(run("run-b", "models:/m/1"), "key-1", "lovely little film", "positive", model)  # another run
+    data.explanation(run("run-a", "models:/m/2"), "key-1", "lovely little film", "positive", model)  # another model
+    assert len(calls) == 4

@@ -229,3 +229,12 @@ def test_a_model_failing_mid_scoring_gives_a_plain_message_and_no_result(store: 
     [run] = store.runs(store.experiment_by_name("Broken attempt").experiment_id)
     assert run.status == "FAILED" and run.tags[contract.TAG_FAILURE] == "RuntimeError: model crashed"
     assert "Evaluate 13 reviews" in button_labels(at)  # the page stays usable: the user can pick another model
+
+
+def test_the_row_limit_setting_applies_to_uploads(store: TrackingStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENTIMENT_REVIEW_MAX_UPLOAD_ROWS", "5")
+    at = upload(open_evaluate(), "utf8_comma.csv")  # 12 rows
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "“utf8_comma.csv” has more than 5 rows, the most the app reads from one file." in text_of(at)
+    assert "raise the setting SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in text_of(at)

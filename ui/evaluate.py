@@ -48,8 +48,8 @@ def _workbook(file_id: str, _upload: UploadedFile) -> uploads.Workbook | None:
 
 
 @st.cache_resource(max_entries=_FILES_KEPT, ttl=_CACHE_TTL_S, show_spinner="Reading the file…")
-def _table(file_id: str, sheet: str | None, _upload: UploadedFile) -> UploadedTable:
-    return uploads.read_upload(_upload.name, _upload.getvalue(), sheet)
+def _table(file_id: str, sheet: str | None, max_rows: int, _upload: UploadedFile) -> UploadedTable:
+    return uploads.read_upload(_upload.name, _upload.getvalue(), sheet, max_rows=max_rows)
 
 
 def uploaded_table(upload: UploadedFile) -> UploadedTable:
@@ -65,7 +65,7 @@ def uploaded_table(upload: UploadedFile) -> UploadedTable:
             key=f"sheet_{upload.file_id}",
             help="The workbook has several sheets.",
         )
-    return _table(upload.file_id, sheet, upload)
+    return _table(upload.file_id, sheet, data.settings().max_upload_rows, upload)
 
 
 def file_key(upload: UploadedFile, table: UploadedTable) -> str:

