@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lib.markdown import WORD_JOINER
-from tests.browser.conftest import START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
+from tests.servers import START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
 from tests.test_markdown import PAYLOADS
 
 pytestmark = pytest.mark.browser
