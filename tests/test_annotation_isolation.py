@@ -23,6 +23,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from lib import contract
 from lib.config import Settings
 from lib.evaluation import log_evaluation_run
+from lib.markdown import escape_markdown
 from lib.metrics import SENTIMENT_LABELS
 from lib.tracking import TrackingStore
 from tests.private_store import private_copy
@@ -146,7 +147,8 @@ def traces_of(client: str, ids: dict[str, str]) -> list[str]:
 
 def assert_absent(traces: list[str], shown: str, where: str) -> None:
     for trace in traces:
-        assert trace.lower() not in shown.lower(), f"{trace!r} reached {where}"
+        for form in {trace, escape_markdown(trace)}:  # as data, or escaped for Markdown
+            assert form.lower() not in shown.lower(), f"{trace!r} reached {where}"
 
 
 def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
@@ -168,7 +170,8 @@ def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
         at.session_state["errors_current_review"] = f"{client}-shared"  # the shared review, with its history
         at.run()
         shown = all_text(at)
-        assert f"{client}-annotator, " in shown and CLIENTS[client]["note"] in shown  # its own history is there
+        own_history = f"{escape_markdown(client + '-annotator')}, "  # history lines are Markdown, data escaped
+        assert own_history in shown and escape_markdown(CLIENTS[client]["note"]) in shown  # its own history is there
         assert_absent(foreign, shown, f"{client}'s Mistakes page (history, agreement)")
 
         csv_name, parquet_name = (f"annotations-{ids[f'{client}_run'][:8]}.{ext}" for ext in ("csv", "parquet"))
