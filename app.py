@@ -23,6 +23,7 @@ navigation = st.navigation(auth.permitted_pages(pages, user), position="sidebar"
 
 st.sidebar.title("Sentiment Review")
 auth.require_sign_in(user)
+seeding.heal_interrupted_runs_once()
 seeding.ensure_demo()
 sidebar.render()
 presentation.toggle()

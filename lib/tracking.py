@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import contract
+from lib import contract, run_health
 from lib.errors import UserFacingError
 
 # An unreachable server should fail within seconds, not after minutes of retries.
@@ -146,6 +146,17 @@ class TrackingStore:
         except Exception as error:
             raise UserFacingError(f"Run {run_id} could not be read.", "It may have been deleted; pick another run.") from error
 
+    def running_runs(self) -> list[RunSummary]:
+        """RUNNING runs of every active experiment, oldest first."""
+        try:
+            experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
+            found = self._client.search_runs(
+                experiment_ids, "attributes.status = 'RUNNING'", order_by=["attributes.start_time ASC"], max_results=1000
+            )
+        except Exception as error:
+            raise self._unreachable(error) from error
+        return [_run_summary(run) for run in found]
+
     def artifact_names(self, run_id: str) -> list[str]:
         """Names of the top-level artifacts of a run (empty when it has none or they cannot be listed)."""
         try:
@@ -230,8 +241,9 @@ class TrackingStore:
             self._client.delete_registered_model(name)
 
     def start_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str:
-        """Create a RUNNING run and return its id."""
-        return self._client.create_run(experiment_id, run_name=run_name, tags=dict(tags)).info.run_id
+        """Create a RUNNING run naming this process as its writer (see lib/run_health.py) and return its id."""
+        tags = {**tags, contract.TAG_WRITER: run_health.writer_identity()}
+        return self._client.create_run(experiment_id, run_name=run_name, tags=tags).info.run_id
 
     def finish_run(self, run_id: str) -> None:
         """Mark a run FINISHED."""
