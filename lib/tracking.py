@@ -312,6 +312,8 @@ class TrackingStore:
             info = mlflow.sklearn.log_model(
                 model, name="model", input_example=input_example, signature=signature, serialization_format="cloudpickle"
             )
+        # Leaving the fluent context ended the run FINISHED; it is not, until the caller has logged the rest.
+        self._client.update_run(run_id, status="RUNNING")
         version = None
         if registered_name:
             version = mlflow.register_model(info.model_uri, registered_name).version

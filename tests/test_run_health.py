@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import contract, narrative
 from lib.config import DEMO_DATA_FILE
+from lib.demo import ModelSpec
 from lib.run_health import INTERRUPTED, STALE_AFTER, heal_interrupted, is_interrupted, writer_identity, writer_is_gone
 from lib.tracking import RunSummary, TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
@@ -150,3 +151,14 @@ def test_listing_runs_marks_an_interrupted_one(kill_store) -> None:
     assert [(r.run_id, r.status, r.tags[contract.TAG_FAILURE]) for r in listed] == [(orphan, "FAILED", INTERRUPTED)]
     stored = {r.name: r.status for r in store.runs(experiment_id)}
     assert stored == {"orphan": "FAILED", "alive": "RUNNING"}
+
+
+def test_logging_a_model_leaves_the_run_running_until_its_evaluation_is_logged(kill_store) -> None:
+    store, experiment_id, csv = kill_store
+    reviews = pd.read_csv(csv).head(40)
+    model = ModelSpec("tiny", "tiny", {}, None, None).build().fit(reviews[[contract.TEXT]], reviews[contract.TRUE_LABEL])
+    run_id = store.start_run(experiment_id, "model first", {contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION})
+
+    store.log_sklearn_model(run_id, model, reviews[[contract.TEXT]].head(3))
+
+    assert store.run(run_id).status == "RUNNING"  # a kill now leaves it to be marked interrupted, never FINISHED without predictions
