@@ -158,26 +158,35 @@ class TrackingStore:
         return [_run_summary(run) for run in found]
 
     def artifact_names(self, run_id: str) -> list[str]:
-        """Names of the top-level artifacts of a run (empty when it has none or they cannot be listed)."""
+        """Names of the top-level artifacts of a run (empty when it has none).
+
+        A listing that fails raises instead of answering "none": callers cache the answer
+        for a finished run, and an outage must not turn into "this run has no predictions".
+        """
         try:
             return sorted(Path(info.path).name for info in self._client.list_artifacts(run_id))
-        except Exception:
-            return []
+        except Exception as error:
+            raise self._unreachable(error) from error
 
     def predictions(self, run_id: str) -> pd.DataFrame | None:
         """The run's predictions artifact as a dataframe, or None when the run has none."""
         if contract.PREDICTIONS_ARTIFACT not in self.artifact_names(run_id):
             return None
         with tempfile.TemporaryDirectory() as tmp:
-            path = self._client.download_artifacts(run_id, contract.PREDICTIONS_ARTIFACT, tmp)
-            return pd.read_parquet(path)
+            return pd.read_parquet(self._downloaded(run_id, contract.PREDICTIONS_ARTIFACT, tmp))
 
     def json_artifact(self, run_id: str, name: str) -> Any | None:
         """A JSON artifact of the run, parsed, or None when it is missing."""
         if name not in self.artifact_names(run_id):
             return None
         with tempfile.TemporaryDirectory() as tmp:
-            return json.loads(Path(self._client.download_artifacts(run_id, name, tmp)).read_text())
+            return json.loads(Path(self._downloaded(run_id, name, tmp)).read_text())
+
+    def _downloaded(self, run_id: str, name: str, folder: str) -> str:
+        try:
+            return self._client.download_artifacts(run_id, name, folder)
+        except Exception as error:
+            raise self._unreachable(error) from error
 
     def load_model(self, model_uri: str) -> Any:
         """Load a model (``runs:/…``, ``models:/name@alias``, ``models:/m-…``) as a pyfunc."""

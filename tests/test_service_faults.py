@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.annotations import AnnotationStore
+from lib.errors import UserFacingError
 from lib.evaluation import log_evaluation_run
 from lib.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT
@@ -54,11 +55,11 @@ def _save_verdict(at: AppTest, verdict: str) -> AppTest:
 
 
 @pytest.fixture
-def mlflow_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowServer]:
-    """A real `mlflow server` holding one evaluation run, with the app pointed at it."""
+def mlflow_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MlflowServer, str]]:
+    """A real `mlflow server` holding one evaluation run, with the app pointed at it: (server, run id)."""
     with MlflowServer(tmp_path / "mlflow") as server:
         store = TrackingStore(server.url)
-        log_evaluation_run(
+        run_id = log_evaluation_run(
             store,
             experiment_id=store.ensure_experiment("Outage check"),
             run_name="Before the outage",
@@ -68,21 +69,24 @@ def mlflow_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
         )
         monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
         monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(tmp_path / "app"))
-        yield server
+        yield server, run_id
 
 
-def test_tracking_server_stopped_and_started_again(mlflow_server: MlflowServer) -> None:
+def test_tracking_server_stopped_and_started_again(mlflow_server: tuple[MlflowServer, str]) -> None:
+    server, run_id = mlflow_server
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception and "of reviews correctly" in _shown(at)
 
-    mlflow_server.stop()
+    server.stop()
+    with pytest.raises(UserFacingError, match="cannot be read right now"):  # not "this run has no predictions", which pages cache
+        TrackingStore(server.url).predictions(run_id)
     at = _refresh(at)
     assert not at.exception
     assert "cannot be read right now" in _shown(at) and "Check that the MLflow server is running" in _shown(at)
     at = at.switch_page("pages/compare.py").run()  # another page: the same plain message, no traceback
     assert not at.exception and "cannot be read right now" in _shown(at)
 
-    mlflow_server.start()  # same port, same store
+    server.start()  # same port, same store
     at = _refresh(at.switch_page("pages/overview.py"))
     assert not at.exception
     assert "cannot be read right now" not in _shown(at)
