@@ -9,28 +9,39 @@ from lib.redaction import install_log_redaction
 from ui import auth, presentation, seeding, sidebar
 from ui.failures import page_boundary
 
-use_safe_start_method()
-install_log_redaction()
 
-st.set_page_config(page_title="Sentiment Review", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
+def main() -> None:
+    """Settings, sign-in, first-start seeding, sidebar and the chosen page."""
+    use_safe_start_method()
+    install_log_redaction()
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
-    st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
-    st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
-    st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
-    st.Page("pages/evaluate.py", title="Evaluate a file", icon=":material/upload_file:"),
-    st.Page("pages/report.py", title="Client report", icon=":material/description:"),
-]
-# Pages a role may not use are never declared; before sign-in the menu is hidden.
-user = auth.current_user()
-navigation = st.navigation(auth.permitted_pages(pages, user), position="sidebar" if user else "hidden")
+    st.set_page_config(page_title="Sentiment Review", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
-st.sidebar.title("Sentiment Review")
-auth.require_sign_in(user)
-# Anything unexpected below is logged with an id; the user sees a plain message quoting it.
-with page_boundary():
-    seeding.ensure_demo()
-    sidebar.render()
-    presentation.toggle()
-    navigation.run()
+    pages = [
+        st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
+        st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
+        st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
+        st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
+        st.Page("pages/evaluate.py", title="Evaluate a file", icon=":material/upload_file:"),
+        st.Page("pages/report.py", title="Client report", icon=":material/description:"),
+    ]
+    # Pages a role may not use are never declared; before sign-in the menu is hidden.
+    user = auth.current_user()
+    navigation = st.navigation(auth.permitted_pages(pages, user), position="sidebar" if user else "hidden")
+
+    st.sidebar.title("Sentiment Review")
+    auth.require_sign_in(user)
+    # Anything unexpected below is logged with an id; the user sees a plain message quoting it.
+    with page_boundary():
+        seeding.heal_interrupted_runs_once()
+        seeding.ensure_demo()
+        sidebar.render()
+        presentation.toggle()
+        navigation.run()
+
+
+# Streamlit runs this file as "__main__". A worker process that multiprocessing starts with
+# spawn or forkserver re-imports the server's __main__ (Streamlit points it here) as
+# "__mp_main__": it must not run the app (see lib/parallel.py).
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event as sa_event
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from lib.errors import UserFacingError
 
@@ -303,6 +303,10 @@ class AnnotationStore:
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.InternalError, sa.exc.ProgrammingError) as exc:
             if isinstance(exc, sa.exc.ProgrammingError) and getattr(exc.orig, "sqlstate", None) != "42501":
                 raise  # a bad statement is a bug; only "permission denied" is the database's state
+            if not isinstance(self.engine.pool, StaticPool):  # the only connection of an in-memory database holds its data
+                # Pooled connections keep what they met (a server that went away, a session begun
+                # read-only): the next attempt opens new ones, so the store recovers once the database does.
+                self.engine.dispose()
             raise _unavailable(exc, saving=saving) from exc
 
     def _ensure_schema(self, *, saving: bool = False) -> None:
@@ -680,7 +684,9 @@ def _create_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: int
         with suppress(OSError):
             Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     # One shared connection for an in-memory database (each new connection would be a new, empty one).
-    pool = {"poolclass": StaticPool} if in_memory else {}
+    # A file gets a new connection per transaction (cheap for SQLite): a pooled one would keep
+    # what it met when opened, e.g. a file that was read-only then, long after it is fixed.
+    pool = {"poolclass": StaticPool} if in_memory else {"poolclass": NullPool}
     engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}, **pool)
 
     @sa_event.listens_for(engine, "connect")

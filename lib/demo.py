@@ -134,25 +134,25 @@ def _build_demo(settings: Settings, store: TrackingStore, report: ProgressCallba
 
 def _train_and_log(store: TrackingStore, experiment_id: str, spec: ModelSpec, train: pd.DataFrame, reviews: pd.DataFrame) -> str:
     tags = {contract.TAG_ROLE: contract.ROLE_BASELINE} if spec.is_baseline else {}
+    # Trained and scored before the run exists, so it is RUNNING only while being logged.
+    model = spec.build().fit(train[[contract.TEXT]], train["label"])
+    texts = reviews[[contract.TEXT]]
+    predictions = predictions_frame(reviews, model.predict(texts), class_probabilities(model, texts, SENTIMENT_LABELS))
+    params = {
+        "words": repr(spec.words),
+        "characters": repr(spec.chars),
+        "class_weight": str(spec.class_weight),
+        "train_reviews": len(train),
+    }
     run_id = store.start_run(experiment_id, spec.run_name, {contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION, **tags})
     try:
-        model = spec.build().fit(train[[contract.TEXT]], train["label"])
         _model_uri, version = store.log_sklearn_model(run_id, model, train[[contract.TEXT]].head(3), registered_name=DEMO_MODEL_NAME)
-        texts = reviews[[contract.TEXT]]
-        proba = class_probabilities(model, texts, SENTIMENT_LABELS)
-        predicted = model.predict(texts)
-        params = {
-            "words": repr(spec.words),
-            "characters": repr(spec.chars),
-            "class_weight": str(spec.class_weight),
-            "train_reviews": len(train),
-        }
         log_evaluation_run(
             store,
             experiment_id=experiment_id,
             run_name=spec.run_name,
             run_id=run_id,
-            predictions=predictions_frame(reviews, predicted, proba),
+            predictions=predictions,
             dataset_name=DATASET_NAME,
             dataset_source=str(DEMO_DATA_FILE.name),
             model_uri=f"models:/{DEMO_MODEL_NAME}/{version}",

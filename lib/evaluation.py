@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +63,9 @@ def log_evaluation_run(
 ) -> str:
     """Log metrics, predictions, dataset input and tags of an evaluation; returns the run id.
 
-    With ``run_id`` the values go into that (RUNNING) run, else a new run is created.
-    The run is FINISHED only when everything was logged; on any error it is FAILED.
+    With ``run_id`` the values go into that (RUNNING) run, else a new run is created once the
+    metrics are computed. The run is FINISHED only when everything was logged; on any error
+    it is FAILED, and a process killed midway leaves it to ``lib.run_health`` to mark.
     ``dataset_hash`` saves hashing the reviews again when the caller has it already.
     """
     has_truth = contract.TRUE_LABEL in predictions and predictions[contract.TRUE_LABEL].notna().any()
@@ -81,20 +83,12 @@ def log_evaluation_run(
         **({contract.TAG_CATEGORY_COLUMN: contract.CATEGORY} if has_category else {}),
         **dict(tags or {}),
     }
+    with _failed_on_error(store, run_id):
+        metrics, slugs = _evaluation_metrics(predictions, labels)
+    # Everything is computed before the run exists, so it is RUNNING only while being written.
     if run_id is None:
         run_id = store.start_run(experiment_id, run_name, run_tags)
-    try:
-        metrics: dict[str, float] = {"example_count": float(len(predictions))}
-        slugs: dict[str, str] = {}
-        if has_truth:
-            groups = predictions[contract.CATEGORY] if has_category else None
-            report = quality_report(
-                predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL], labels=labels, groups=groups, n_boot=0
-            )
-            metrics = contract.headline_metrics(report)
-            if has_category:
-                slugs = contract.category_slugs(list(report.slices[1:]))
-                metrics.update(contract.category_metrics(report, slugs))
+    with _failed_on_error(store, run_id):
         store.log_values(run_id, metrics, params=params, tags=run_tags)
         store.log_dataframe_artifact(run_id, predictions, contract.PREDICTIONS_ARTIFACT)
         if slugs:
@@ -108,10 +102,31 @@ def log_evaluation_run(
             targets=contract.TRUE_LABEL if has_truth else None,
         )
         store.finish_run(run_id)
-    except BaseException as error:
-        store.fail_run(run_id, f"{type(error).__name__}: {error}")
-        raise
     return run_id
+
+
+def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+    """The run's metrics, and category slug -> name when it has categories (see lib/contract.py)."""
+    if contract.TRUE_LABEL not in predictions or predictions[contract.TRUE_LABEL].isna().all():
+        return {"example_count": float(len(predictions))}, {}
+    groups = predictions.get(contract.CATEGORY)
+    report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL], labels=labels, groups=groups, n_boot=0)
+    metrics = contract.headline_metrics(report)
+    if groups is None:
+        return metrics, {}
+    slugs = contract.category_slugs(list(report.slices[1:]))
+    return metrics | contract.category_metrics(report, slugs), slugs
+
+
+@contextlib.contextmanager
+def _failed_on_error(store: TrackingStore, run_id: str | None) -> Iterator[None]:
+    """Mark the run (when there is one) FAILED with the error as its reason when the block raises."""
+    try:
+        yield
+    except BaseException as error:
+        if run_id is not None:
+            store.fail_run(run_id, f"{type(error).__name__}: {error}")
+        raise
 
 
 # ---- scoring an uploaded file ----------------------------------------------------------

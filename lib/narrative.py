@@ -18,6 +18,7 @@ from lib.agreement import AgreementSummary
 from lib.markdown import escape_markdown
 from lib.metrics import Estimate, QualityReport
 from lib.redaction import redacted
+from lib.run_health import INTERRUPTED
 from lib.tracking import RunSummary
 
 METRIC_NAMES = {
@@ -156,6 +157,11 @@ def status_message(status: str, failure_reason: str = "") -> str | None:
         return None
     if status in {"RUNNING", "SCHEDULED"}:
         return "This run is still in progress. Its figures appear when it finishes: press Refresh in a moment."
+    if status == "FAILED" and failure_reason == INTERRUPTED:
+        return (
+            "This run was interrupted: the program writing it stopped before it finished, so it has no figures. "
+            "Evaluate the file again to get them."
+        )
     if status == "FAILED":
         reason = f" The reason recorded: {escape_markdown(redacted(failure_reason))}" if failure_reason else ""
         return f"This run failed before it finished, so its figures may be incomplete and are not shown.{reason}"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import contract
+from lib import contract, run_health
 from lib.errors import UserFacingError
 from lib.redaction import redacted
 
@@ -147,27 +147,47 @@ class TrackingStore:
         except Exception as error:
             raise UserFacingError(f"Run {run_id} could not be read.", "It may have been deleted; pick another run.") from error
 
+    def running_runs(self) -> list[RunSummary]:
+        """RUNNING runs of every active experiment, oldest first."""
+        try:
+            experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
+            found = self._client.search_runs(
+                experiment_ids, "attributes.status = 'RUNNING'", order_by=["attributes.start_time ASC"], max_results=1000
+            )
+        except Exception as error:
+            raise self._unreachable(error) from error
+        return [_run_summary(run) for run in found]
+
     def artifact_names(self, run_id: str) -> list[str]:
-        """Names of the top-level artifacts of a run (empty when it has none or they cannot be listed)."""
+        """Names of the top-level artifacts of a run (empty when it has none).
+
+        A listing that fails raises instead of answering "none": callers cache the answer
+        for a finished run, and an outage must not turn into "this run has no predictions".
+        """
         try:
             return sorted(Path(info.path).name for info in self._client.list_artifacts(run_id))
-        except Exception:
-            return []
+        except Exception as error:
+            raise self._unreachable(error) from error
 
     def predictions(self, run_id: str) -> pd.DataFrame | None:
         """The run's predictions artifact as a dataframe, or None when the run has none."""
         if contract.PREDICTIONS_ARTIFACT not in self.artifact_names(run_id):
             return None
         with tempfile.TemporaryDirectory() as tmp:
-            path = self._client.download_artifacts(run_id, contract.PREDICTIONS_ARTIFACT, tmp)
-            return pd.read_parquet(path)
+            return pd.read_parquet(self._downloaded(run_id, contract.PREDICTIONS_ARTIFACT, tmp))
 
     def json_artifact(self, run_id: str, name: str) -> Any | None:
         """A JSON artifact of the run, parsed, or None when it is missing."""
         if name not in self.artifact_names(run_id):
             return None
         with tempfile.TemporaryDirectory() as tmp:
-            return json.loads(Path(self._client.download_artifacts(run_id, name, tmp)).read_text())
+            return json.loads(Path(self._downloaded(run_id, name, tmp)).read_text())
+
+    def _downloaded(self, run_id: str, name: str, folder: str) -> str:
+        try:
+            return self._client.download_artifacts(run_id, name, folder)
+        except Exception as error:
+            raise self._unreachable(error) from error
 
     def load_model(self, model_uri: str) -> Any:
         """Load a model (``runs:/…``, ``models:/name@alias``, ``models:/m-…``) as a pyfunc."""
@@ -231,8 +251,9 @@ class TrackingStore:
             self._client.delete_registered_model(name)
 
     def start_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str:
-        """Create a RUNNING run and return its id."""
-        return self._client.create_run(experiment_id, run_name=run_name, tags=dict(tags)).info.run_id
+        """Create a RUNNING run naming this process as its writer (see lib/run_health.py) and return its id."""
+        tags = {**tags, contract.TAG_WRITER: run_health.writer_identity()}
+        return self._client.create_run(experiment_id, run_name=run_name, tags=tags).info.run_id
 
     def finish_run(self, run_id: str) -> None:
         """Mark a run FINISHED."""
@@ -301,6 +322,8 @@ class TrackingStore:
             info = mlflow.sklearn.log_model(
                 model, name="model", input_example=input_example, signature=signature, serialization_format="cloudpickle"
             )
+        # Leaving the fluent context ended the run FINISHED; it is not, until the caller has logged the rest.
+        self._client.update_run(run_id, status="RUNNING")
         version = None
         if registered_name:
             version = mlflow.register_model(info.model_uri, registered_name).version

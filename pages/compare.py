@@ -9,14 +9,16 @@ from lib.errors import UserFacingError
 from lib.markdown import escape_markdown
 from lib.metrics import OVERALL
 from ui import data, sidebar
-from ui.components import show_user_error
+from ui.components import loaded_or_stop, show_user_error
 
 selection = sidebar.selected()
 if selection is None:
     st.stop()
 st.title("Is the new version better?")
 
-comparable = [r for r in selection.runs if r.is_finished and contract.PREDICTIONS_ARTIFACT in data.artifact_names(r)]
+comparable = loaded_or_stop(
+    lambda: [r for r in selection.runs if r.is_finished and contract.PREDICTIONS_ARTIFACT in data.artifact_names(r)]
+)
 if len(comparable) < 2:
     st.info(
         "Comparing needs at least two finished runs with a predictions file in this experiment. "

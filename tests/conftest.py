@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,19 @@ def app_env(demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+
+_REAL_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored() -> None:
+    """Put pytest's own __main__ back after each test.
+
+    AppTest, like the Streamlit server, installs the script it runs as ``sys.modules["__main__"]``
+    and leaves it there; process pools started by later tests (spawn) would re-import it.
+    """
+    yield
+    sys.modules["__main__"] = _REAL_MAIN
 
 
 class _NavigationPagesManager(pages_manager.PagesManager):

@@ -73,27 +73,34 @@ class PostgresServer:
         if done.returncode != 0:
             self.stop()
             raise RuntimeError(f"initdb failed:\n{done.stdout}\n{done.stderr}")
-        options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
         for _attempt in range(3):  # another process may grab the free port first
             self.port = free_port()
-            done = self._run(
-                "pg_ctl",
-                "-D",
-                data,
-                "-o",
-                f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} {options}",
-                "-l",
-                str(self.dir / "log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            )
+            done = self._pg_ctl_start()
             if done.returncode == 0:
                 return self
+        self._fail_to_start(done)
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess:
+        options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
+        server_options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} {options}"
+        return self._run(
+            "pg_ctl", "-D", str(self.dir / "data"), "-o", server_options, "-l", str(self.dir / "log"), "-w", "-t", "60", "start"
+        )
+
+    def _fail_to_start(self, done: subprocess.CompletedProcess) -> None:
         log = (self.dir / "log").read_text(errors="replace") if (self.dir / "log").exists() else ""
         self.stop()
         raise RuntimeError(f"pg_ctl start failed:\n{done.stdout}\n{done.stderr}\n{log}")
+
+    def halt(self) -> None:
+        """Stop the server as an outage would, keeping its data for ``resume``."""
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port, with the same data."""
+        done = self._pg_ctl_start()
+        if done.returncode != 0:
+            self._fail_to_start(done)
 
     def stop(self) -> None:
         if self.dir is None:

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,59 +13,20 @@ from lib import contract
 from lib.config import load_settings
 from lib.evaluation import log_evaluation_run
 from lib.tracking import TrackingStore
+from tests.mlflow_server import MlflowServer
 
 pytestmark = pytest.mark.server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SERVER_START_TIMEOUT_S = 90
 EXPERIMENT = "Remote store check"
 RUN_NAME = "Remote run: hand-made predictions"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real MLflow tracking server (SQLite backend, proxied artifacts) on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("mlflow_server")
-    port = _free_port()
-    log = root / "server.log"
-    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}"]
-    command += ["--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"mlflow server exited with code {process.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not answer /health within {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        _stop(process)
+    with MlflowServer(tmp_path_factory.mktemp("mlflow_server")) as server:
+        yield server.url
 
 
 def _predictions() -> pd.DataFrame:

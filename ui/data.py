@@ -18,6 +18,7 @@ from lib.explain import Explanation, explain
 from lib.label_issues import likely_label_errors
 from lib.metrics import QualityReport, quality_report
 from lib.review_queue import error_table, review_keys
+from lib.run_health import heal_interrupted
 from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
@@ -47,8 +48,9 @@ def experiments(tracking_uri: str) -> list[ExperimentSummary]:
 
 @st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
 def runs(tracking_uri: str, experiment_id: str) -> list[RunSummary]:
-    """Runs of one experiment, refreshed every few seconds."""
-    return tracking_store(tracking_uri).runs(experiment_id)
+    """Runs of one experiment, refreshed every few seconds; runs whose writer died are marked interrupted."""
+    store = tracking_store(tracking_uri)
+    return heal_interrupted(store, store.runs(experiment_id))
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the run's predictions…")

@@ -1,14 +1,29 @@
-"""First start: build the demo experiment in the embedded store, with visible progress."""
+"""First start: mark runs interrupted by a dead process, build the demo experiment with visible progress."""
 
 from __future__ import annotations
+
+import contextlib
 
 import streamlit as st
 
 from lib.demo import is_seeded, seed_demo
 from lib.errors import UserFacingError
+from lib.run_health import heal_interrupted_runs
 from ui import data
 from ui.components import show_user_error
 from ui.failures import logged_with_id
+
+
+@st.cache_resource(show_spinner=False)
+def _interrupted_runs_healed(tracking_uri: str) -> int:
+    """Once per process and store: mark runs left RUNNING by a dead writer FAILED ("interrupted")."""
+    return heal_interrupted_runs(data.tracking_store(tracking_uri))
+
+
+def heal_interrupted_runs_once() -> None:
+    """Mark interrupted runs on the first start of the process; an unreachable store is reported by the sidebar."""
+    with contextlib.suppress(UserFacingError):  # not cached: tried again on the next rerun
+        _interrupted_runs_healed(data.settings().tracking_uri)
 
 
 @st.cache_resource(show_spinner=False)
