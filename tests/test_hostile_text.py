@@ -140,7 +140,7 @@ def shows(at: AppTest, fragment: str) -> bool:
         ("pages/overview.py", "failed_id", "mlflow\\.example"),  # the failure reason
         ("pages/categories.py", "new_id", "pixel"),  # category names in the call-outs
         ("pages/compare.py", "new_id", "baseline"),  # run names in the header
-        ("pages/report.py", "new_id", "Compare with the baseline"),  # baseline name in the toggle
+        ("pages/report.py", "new_id", "the baseline “"),  # baseline name in the toggle or the other-reviews caption
     ],
 )
 def test_pages_show_hostile_names_as_plain_text(hostile_env: HostileStore, page: str, run: str, expected: str) -> None:

@@ -42,8 +42,10 @@ def acme_store(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     """The demo store plus an Acme experiment whose runs name the demo's model in every way."""
     settings = private_copy(demo_settings, tmp_path_factory.mktemp("model_visibility"))
     store = TrackingStore(settings.tracking_uri)
-    version = MlflowClient(settings.tracking_uri).get_model_version(DEMO_MODEL_NAME, "1")
-    mentioned = [CHAMPION, f"models:/{DEMO_MODEL_NAME}/1", f"runs:/{version.run_id}/model", version.source]
+    # The champion's version, not "1": a test that repairs the shared demo store registers new versions.
+    client = MlflowClient(settings.tracking_uri, registry_uri=settings.tracking_uri)  # never the global registry
+    version = client.get_model_version_by_alias(DEMO_MODEL_NAME, "champion")
+    mentioned = [CHAMPION, f"models:/{DEMO_MODEL_NAME}/{version.version}", f"runs:/{version.run_id}/model", version.source]
     assert version.source.startswith("models:/m-")
     acme = store.ensure_experiment("Acme feedback", tags={"client": "acme"}, artifact_location=settings.artifact_root.as_uri())
     rng = np.random.default_rng(3)

@@ -7,6 +7,7 @@ other two: not in the sidebar, not through a link, not in the report.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import numpy as np
@@ -40,6 +41,11 @@ USERS = {
     "acme-annotator": {"role": "annotator", "experiment_tags": {"client": "acme"}},
     "boss": {"role": "admin"},
 }
+
+
+def error_text(at: AppTest) -> str:
+    """The page's error messages as a reader sees them (Markdown escapes and word joiners removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error)).replace("\u2060", "")
 
 
 def predictions(prefix: str, n: int, seed: int) -> pd.DataFrame:
@@ -285,8 +291,8 @@ def oidc_secrets(**auth_overrides) -> dict:
 
 def test_incomplete_oidc_configuration_is_explained_without_secrets(clients) -> None:
     at = app(oidc_secrets(client_id=None, server_metadata_url=None)).run()
-    errors = " ".join(e.value for e in at.error)
-    assert escape_markdown("Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url.") in errors
+    errors = error_text(at)
+    assert "Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url." in errors
     assert COOKIE_SECRET not in all_text(at) and CLIENT_SECRET not in all_text(at)
     assert not at.get("selectbox") and not at.text_input
 
@@ -396,7 +402,7 @@ def assert_serves_nothing(at: AppTest) -> None:
 def test_a_wrong_access_configuration_serves_no_data_and_names_the_key(clients, secrets: dict, named: str) -> None:
     """Each of these used to mean "no sign-in configured": everyone was the local admin."""
     at = app(secrets).run()
-    assert named in " ".join(e.value for e in at.error)
+    assert named in error_text(at)
     assert_serves_nothing(at)
 
 
@@ -404,7 +410,7 @@ def test_the_example_secrets_file_copied_unchanged_serves_no_data(clients) -> No
     from lib.config import read_secrets_file
 
     at = app(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example")).run()
-    errors = " ".join(e.value for e in at.error)
+    errors = error_text(at)
     assert "[auth] cookie_secret is placeholder text" in errors and "lack a valid argon2 password_hash" in errors
     assert "from your identity provider" not in errors
     assert_serves_nothing(at)
@@ -425,7 +431,7 @@ def broken_secrets_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
 
 def test_a_secrets_file_that_does_not_parse_serves_no_data(clients, broken_secrets_file) -> None:
     at = app().run()  # Streamlit itself reads such a file as "no secrets"
-    errors = " ".join(e.value for e in at.error)
+    errors = error_text(at)
     assert f"The secrets file {broken_secrets_file} is not valid TOML: Invalid value (at line 2, column 8)" in errors
     assert "argon2" not in all_text(at)
     assert_serves_nothing(at)

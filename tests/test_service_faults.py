@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.annotations import AnnotationStore
+from lib.config import load_settings
+from lib.demo import DEMO_EXPERIMENT
 from lib.errors import UserFacingError
 from lib.evaluation import log_evaluation_run
 from lib.tracking import TrackingStore
@@ -34,7 +37,8 @@ PAUSED = "annotating is paused"
 
 
 def _shown(at: AppTest) -> str:
-    return "\n".join([text_of(at), *(str(w.value) for w in at.warning)])
+    """The page's text as a reader sees it (Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", "\n".join([text_of(at), *(str(w.value) for w in at.warning)]))
 
 
 def _refresh(at: AppTest) -> AppTest:
@@ -109,11 +113,16 @@ def postgres(app_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Postgre
         yield server, url
 
 
+def _demo_experiment_id() -> str:
+    """The demo experiment of the store the app is pointed at (by ``app_env``)."""
+    return TrackingStore(load_settings().tracking_uri).experiment_by_name(DEMO_EXPERIMENT).experiment_id
+
+
 def test_postgres_stopped_mid_annotation_and_started_again(postgres: tuple[PostgresServer, str]) -> None:
     server, url = postgres
     at = sign_in_as(_open_errors(), "Alice")
     at = _save_verdict(at, "label_wrong")
-    assert not at.exception and len(AnnotationStore(url).current()) == 1
+    assert not at.exception and len(AnnotationStore(url).current(_demo_experiment_id())) == 1
     pending = at.session_state["errors_current_review"]
 
     server.halt()
@@ -128,7 +137,7 @@ def test_postgres_stopped_mid_annotation_and_started_again(postgres: tuple[Postg
     server.resume()
     at = _save_verdict(overview.switch_page("pages/errors.py").run(), "ambiguous")
     assert not at.exception and PAUSED not in _shown(at)
-    saved = AnnotationStore(url).current()
+    saved = AnnotationStore(url).current(_demo_experiment_id())
     assert sorted(saved["verdict"]) == ["ambiguous", "label_wrong"]  # the earlier one is still there
     assert pending in set(saved["review_id"])
 
@@ -159,6 +168,7 @@ def test_read_only_annotations_file_pauses_annotating_and_recovers(app_env, tmp_
     monkeypatch.setenv("SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", url)
     earlier = AnnotationStore(url)
     earlier.record(
+        experiment_id=_demo_experiment_id(),
         review_key="k" * 32,
         dataset="stored before",
         review_id="stored-before",
@@ -184,4 +194,4 @@ def test_read_only_annotations_file_pauses_annotating_and_recovers(app_env, tmp_
     assert not at.exception and PAUSED not in _shown(at)
     at = _save_verdict(sign_in_as(at, "Alice"), "ambiguous")
     assert not at.exception
-    assert sorted(AnnotationStore(url).history_frame()["annotator"]) == ["Alice", "Bob"]
+    assert sorted(AnnotationStore(url).history_frame(_demo_experiment_id())["annotator"]) == ["Alice", "Bob"]
