@@ -270,8 +270,9 @@ CEILING_EXPLANATION = (
 VERDICT_WORDS = {
     "better": "Better, and the difference is real",
     "worse": "Worse, and the difference is real",
-    "maybe better": "Maybe better: a hint, not proof (with this many comparisons, a change this size can be chance)",
-    "maybe worse": "Maybe worse: a hint, not proof (with this many comparisons, a change this size can be chance)",
+    # With several measures compared at once, a change this size can still be chance.
+    "maybe better": "Maybe better: a hint, not proof",
+    "maybe worse": "Maybe worse: a hint, not proof",
     "within noise": "Within noise: the change could be chance",
     "cannot tell": "Cannot tell: not measurable on these reviews",
 }
