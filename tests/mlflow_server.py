@@ -7,15 +7,11 @@ the same port, as a restarted server would.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from tests.postgres import free_port
+from tests.servers import free_port, stop_process_group, wait_until_healthy
 
 START_TIMEOUT_S = 90
 
@@ -38,34 +34,18 @@ class MlflowServer:
         command += ["--workers", "1"]
         with log.open("ab") as out:
             self._process = subprocess.Popen(command, cwd=self.root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._healthy():
-            if self._process.poll() is not None:
-                raise RuntimeError(f"mlflow server exited with code {self._process.returncode}:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"mlflow server did not answer /health within {START_TIMEOUT_S} s:\n{log.read_text()}")
-            time.sleep(0.5)
-        return self
-
-    def _healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+            wait_until_healthy(f"{self.url}/health", self._process, log, START_TIMEOUT_S)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
         """Stop every process of the server (its data stays)."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_process_group(process, timeout_s=20)
 
     def __enter__(self) -> MlflowServer:
         return self.start()

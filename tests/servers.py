@@ -47,12 +47,12 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s
     raise RuntimeError(f"{url} did not answer within {timeout_s} s:\n{log.read_text()}")
 
 
-def stop_process_group(process: subprocess.Popen) -> None:
+def stop_process_group(process: subprocess.Popen, timeout_s: float = 15) -> None:
     """Terminate a process started with ``start_new_session=True`` and all its children."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
