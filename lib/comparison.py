@@ -22,7 +22,9 @@ without surviving the adjustment is "maybe better" / "maybe worse": a hint, not 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -176,7 +178,7 @@ def _table(
     new_boot: dict,
     n: np.ndarray,
     metrics: tuple[str, ...],
-    exact_p: dict[str, np.ndarray] | None = None,
+    exact_p: Mapping[str, np.ndarray] = MappingProxyType({}),
 ) -> pd.DataFrame:
     blocks = []
     for metric in metrics:
@@ -196,7 +198,7 @@ def _table(
                     "low": low,
                     "high": high,
                     "n": n,
-                    "p_value": np.where(defined, (exact_p or {}).get(metric, wald_p_values(delta, samples)), np.nan),
+                    "p_value": np.where(defined, exact_p[metric] if metric in exact_p else wald_p_values(delta, samples), np.nan),
                 }
             )
         )
