@@ -35,9 +35,10 @@ if frame is None or report is None or report.n == 0:
 # ---- what goes in ---------------------------------------------------------------------------
 
 baseline, baseline_report, comparison = selection.baseline, None, None
-if baseline is not None and baseline.run_id != run.run_id and not measured_on_same_reviews(run, baseline):
+other_baseline = baseline is not None and baseline.run_id != run.run_id
+if other_baseline and not measured_on_same_reviews(run, baseline):
     st.caption(narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
-elif baseline is not None and baseline.run_id != run.run_id and baseline.is_finished:
+elif other_baseline and baseline.is_finished:
     try:
         baseline_report = data.report(baseline)
     except UserFacingError:
