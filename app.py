@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.parallel import use_safe_start_method
-from lib.redaction import install_log_redaction
+from lib.access.redaction import install_log_redaction
+from lib.scoring.parallel import use_safe_start_method
 from ui import auth, presentation, seeding, sidebar
 from ui.failures import page_boundary
 
@@ -42,6 +42,6 @@ def main() -> None:
 
 # Streamlit runs this file as "__main__". A worker process that multiprocessing starts with
 # spawn or forkserver re-imports the server's __main__ (Streamlit points it here) as
-# "__mp_main__": it must not run the app (see lib/parallel.py).
+# "__mp_main__": it must not run the app (see lib/scoring/parallel.py).
 if __name__ == "__main__":
     main()

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib.annotations import LABELS, VERDICTS, AnnotationStore, StaleEditError, events, review_fingerprint
+from lib.stores.annotations import LABELS, VERDICTS, AnnotationStore, StaleEditError, events, review_fingerprint
 
 WRITERS = 8
 EDITS = 500

@@ -9,7 +9,7 @@ Run from the project root::
   Target: at most 3 s.
 * warm: filter (a category, a true label, a confidence range, "not annotated yet" against
   1,000 annotated reviews) + first page of 25, on the cached table. Target: at most 0.5 s.
-* label-error search (cleanlab, one process: the server never forks, see lib/parallel.py),
+* label-error search (cleanlab, one process: the server never forks, see lib/scoring/parallel.py),
   once per run, then cached. Target: at most 3 s, so it can stay on the page's path.
 * baseline, same run: a plain ``DataFrame.sort_values`` of all 1,000,000 predictions by
   confidence followed by ``head(25)``, the least any "most confident first" view costs.
@@ -23,10 +23,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from lib import contract
-from lib.label_issues import likely_label_errors
-from lib.metrics import SENTIMENT_LABELS
-from lib.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, error_table, filter_reviews, page_of
+from lib.quality.label_issues import likely_label_errors
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, error_table, filter_reviews, page_of
+from lib.stores import contract
 
 REVIEWS = 1_000_000
 CATEGORIES = 50

@@ -44,10 +44,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import contract
 from lib.config import PROJECT_ROOT, load_settings
-from lib.demo import MODEL_SPECS, load_demo_data
-from lib.tracking import TrackingStore
+from lib.stores import contract
+from lib.stores.demo import MODEL_SPECS, load_demo_data
+from lib.stores.tracking import TrackingStore
 
 REVIEWS = 200_000
 WARM_UP_REVIEWS = 2_000
@@ -104,7 +104,7 @@ def prepare(workdir: Path) -> dict[str, str]:
 
 def measure_ours(store: TrackingStore, setup: dict[str, str], csv: str) -> float:
     """The Evaluate page's work for one file, from bytes to a FINISHED run."""
-    from lib import evaluation, uploads
+    from lib.scoring import evaluation, uploads
 
     model = store.load_scoring_model(setup["model_uri"])
     path = Path(csv)

@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from lib.config import load_settings
-from lib.demo import seed_demo
-from lib.tracking import TrackingStore
+from lib.stores.demo import seed_demo
+from lib.stores.tracking import TrackingStore
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, serve_app, stop_process_group
 
 PAGE_LIMIT_S = 60

@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from lib.config import Settings, load_settings
-from lib.demo import load_demo_data, seed_demo
-from lib.tracking import TrackingStore
+from lib.stores.demo import load_demo_data, seed_demo
+from lib.stores.tracking import TrackingStore
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve_app, stop_process_group
 
 SESSIONS = 10

@@ -7,12 +7,12 @@ Run from the project root::
 Measured in the same run, on the same data (labels as pandas' default string dtype, as
 they come out of a predictions file):
 
-* ours: ``lib.metrics.quality_report`` with groups and the default 1,000 bootstrap
+* ours: ``lib.quality.metrics.quality_report`` with groups and the default 1,000 bootstrap
   samples (every per-class precision/recall/F1, macro/weighted F1 and accuracy, overall
   and per category, each with a 95% interval). Target: at most 0.5 s.
 * baseline: a plain loop of ``sklearn.metrics.classification_report`` over the same 50
   categories plus all reviews (point values only, no intervals).
-* also: ``lib.comparison.paired_comparison`` of two runs on the same 1,000,000 reviews.
+* also: ``lib.quality.comparison.paired_comparison`` of two runs on the same 1,000,000 reviews.
 
 Each figure is the best of 3 timed runs after one warm-up run.
 """
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report
 
-from lib.comparison import paired_comparison
-from lib.metrics import DEFAULT_BOOTSTRAP_SAMPLES, SENTIMENT_LABELS, quality_report
+from lib.quality.comparison import paired_comparison
+from lib.quality.metrics import DEFAULT_BOOTSTRAP_SAMPLES, SENTIMENT_LABELS, quality_report
 
 REVIEWS = 1_000_000
 CATEGORIES = 50

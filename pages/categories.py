@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, narrative
-from lib.markdown import escape_markdown
-from lib.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
-from lib.slices import TOO_FEW, category_columns, category_standing, shown_categories
+from lib.outputs import charts
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
+from lib.quality.slices import TOO_FEW, category_columns, category_standing, shown_categories
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import corrected_labels_switch, loaded_or_stop, stop_unless_finished
 

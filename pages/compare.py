@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, contract, narrative
-from lib.comparison import COMPARED_METRICS
 from lib.errors import UserFacingError
-from lib.markdown import escape_markdown
-from lib.metrics import OVERALL
+from lib.outputs import charts
+from lib.quality.comparison import COMPARED_METRICS
+from lib.quality.metrics import OVERALL
+from lib.stores import contract
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import loaded_or_stop, show_user_error
 

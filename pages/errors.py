@@ -4,13 +4,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import contract, narrative
-from lib.annotations import VERDICTS, StaleEditError, annotator_label
 from lib.errors import UserFacingError
-from lib.explain import coverage_sentence, highlighted_html, top_words
-from lib.markdown import escape_markdown
-from lib.metrics import SENTIMENT_LABELS
-from lib.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
+from lib.quality.explain import coverage_sentence, highlighted_html, top_words
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
+from lib.stores import contract
+from lib.stores.annotations import VERDICTS, StaleEditError, annotator_label
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
 from ui.components import loaded_or_stop, show_user_error, stop_unless_finished

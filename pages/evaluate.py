@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from lib import evaluation, narrative, uploads
-from lib import upload_narrative as words
 from lib.errors import UserFacingError
+from lib.scoring import evaluation, uploads
+from lib.wording import narrative
+from lib.wording import upload_narrative as words
 from ui import auth, data, sidebar
 from ui import evaluate as ev
 from ui.components import show_user_error

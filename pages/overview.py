@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, narrative
-from lib.comparison import measured_on_same_reviews
-from lib.markdown import escape_markdown
+from lib.outputs import charts
+from lib.quality.comparison import measured_on_same_reviews
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 

@@ -5,13 +5,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import contract, narrative
-from lib import report as client_report
-from lib.comparison import measured_on_same_reviews
 from lib.errors import UserFacingError
-from lib.markdown import escape_markdown
-from lib.review_queue import CONFIDENCE, REVIEW_KEY
-from lib.slices import category_columns
+from lib.outputs import report as client_report
+from lib.quality.comparison import measured_on_same_reviews
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
+from lib.quality.slices import category_columns
+from lib.stores import contract
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import auth, data, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
 

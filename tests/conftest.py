@@ -11,8 +11,8 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime import pages_manager
 
 from lib.config import Settings, load_settings
-from lib.demo import seed_demo
-from lib.tracking import TrackingStore
+from lib.stores.demo import seed_demo
+from lib.stores.tracking import TrackingStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

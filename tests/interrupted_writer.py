@@ -19,8 +19,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from lib.evaluation import evaluate_reviews
-from lib.tracking import LoadedModel, TrackingStore
+from lib.scoring.evaluation import evaluate_reviews
+from lib.stores.tracking import LoadedModel, TrackingStore
 
 MAX_RUNS = 50
 

@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from lib import contract
-from lib.label_issues import likely_label_errors
-from lib.metrics import SENTIMENT_LABELS
+from lib.quality.label_issues import likely_label_errors
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.stores import contract
 
 
 def _predictions(n: int, seed: int) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from lib.agreement import (
+from lib.quality.agreement import (
     COHEN,
     FLEISS,
     KRIPPENDORFF,
@@ -19,7 +19,7 @@ from lib.agreement import (
     fleiss_kappa,
     krippendorff_alpha_nominal,
 )
-from lib.annotations import AnnotationStore, review_fingerprint
+from lib.stores.annotations import AnnotationStore, review_fingerprint
 
 # ----------------------------------------------------------------------------- Cohen
 

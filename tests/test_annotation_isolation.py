@@ -20,12 +20,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from lib import contract
 from lib.config import Settings
-from lib.evaluation import log_evaluation_run
-from lib.markdown import escape_markdown
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.tracking import TrackingStore
+from lib.wording.markdown import escape_markdown
 from tests.private_store import private_copy
 from tests.test_annotations import _database_at_0001 as database_at_0001
 from tests.test_pages_auth import APP, FAST, all_text, sign_in

@@ -24,8 +24,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-import lib.annotations as annotations_module
-from lib.annotations import (
+import lib.stores.annotations as annotations_module
+from lib.errors import UserFacingError
+from lib.outputs.exports import annotations_csv, annotations_parquet
+from lib.stores.annotations import (
     ANNOTATION_COLUMNS,
     LABELS,
     MAX_NOTE_CHARS,
@@ -36,8 +38,6 @@ from lib.annotations import (
     annotator_label,
     review_fingerprint,
 )
-from lib.errors import UserFacingError
-from lib.exports import annotations_csv, annotations_parquet
 
 DATASET = "demo"
 EXPERIMENT = "1"

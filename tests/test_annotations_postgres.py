@@ -11,8 +11,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from lib.annotations import AnnotationStore
 from lib.errors import UserFacingError
+from lib.stores.annotations import AnnotationStore
 from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.servers import free_port
 from tests.test_annotations import (  # noqa: F401 - the shared store tests, collected again here

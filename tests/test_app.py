@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract
-from lib.demo import DEMO_EXPERIMENT, SEED_ARTICLE_RUN
-from lib.markdown import escape_markdown
-from lib.tracking import TrackingStore
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT, SEED_ARTICLE_RUN
+from lib.stores.tracking import TrackingStore
+from lib.wording.markdown import escape_markdown
 from tests.conftest import PROJECT_ROOT, settings_for
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -151,8 +151,8 @@ def small_upload_env(demo_settings, tmp_path_factory: pytest.TempPathFactory):
     """A private demo store plus a 6-review run of the champion on other reviews, in the demo experiment."""
     import pandas as pd
 
-    from lib.demo import DEMO_MODEL_NAME
-    from lib.evaluation import log_evaluation_run
+    from lib.scoring.evaluation import log_evaluation_run
+    from lib.stores.demo import DEMO_MODEL_NAME
     from tests.private_store import private_copy
 
     settings = private_copy(demo_settings, tmp_path_factory.mktemp("like_with_like"))

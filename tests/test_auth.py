@@ -1,4 +1,4 @@
-"""lib/auth.py: the permission matrix, experiment grants, password checks, configuration checks."""
+"""lib/access/auth.py: the permission matrix, experiment grants, password checks, configuration checks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 from argon2 import PasswordHasher
 
-from lib import auth
-from lib.auth import ACTIONS, ROLES, AuthConfigError, Grant, User
+from lib.access import auth
+from lib.access.auth import ACTIONS, ROLES, AuthConfigError, Grant, User
 from lib.config import PROJECT_ROOT, ConfigError
 
 # Cheap hashes keep the tests fast; verification reads the cost from the hash itself.

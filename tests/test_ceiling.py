@@ -1,4 +1,4 @@
-"""lib/ceiling.py: single-rater agreement with the leave-one-out crowd, against a plain Python loop."""
+"""lib/quality/ceiling.py: single-rater agreement with the leave-one-out crowd, against a plain Python loop."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from lib.ceiling import NEGATIVE_AT_MOST, POSITIVE_AT_LEAST, human_ceiling, review_agreement
-from lib.metrics import NO_CATEGORY, OVERALL
+from lib.quality.ceiling import NEGATIVE_AT_MOST, POSITIVE_AT_LEAST, human_ceiling, review_agreement
+from lib.quality.metrics import NO_CATEGORY, OVERALL
 
 
 def label_of(rating: float) -> str:

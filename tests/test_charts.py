@@ -1,4 +1,4 @@
-"""lib/charts.py: the confusion heatmap."""
+"""lib/outputs/charts.py: the confusion heatmap."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lib.charts import confusion_chart, confusion_frame
-from lib.metrics import QualityReport, quality_report
+from lib.outputs.charts import confusion_chart, confusion_frame
+from lib.quality.metrics import QualityReport, quality_report
 
 
 def small_report() -> QualityReport:
@@ -56,8 +56,8 @@ def test_confusion_frame_of_an_absent_class_has_zero_shares() -> None:
 
 
 def test_distribution_chart_draws_every_group_and_sentiment_with_its_share() -> None:
-    from lib.charts import SENTIMENT_COLOURS, distribution_chart
-    from lib.evaluation import prediction_distribution
+    from lib.outputs.charts import SENTIMENT_COLOURS, distribution_chart
+    from lib.scoring.evaluation import prediction_distribution
 
     predictions = pd.DataFrame(
         {"predicted_label": ["positive", "negative", "neutral", "positive"] * 3, "category": ["App", "Shop", "Web"] * 4}

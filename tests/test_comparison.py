@@ -1,4 +1,4 @@
-"""lib/comparison.py: every delta against scikit-learn on the masked slice, McNemar, verdicts, coverage."""
+"""lib/quality/comparison.py: every delta against scikit-learn on the masked slice, McNemar, verdicts, coverage."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import binom, binomtest
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 
-from lib import contract
-from lib.comparison import (
+from lib.errors import UserFacingError
+from lib.quality.comparison import (
     BETTER,
     COMPARED_METRICS,
     MAYBE_BETTER,
@@ -26,8 +26,8 @@ from lib.comparison import (
     unpaired_comparison,
     verdict,
 )
-from lib.errors import UserFacingError
-from lib.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
+from lib.quality.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
+from lib.stores import contract
 
 LABELS = SENTIMENT_LABELS
 

@@ -1,4 +1,4 @@
-"""lib/contract.py: metric names and values of an evaluation run, category slugs, dataset fingerprint."""
+"""lib/stores/contract.py: metric names and values of an evaluation run, category slugs, dataset fingerprint."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support, precision_score, recall_score
 
-from lib import contract
-from lib.demo import MODEL_SPECS, SEED_ARTICLE_RUN
-from lib.metrics import SENTIMENT_LABELS, quality_report
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS, quality_report
+from lib.stores import contract
+from lib.stores.demo import MODEL_SPECS, SEED_ARTICLE_RUN
+from lib.stores.tracking import TrackingStore
 
 MLFLOW_HEADLINE_NAMES = {"accuracy_score", "f1_score", "precision_score", "recall_score", "example_count"}
 

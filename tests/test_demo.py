@@ -1,4 +1,4 @@
-"""lib/demo.py: the shipped data's split, seeding once, repairing an interrupted seeding."""
+"""lib/stores/demo.py: the shipped data's split, seeding once, repairing an interrupted seeding."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import contract
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS, SEED_ARTICLE_RUN, is_seeded, load_demo_data, seed_demo
-from lib.tracking import TrackingStore
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS, SEED_ARTICLE_RUN, is_seeded, load_demo_data, seed_demo
+from lib.stores.tracking import TrackingStore
 from tests.conftest import settings_for
 
 

@@ -1,4 +1,4 @@
-"""lib/downloads.py: predictions as CSV that cannot run as formulas when opened in a spreadsheet."""
+"""lib/outputs/downloads.py: predictions as CSV that cannot run as formulas when opened in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.downloads import formula_safe, predictions_csv
+from lib.outputs.downloads import formula_safe, predictions_csv
 
 
 @pytest.mark.parametrize("dangerous", ["=1+1", '=HYPERLINK("http://evil.example")', "+33 6 12", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"])

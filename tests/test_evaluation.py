@@ -1,4 +1,4 @@
-"""lib/evaluation.py: scoring helpers and logging an evaluation run into a fresh MLflow store."""
+"""lib/scoring/evaluation.py: scoring helpers and logging an evaluation run into a fresh MLflow store."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.metrics import accuracy_score, f1_score, precision_score
 
-from lib import contract
-from lib.evaluation import class_probabilities, log_evaluation_run, predictions_frame
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import class_probabilities, log_evaluation_run, predictions_frame
+from lib.stores import contract
+from lib.stores.tracking import TrackingStore
 from tests.conftest import settings_for
 
 

@@ -15,10 +15,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from lib import contract
-from lib.demo import MODEL_SPECS, load_demo_data
-from lib.explain import MAX_EXPLAINED_WORDS, MAX_WORDS, coverage_sentence, explain, feature_contributions, highlighted_html, top_words
-from lib.tracking import RunSummary
+from lib.quality.explain import (
+    MAX_EXPLAINED_WORDS,
+    MAX_WORDS,
+    coverage_sentence,
+    explain,
+    feature_contributions,
+    highlighted_html,
+    top_words,
+)
+from lib.stores import contract
+from lib.stores.demo import MODEL_SPECS, load_demo_data
+from lib.stores.tracking import RunSummary
 from ui import data
 
 HOSTILE = "<img src=x onerror=alert(1)> great <script>alert('x')</script> movie, not bad"

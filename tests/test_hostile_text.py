@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract
-from lib.evaluation import log_evaluation_run
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT, settings_for
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import contract
-from lib.label_issues import likely_label_errors
-from lib.metrics import SENTIMENT_LABELS
-from lib.parallel import SAFE_START_METHOD, use_safe_start_method
+from lib.quality.label_issues import likely_label_errors
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.parallel import SAFE_START_METHOD, use_safe_start_method
+from lib.stores import contract
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HANG_LIMIT_S = 240

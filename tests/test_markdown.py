@@ -1,4 +1,4 @@
-"""lib/markdown.py: data shown literally in Streamlit's Markdown, checked against what its renderer would act on."""
+"""lib/wording/markdown.py: data shown literally in Streamlit's Markdown, checked against what its renderer would act on."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lib.markdown import WORD_JOINER, escape_markdown
+from lib.wording.markdown import WORD_JOINER, escape_markdown
 
 PAYLOADS = [
     "![x](https://host/pixel?who=viewer)",

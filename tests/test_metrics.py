@@ -1,4 +1,4 @@
-"""lib/metrics.py: every number against scikit-learn (brute-force oracle per slice), intervals, errors."""
+"""lib/quality/metrics.py: every number against scikit-learn (brute-force oracle per slice), intervals, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy.stats import binom, norm
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from lib.errors import UserFacingError
-from lib.metrics import (
+from lib.quality.metrics import (
     NO_CATEGORY,
     OVERALL,
     SENTIMENT_LABELS,

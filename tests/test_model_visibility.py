@@ -15,13 +15,14 @@ import pytest
 from mlflow import MlflowClient
 from streamlit.testing.v1 import AppTest
 
-from lib import contract, narrative
-from lib import upload_narrative as words
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME
-from lib.evaluation import log_evaluation_run
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import TrackingStore, is_store_model_uri
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME
+from lib.stores.tracking import TrackingStore, is_store_model_uri
+from lib.wording import narrative
+from lib.wording import upload_narrative as words
 from tests.private_store import private_copy
 from tests.test_pages_auth import APP, FAST, sign_in
 

@@ -1,4 +1,4 @@
-"""lib/narrative.py: the sentences a client reads."""
+"""lib/wording/narrative.py: the sentences a client reads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import narrative
-from lib.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report, wilson_interval
-from lib.tracking import RunSummary
+from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report, wilson_interval
+from lib.stores.tracking import RunSummary
+from lib.wording import narrative
 
 # Rows = truly negative / neutral / positive, columns = what the model said; 4,488 reviews.
 CONFUSION = np.array(

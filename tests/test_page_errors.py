@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.annotations import AnnotationStore, review_fingerprint
-from lib.tracking import TrackingStore
+from lib.stores.annotations import AnnotationStore, review_fingerprint
+from lib.stores.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")

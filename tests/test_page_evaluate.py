@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT
-from lib.tracking import LoadedModel, TrackingStore
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT
+from lib.stores.tracking import LoadedModel, TrackingStore
 from tests.conftest import PROJECT_ROOT
 from tests.private_store import private_copy
 from tests.test_scoring import BrokenModel

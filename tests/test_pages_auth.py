@@ -16,15 +16,16 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from lib import auth as auth_texts
-from lib import contract, narrative
+from lib.access import auth as auth_texts
+from lib.access.sign_in_throttle import throttled_message
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT
-from lib.evaluation import log_evaluation_run
-from lib.markdown import escape_markdown
-from lib.metrics import SENTIMENT_LABELS
-from lib.sign_in_throttle import throttled_message
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT
+from lib.stores.tracking import TrackingStore
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from tests.conftest import PROJECT_ROOT, settings_for
 from ui import auth as ui_auth
 from ui import evaluate as ev
@@ -338,7 +339,7 @@ def _model_and_experiment_pickers(ids: dict) -> None:
     import streamlit as st
 
     from lib.errors import UserFacingError
-    from lib.tracking import ModelChoice
+    from lib.stores.tracking import ModelChoice
     from ui import auth
     from ui import evaluate as ev
 

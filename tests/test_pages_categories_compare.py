@@ -11,13 +11,14 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract, narrative
-from lib.demo import DEMO_EXPERIMENT
-from lib.evaluation import log_evaluation_run
-from lib.markdown import escape_markdown
-from lib.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, SENTIMENT_LABELS
-from lib.narrative import percent
-from lib.tracking import TrackingStore
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, SENTIMENT_LABELS
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT
+from lib.stores.tracking import TrackingStore
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
+from lib.wording.narrative import percent
 from tests.conftest import PROJECT_ROOT, settings_for
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -1,4 +1,4 @@
-"""lib/redaction.py: credentials never reach a message or a log line."""
+"""lib/access/redaction.py: credentials never reach a message or a log line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lib.redaction import install_log_redaction, redacted
+from lib.access.redaction import install_log_redaction, redacted
 
 
 @pytest.mark.parametrize(

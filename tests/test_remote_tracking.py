@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract
 from lib.config import load_settings
-from lib.evaluation import log_evaluation_run
-from lib.tracking import TrackingStore
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.tracking import TrackingStore
 from tests.mlflow_server import MlflowServer
 
 pytestmark = pytest.mark.server

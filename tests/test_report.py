@@ -1,4 +1,4 @@
-"""lib/report.py: a self-contained, escaped, script-free HTML report with inline SVG charts."""
+"""lib/outputs/report.py: a self-contained, escaped, script-free HTML report with inline SVG charts."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import contract, narrative
-from lib import report as client_report
-from lib.comparison import paired_comparison
-from lib.metrics import SENTIMENT_LABELS, quality_report
-from lib.review_queue import error_table
+from lib.outputs import report as client_report
+from lib.quality.comparison import paired_comparison
+from lib.quality.metrics import SENTIMENT_LABELS, quality_report
+from lib.quality.review_queue import error_table
+from lib.stores import contract
+from lib.wording import narrative
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -155,7 +156,7 @@ def test_annotation_summaries_take_the_most_common_verdict() -> None:
 
 
 def test_unsafe_svg_is_refused(monkeypatch: pytest.MonkeyPatch, predictions: pd.DataFrame) -> None:
-    from lib import charts
+    from lib.outputs import charts
 
     chart = charts.confusion_chart(quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL]))
     for bad in (

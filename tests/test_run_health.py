@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import contract, narrative
 from lib.config import DEMO_DATA_FILE
-from lib.demo import ModelSpec
-from lib.run_health import INTERRUPTED, STALE_AFTER, heal_interrupted, is_interrupted, writer_identity, writer_is_gone
-from lib.tracking import RunSummary, TrackingStore
+from lib.stores import contract
+from lib.stores.demo import ModelSpec
+from lib.stores.run_health import INTERRUPTED, STALE_AFTER, heal_interrupted, is_interrupted, writer_identity, writer_is_gone
+from lib.stores.tracking import RunSummary, TrackingStore
+from lib.wording import narrative
 from tests.conftest import PROJECT_ROOT, settings_for
 
 KILLS = 20
@@ -34,7 +35,7 @@ def _run(status: str, tags: dict[str, str], started_ago: timedelta) -> RunSummar
 
 def _identity_of_a_finished_process() -> str:
     done = subprocess.run(
-        [sys.executable, "-c", "from lib.run_health import writer_identity; print(writer_identity())"],
+        [sys.executable, "-c", "from lib.stores.run_health import writer_identity; print(writer_identity())"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

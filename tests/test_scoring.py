@@ -1,4 +1,4 @@
-"""Scoring an uploaded file in lib/evaluation.py: batches, progress, model kinds, failures, duplicates."""
+"""Scoring an uploaded file in lib/scoring/evaluation.py: batches, progress, model kinds, failures, duplicates."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 
-from lib import contract, evaluation
 from lib.config import Settings
 from lib.errors import UserFacingError
-from lib.evaluation import evaluate_reviews, evaluation_dataset_hash, existing_evaluation, prediction_distribution, score_in_batches
-from lib.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
-from lib.tracking import LoadedModel, TrackingStore
-from lib.uploads import apply_mapping, guess_columns, propose_label_mapping, read_upload
+from lib.quality.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
+from lib.scoring import evaluation
+from lib.scoring.evaluation import evaluate_reviews, evaluation_dataset_hash, existing_evaluation, prediction_distribution, score_in_batches
+from lib.scoring.uploads import apply_mapping, guess_columns, propose_label_mapping, read_upload
+from lib.stores import contract
+from lib.stores.tracking import LoadedModel, TrackingStore
 from tests.private_store import private_copy
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.annotations import AnnotationStore
 from lib.config import load_settings
-from lib.demo import DEMO_EXPERIMENT
 from lib.errors import UserFacingError
-from lib.evaluation import log_evaluation_run
-from lib.tracking import TrackingStore
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores.annotations import AnnotationStore
+from lib.stores.demo import DEMO_EXPERIMENT
+from lib.stores.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT
 from tests.mlflow_server import MlflowServer
 from tests.postgres import PostgresServer, postgres_bin_dir

@@ -1,4 +1,4 @@
-"""lib/sign_in_throttle.py: backoff per (name, address), per name and overall, shared through the database."""
+"""lib/access/sign_in_throttle.py: backoff per (name, address), per name and overall, shared through the database."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from lib.annotations import AnnotationStore
+from lib.access.sign_in_throttle import SIGN_IN_PAUSED, Backoff, SignInThrottle, ThrottlePolicy, throttled_message
 from lib.errors import UserFacingError
-from lib.sign_in_throttle import SIGN_IN_PAUSED, Backoff, SignInThrottle, ThrottlePolicy, throttled_message
+from lib.stores.annotations import AnnotationStore
 from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 
 START = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)

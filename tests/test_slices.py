@@ -1,4 +1,4 @@
-"""lib/slices.py: which columns split reviews, each category's standing, the gap, and bad input."""
+"""lib/quality/slices.py: which columns split reviews, each category's standing, the gap, and bad input."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import contract
-from lib.ceiling import human_ceiling
-from lib.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, OVERALL, SENTIMENT_LABELS, quality_report
-from lib.slices import BELOW, ENOUGH, MEETS, TOO_FEW, category_columns, category_standing, shown_categories
+from lib.quality.ceiling import human_ceiling
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, NO_CATEGORY, OVERALL, SENTIMENT_LABELS, quality_report
+from lib.quality.slices import BELOW, ENOUGH, MEETS, TOO_FEW, category_columns, category_standing, shown_categories
+from lib.stores import contract
 
 LABELS = SENTIMENT_LABELS
 

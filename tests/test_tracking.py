@@ -1,4 +1,4 @@
-"""lib/tracking.py over a real temporary MLflow store seeded with the demo."""
+"""lib/stores/tracking.py over a real temporary MLflow store seeded with the demo."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from lib import contract
-from lib.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS, SEED_ARTICLE_RUN
 from lib.errors import UserFacingError
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import RunSummary, TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS, SEED_ARTICLE_RUN
+from lib.stores.tracking import RunSummary, TrackingStore
 
 EVALUATED_RUNS = [spec.run_name for spec in MODEL_SPECS]
 TEST_REVIEWS = 4488

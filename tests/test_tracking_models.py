@@ -1,4 +1,4 @@
-"""Models to evaluate with, from lib/tracking.py: listing, resolving, loading; finding runs by tags."""
+"""Models to evaluate with, from lib/stores/tracking.py: listing, resolving, loading; finding runs by tags."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from lib import contract
-from lib.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS
 from lib.errors import UserFacingError
-from lib.tracking import TrackingStore
+from lib.stores import contract
+from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS
+from lib.stores.tracking import TrackingStore
 
 
 def test_model_choices_list_aliases_first_then_versions_newest_first(demo_store: TrackingStore) -> None:

@@ -1,4 +1,4 @@
-"""lib/upload_narrative.py: the Evaluate page's sentences, and values from the file shown literally."""
+"""lib/wording/upload_narrative.py: the Evaluate page's sentences, and values from the file shown literally."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from lib import upload_narrative as words
-from lib.metrics import OVERALL
-from lib.tracking import ModelChoice, RunSummary
-from lib.uploads import DropReport, UploadedTable
+from lib.quality.metrics import OVERALL
+from lib.scoring.uploads import DropReport, UploadedTable
+from lib.stores.tracking import ModelChoice, RunSummary
+from lib.wording import upload_narrative as words
 
 
 def test_markdown_in_values_from_the_file_is_escaped() -> None:

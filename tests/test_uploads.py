@@ -1,4 +1,4 @@
-"""lib/uploads.py over real-world-shaped files in tests/data/ (built by tests/data/make_upload_samples.py)."""
+"""lib/scoring/uploads.py over real-world-shaped files in tests/data/ (built by tests/data/make_upload_samples.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 
-from lib import contract, uploads
 from lib.errors import UserFacingError
-from lib.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
+from lib.scoring import uploads
+from lib.scoring.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
+from lib.stores import contract
 from tests.data import make_upload_samples
 
 DATA = Path(__file__).resolve().parent / "data"

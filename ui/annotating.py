@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import narrative
-from lib.agreement import annotator_agreement
-from lib.annotations import AnnotationStore, annotator_label
-from lib.exports import annotations_csv, annotations_parquet
-from lib.tracking import RunSummary
+from lib.outputs.exports import annotations_csv, annotations_parquet
+from lib.quality.agreement import annotator_agreement
+from lib.stores.annotations import AnnotationStore, annotator_label
+from lib.stores.tracking import RunSummary
+from lib.wording import narrative
 
 
 def agreement_panel(current: pd.DataFrame) -> None:

@@ -1,9 +1,9 @@
-"""The sign-in gate and the app's questions to lib.auth about the person using it.
+"""The sign-in gate and the app's questions to lib.access.auth about the person using it.
 
 ``app.py`` asks :func:`current_user` before declaring the pages (viewers never get the
 Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
 stops the run until someone is signed in. Pages and the sidebar ask :func:`allowed` and
-:func:`visible_experiments`; every answer comes from ``lib.auth.is_allowed``.
+:func:`visible_experiments`; every answer comes from ``lib.access.auth.is_allowed``.
 
 The configuration is read from Streamlit's secrets on every run (cheap: Streamlit parses
 the file once), so a changed role applies at the next click. Streamlit reads a secrets file
@@ -12,7 +12,7 @@ file stops the app instead of making everyone the local admin.
 
 A password sign-in lasts for the browser tab's session and ends after
 ``SENTIMENT_REVIEW_SESSION_IDLE_HOURS`` without a click; failed attempts are slowed down by
-``lib.sign_in_throttle`` per name and client address. OIDC sign-ins are kept by Streamlit's
+``lib.access.sign_in_throttle`` per name and client address. OIDC sign-ins are kept by Streamlit's
 own identity cookie.
 """
 
@@ -27,12 +27,13 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from lib import auth, narrative, upload_narrative
-from lib.auth import AccessConfig, User
+from lib.access import auth
+from lib.access.auth import AccessConfig, User
+from lib.access.sign_in_throttle import SignInThrottle, throttled_message
 from lib.config import CONFIG_HINT, ConfigError, read_secrets_file
 from lib.errors import UserFacingError
-from lib.sign_in_throttle import SignInThrottle, throttled_message
-from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, is_store_model_uri
+from lib.stores.tracking import ExperimentSummary, ModelChoice, RunSummary, is_store_model_uri
+from lib.wording import narrative, upload_narrative
 from ui import data
 from ui.components import show_user_error
 
@@ -111,7 +112,7 @@ def _idle_expired() -> bool:
 
 
 def allowed(action: str, experiment: ExperimentSummary | None = None) -> bool:
-    """May the current user do ``action`` to ``experiment`` (lib.auth.is_allowed)?"""
+    """May the current user do ``action`` to ``experiment`` (lib.access.auth.is_allowed)?"""
     return auth.is_allowed(current_user(), action, experiment)
 
 
@@ -256,7 +257,7 @@ def _password_form(config: AccessConfig) -> None:
 def visible_models(choices: Sequence[ModelChoice], action: str = "upload") -> list[ModelChoice]:
     """Models the current user may use: admins all, others those whose own origin is an experiment they may ``action``.
 
-    ``ModelChoice.experiment_id`` is where the model itself was logged (lib.tracking), not
+    ``ModelChoice.experiment_id`` is where the model itself was logged (lib.stores.tracking), not
     a run that happens to name it; a model of unknown origin is for admins only.
     """
     if allowed("admin"):

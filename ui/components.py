@@ -8,11 +8,12 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from lib import contract, narrative
 from lib.errors import UserFacingError
-from lib.markdown import escape_markdown
-from lib.metrics import OVERALL, Estimate, QualityReport
-from lib.tracking import RunSummary
+from lib.quality.metrics import OVERALL, Estimate, QualityReport
+from lib.stores import contract
+from lib.stores.tracking import RunSummary
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import data, presentation
 
 

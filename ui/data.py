@@ -7,19 +7,19 @@ from contextlib import suppress
 import pandas as pd
 import streamlit as st
 
-from lib import contract
-from lib.annotations import AnnotationStore, LegacyRun
-from lib.ceiling import HumanCeiling, human_ceiling
-from lib.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
 from lib.config import Settings, load_settings
-from lib.corrections import apply_corrections
 from lib.errors import UserFacingError
-from lib.explain import Explanation, explain
-from lib.label_issues import likely_label_errors
-from lib.metrics import QualityReport, quality_report
-from lib.review_queue import error_table, review_keys
-from lib.run_health import heal_interrupted
-from lib.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
+from lib.quality.ceiling import HumanCeiling, human_ceiling
+from lib.quality.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
+from lib.quality.corrections import apply_corrections
+from lib.quality.explain import Explanation, explain
+from lib.quality.label_issues import likely_label_errors
+from lib.quality.metrics import QualityReport, quality_report
+from lib.quality.review_queue import error_table, review_keys
+from lib.stores import contract
+from lib.stores.annotations import AnnotationStore, LegacyRun
+from lib.stores.run_health import heal_interrupted
+from lib.stores.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
 

@@ -11,11 +11,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from lib import charts, contract, downloads, evaluation, narrative, uploads
-from lib import upload_narrative as words
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import LoadedModel, ModelChoice, RunSummary
-from lib.uploads import ColumnGuess, DropReport, UploadedTable
+from lib.outputs import charts, downloads
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring import evaluation, uploads
+from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
+from lib.stores import contract
+from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
+from lib.wording import narrative
+from lib.wording import upload_narrative as words
 from ui import auth, data
 
 JUST_LOGGED_KEY = "evaluate_just_logged"

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from lib import narrative
 from lib.errors import UserFacingError
+from lib.wording import narrative
 from ui.components import show_user_error
 
 LOGGER = logging.getLogger("sentiment_review")

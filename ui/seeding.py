@@ -6,9 +6,9 @@ import contextlib
 
 import streamlit as st
 
-from lib.demo import is_seeded, seed_demo
 from lib.errors import UserFacingError
-from lib.run_health import heal_interrupted_runs
+from lib.stores.demo import is_seeded, seed_demo
+from lib.stores.run_health import heal_interrupted_runs
 from ui import data
 from ui.components import show_user_error
 from ui.failures import logged_with_id

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lib import contract, narrative
 from lib.errors import UserFacingError
-from lib.markdown import escape_markdown
-from lib.tracking import ExperimentSummary, RunSummary
+from lib.stores import contract
+from lib.stores.tracking import ExperimentSummary, RunSummary
+from lib.wording import narrative
+from lib.wording.markdown import escape_markdown
 from ui import auth, data
 from ui.components import show_user_error
 

@@ -11,8 +11,8 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lib.markdown import escape_markdown
-from lib.redaction import install_log_redaction
+from lib.access.redaction import install_log_redaction
+from lib.wording.markdown import escape_markdown
 from tests.test_markdown import PAYLOADS
 
 install_log_redaction()

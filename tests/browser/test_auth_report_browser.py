@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT
+from lib.stores.demo import DEMO_EXPERIMENT
 from tests.servers import PROJECT_ROOT, START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
 
 pytestmark = pytest.mark.browser

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from lib import contract
 from lib.config import Settings
-from lib.demo import DEMO_MODEL_NAME
-from lib.evaluation import log_evaluation_run
-from lib.tracking import TrackingStore
+from lib.scoring.evaluation import log_evaluation_run
+from lib.stores import contract
+from lib.stores.demo import DEMO_MODEL_NAME
+from lib.stores.tracking import TrackingStore
 from tests.private_store import private_copy
 from tests.servers import serve_app, stop_process_group
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from lib.config import Settings
-from lib.demo import DEMO_EXPERIMENT
-from lib.tracking import TrackingStore
+from lib.stores.demo import DEMO_EXPERIMENT
+from lib.stores.tracking import TrackingStore
 from tests.private_store import private_copy
 from tests.servers import serve_app, stop_process_group
 

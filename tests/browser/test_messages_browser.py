@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.markdown import WORD_JOINER
+from lib.wording.markdown import WORD_JOINER
 from tests.servers import START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
 from tests.test_markdown import PAYLOADS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.demo import DEMO_EXPERIMENT
+from lib.stores.demo import DEMO_EXPERIMENT
 
 pytestmark = pytest.mark.browser
 

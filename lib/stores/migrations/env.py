@@ -1,6 +1,6 @@
 """Alembic environment of the annotations database.
 
-The app calls this through ``lib.annotations.AnnotationStore``, which hands over an open
+The app calls this through ``lib.stores.annotations.AnnotationStore``, which hands over an open
 connection already inside a locked transaction (``config.attributes["connection"]``), so two
 processes starting at once migrate one after the other. Run from the command line (see
 ``alembic.ini``), it connects to ``-x url=…``, else the configured annotations database.

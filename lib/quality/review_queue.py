@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib import contract
-from lib.annotations import review_fingerprint
+from lib.stores import contract
+from lib.stores.annotations import review_fingerprint
 
 STATUSES = ("all", "not annotated yet", "annotated by me", "annotated by anyone", "annotators disagree")
 CONFIDENCE = "confidence"

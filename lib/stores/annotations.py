@@ -1,7 +1,7 @@
 """Annotation store: people's verdicts on reviews, as an append-only history (SQLAlchemy 2).
 
 SQLite (WAL) by default, PostgreSQL by URL; the schema is created and migrated with Alembic
-(``lib/migrations``) when a store opens.
+(``lib/stores/migrations``) when a store opens.
 
 * Every row belongs to one MLflow experiment (``experiment_id``), the unit of isolation:
   a review is keyed by :func:`review_fingerprint` of the experiment id and its normalised

@@ -12,7 +12,7 @@ Configuration lives in Streamlit's secrets (``.streamlit/secrets.toml``)::
 
     [access.users.alice]                     # password sign-in (hash only, never the password)
     role = "viewer"
-    password_hash = "$argon2id$v=19$..."     # python -m lib.auth hash-password
+    password_hash = "$argon2id$v=19$..."     # python -m lib.access.auth hash-password
     experiment_tags = { client = "acme" }    # experiments tagged client=acme
 
     [[access.oidc_rules]]                    # people signed in with st.login
@@ -38,7 +38,7 @@ OIDC identities count only when the provider says the e-mail is verified
 provider (for providers that never send the claim). A person is identified by their e-mail
 (or ``sub`` without one); the display name is only shown.
 
-Run ``python -m lib.auth hash-password`` to make a hash, ``python -m lib.auth check FILE``
+Run ``python -m lib.access.auth hash-password`` to make a hash, ``python -m lib.access.auth check FILE``
 to validate a secrets file.
 """
 
@@ -87,7 +87,7 @@ EXAMPLE_PLACEHOLDERS = frozenset(
     {
         "from your identity provider",
         f"a long random string: {MAKE_COOKIE_SECRET}",
-        "REPLACE with the output of: python -m lib.auth hash-password",
+        "REPLACE with the output of: python -m lib.access.auth hash-password",
     }
 )
 SIGN_IN_FAILED = "The username or password is not right."
@@ -112,7 +112,7 @@ def signed_out_idle(hours: float) -> str:
 
 
 class ExperimentLike(Protocol):
-    """What a grant looks at: lib.tracking.ExperimentSummary fits."""
+    """What a grant looks at: lib.stores.tracking.ExperimentSummary fits."""
 
     name: str
     tags: Mapping[str, str]
@@ -321,7 +321,7 @@ def _password_users(raw: Any, problems: list[str]) -> dict[str, PasswordUser]:
             problems.append(f"{where} must be a table with role and password_hash.")
             continue
         if "password" in entry:
-            problems.append(f"{where} holds a plain password: store only its hash (python -m lib.auth hash-password).")
+            problems.append(f"{where} holds a plain password: store only its hash (python -m lib.access.auth hash-password).")
             continue
         _unknown_keys(entry, USER_KEYS, where, problems)
         password_hash = entry.get("password_hash")
@@ -335,7 +335,7 @@ def _password_users(raw: Any, problems: list[str]) -> dict[str, PasswordUser]:
         users[key] = PasswordUser(str(username).strip(), _role(entry, where, problems), _grant(entry, where, problems), password_hash)
     if bad_hashes:
         problems.append(
-            f"{bad_hashes} user(s) in [access.users] lack a valid argon2 password_hash (make one with python -m lib.auth hash-password)."
+            f"{bad_hashes} user(s) in [access.users] lack a valid argon2 password_hash (make one with python -m lib.access.auth hash-password)."
         )
     return users
 
@@ -575,8 +575,8 @@ def hash_password(password: str) -> str:
 
 # ---- command line ------------------------------------------------------------------------
 
-_USAGE = """usage: python -m lib.auth hash-password   print an argon2 hash of a password typed twice (or one line on stdin)
-       python -m lib.auth check [FILE]    validate the sign-in settings of a secrets file (default .streamlit/secrets.toml)"""
+_USAGE = """usage: python -m lib.access.auth hash-password   print an argon2 hash of a password typed twice (or one line on stdin)
+       python -m lib.access.auth check [FILE]    validate the sign-in settings of a secrets file (default .streamlit/secrets.toml)"""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from cleanlab.filter import find_label_issues
 
-from lib import contract
-from lib.metrics import SENTIMENT_LABELS, label_codes
+from lib.quality.metrics import SENTIMENT_LABELS, label_codes
+from lib.stores import contract
 
 
 def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SENTIMENT_LABELS) -> pd.DataFrame | None:
@@ -28,7 +28,7 @@ def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SEN
         return labelled.iloc[0:0].assign(label_quality=pd.Series(dtype=float))
     proba = labelled[proba_columns].to_numpy(dtype=float)
     proba = proba / proba.sum(axis=1, keepdims=True)
-    # n_jobs=1: cleanlab otherwise forks a multiprocessing.Pool from the server (lib/parallel.py).
+    # n_jobs=1: cleanlab otherwise forks a multiprocessing.Pool from the server (lib/scoring/parallel.py).
     ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
     quality = proba[np.arange(len(given)), given]
     flagged = labelled.iloc[ranked].assign(label_quality=quality[ranked])

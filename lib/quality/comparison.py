@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom, binomtest, false_discovery_control, norm
 
-from lib import contract
-from lib.metrics import (
+from lib.quality.metrics import (
     DEFAULT_BOOTSTRAP_SAMPLES,
     OVERALL,
     SENTIMENT_LABELS,
@@ -42,7 +41,8 @@ from lib.metrics import (
     f1_scores,
     group_codes_of,
 )
-from lib.tracking import RunSummary
+from lib.stores import contract
+from lib.stores.tracking import RunSummary
 
 COMPARED_METRICS = ("accuracy", "macro_f1", *(f"recall:{label}" for label in SENTIMENT_LABELS))
 BETTER, WORSE, NOISE, UNKNOWN = "better", "worse", "within noise", "cannot tell"

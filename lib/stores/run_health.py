@@ -20,10 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lib import contract
+from lib.stores import contract
 
 if TYPE_CHECKING:
-    from lib.tracking import RunSummary, TrackingStore
+    from lib.stores.tracking import RunSummary, TrackingStore
 
 INTERRUPTED = "interrupted"
 STALE_AFTER = timedelta(minutes=30)

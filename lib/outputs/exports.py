@@ -4,7 +4,7 @@ Both carry, per row, the experiment it belongs to (``experiment_id``; an export 
 experiment's rows only), who annotated (``annotator``, and ``annotator_name`` when a display
 name was given), when (``created_at``, UTC), and against which run and model (``run_id``,
 ``model_uri``). The CSV goes through :func:`formula_safe`
-(from ``lib.downloads``): text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+(from ``lib.outputs.downloads``): text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return gets a leading apostrophe so spreadsheets never evaluate it. The Parquet file keeps
 the exact text: no spreadsheet evaluates Parquet cells, and analysts need the data unaltered.
 """
@@ -15,7 +15,7 @@ import io
 
 import pandas as pd
 
-from lib.downloads import formula_safe
+from lib.outputs.downloads import formula_safe
 
 __all__ = ["EXPORT_COLUMNS", "annotations_csv", "annotations_parquet", "formula_safe"]
 

@@ -1,7 +1,7 @@
 """Slowing down password guessing, with counters every app replica shares.
 
 Failed password sign-ins are rows of ``sign_in_failures`` in the annotations database
-(migration ``0002_sign_in_failures``, applied when :class:`lib.annotations.AnnotationStore`
+(migration ``0002_sign_in_failures``, applied when :class:`lib.stores.annotations.AnnotationStore`
 opens), so replicas behind a load balancer count together. Three counters, over the last
 ``window_s`` seconds:
 
@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from lib.annotations import AnnotationStore
 from lib.errors import UserFacingError
+from lib.stores.annotations import AnnotationStore
 
 MAX_NAME_CHARS = 200
 MAX_ADDRESS_CHARS = 100

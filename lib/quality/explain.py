@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from lib import contract
+from lib.stores import contract
 
 MAX_WORDS = 60
 MAX_EXPLAINED_WORDS = 300

@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lib.metrics import QualityReport
-from lib.narrative import count, percent
+from lib.quality.metrics import QualityReport
+from lib.wording.narrative import count, percent
 
 FONT_SIZE = 15
 # Colour-blind-safe sequential scheme for shares.

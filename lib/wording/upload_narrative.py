@@ -12,11 +12,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib.markdown import escape_markdown
-from lib.metrics import OVERALL
-from lib.narrative import count, percent, reviews
-from lib.tracking import ModelChoice, RunSummary
-from lib.uploads import DropReport, UploadedTable
+from lib.quality.metrics import OVERALL
+from lib.scoring.uploads import DropReport, UploadedTable
+from lib.stores.tracking import ModelChoice, RunSummary
+from lib.wording.markdown import escape_markdown
+from lib.wording.narrative import count, percent, reviews
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 ENCODING_NAMES = {

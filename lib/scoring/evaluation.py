@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib import contract
+from lib.access.redaction import redacted
 from lib.errors import UserFacingError
-from lib.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
-from lib.redaction import redacted
-from lib.tracking import LoadedModel, RunSummary, TrackingStore
+from lib.quality.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.stores import contract
+from lib.stores.tracking import LoadedModel, RunSummary, TrackingStore
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -65,7 +65,7 @@ def log_evaluation_run(
 
     With ``run_id`` the values go into that (RUNNING) run, else a new run is created once the
     metrics are computed. The run is FINISHED only when everything was logged; on any error
-    it is FAILED, and a process killed midway leaves it to ``lib.run_health`` to mark.
+    it is FAILED, and a process killed midway leaves it to ``lib.stores.run_health`` to mark.
     ``dataset_hash`` saves hashing the reviews again when the caller has it already.
     """
     has_truth = contract.TRUE_LABEL in predictions and predictions[contract.TRUE_LABEL].notna().any()
@@ -106,7 +106,7 @@ def log_evaluation_run(
 
 
 def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
-    """The run's metrics, and category slug -> name when it has categories (see lib/contract.py)."""
+    """The run's metrics, and category slug -> name when it has categories (see lib/stores/contract.py)."""
     if contract.TRUE_LABEL not in predictions or predictions[contract.TRUE_LABEL].isna().all():
         return {"example_count": float(len(predictions))}, {}
     groups = predictions.get(contract.CATEGORY)

@@ -22,11 +22,13 @@ from xml.etree import ElementTree
 import altair as alt
 import pandas as pd
 
-from lib import charts, contract, narrative
-from lib.comparison import COMPARED_METRICS, Comparison
-from lib.metrics import MIN_REVIEWS_TO_JUDGE, OVERALL, QualityReport
-from lib.review_queue import CONFIDENCE, REVIEW_KEY
-from lib.slices import category_standing, shown_categories
+from lib.outputs import charts
+from lib.quality.comparison import COMPARED_METRICS, Comparison
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, OVERALL, QualityReport
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
+from lib.quality.slices import category_standing, shown_categories
+from lib.stores import contract
+from lib.wording import narrative
 
 MAX_EXAMPLES = 12
 CATEGORY_METRIC = "accuracy"

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from lib.agreement import AgreementSummary
-from lib.markdown import escape_markdown
-from lib.metrics import Estimate, QualityReport
-from lib.redaction import redacted
-from lib.run_health import INTERRUPTED
-from lib.tracking import RunSummary
+from lib.access.redaction import redacted
+from lib.quality.agreement import AgreementSummary
+from lib.quality.metrics import Estimate, QualityReport
+from lib.stores.run_health import INTERRUPTED
+from lib.stores.tracking import RunSummary
+from lib.wording.markdown import escape_markdown
 
 METRIC_NAMES = {
     "accuracy": "Labelled correctly",

@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from lib.metrics import QualityReport
+from lib.quality.metrics import QualityReport
 
 PREDICTIONS_ARTIFACT = "predictions.parquet"
 CATEGORIES_ARTIFACT = "categories.json"
@@ -48,7 +48,7 @@ TAG_DATASET_HASH = TAG_PREFIX + "dataset_hash"
 TAG_LABELS = TAG_PREFIX + "labels"  # JSON list
 TAG_COLUMN_MAPPING = TAG_PREFIX + "column_mapping"  # JSON object
 TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"
-TAG_FAILURE = TAG_PREFIX + "failure_reason"  # "interrupted" when its writer died (lib/run_health.py)
+TAG_FAILURE = TAG_PREFIX + "failure_reason"  # "interrupted" when its writer died (lib/stores/run_health.py)
 TAG_WRITER = TAG_PREFIX + "writer"  # host, process id and process start of whoever created the run
 EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from lib import contract, run_health
+from lib.access.redaction import redacted
 from lib.errors import UserFacingError
-from lib.redaction import redacted
+from lib.stores import contract, run_health
 
 # An unreachable server should fail within seconds, not after minutes of retries.
 # The app loads the models of the tracking store it is pointed at, which it trusts (see README).
@@ -251,7 +251,7 @@ class TrackingStore:
             self._client.delete_registered_model(name)
 
     def start_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str:
-        """Create a RUNNING run naming this process as its writer (see lib/run_health.py) and return its id."""
+        """Create a RUNNING run naming this process as its writer (see lib/stores/run_health.py) and return its id."""
         tags = {**tags, contract.TAG_WRITER: run_health.writer_identity()}
         return self._client.create_run(experiment_id, run_name=run_name, tags=tags).info.run_id
 

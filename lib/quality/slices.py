@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib import contract
-from lib.ceiling import HumanCeiling
-from lib.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
+from lib.quality.ceiling import HumanCeiling
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
+from lib.stores import contract
 
 MAX_CATEGORIES = 1000
 # Columns of the demo's predictions that describe raters or ids, not categories of reviews.

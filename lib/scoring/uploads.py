@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from lib import contract
 from lib.config import DEFAULT_MAX_UPLOAD_ROWS, MAX_UPLOAD_ROWS_SETTING, PROJECT_ROOT
 from lib.errors import UserFacingError
-from lib.metrics import SENTIMENT_LABELS
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.stores import contract
 
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx")
 DELIMITERS = ",;\t|"

@@ -1,6 +1,6 @@
 """Builds the demo MLflow experiment from the shipped VADER data, once, safely.
 
-Run ``python -m lib.demo`` to seed the store named by the settings (the embedded one by
+Run ``python -m lib.stores.demo`` to seed the store named by the settings (the embedded one by
 default). Seeding takes a file lock, so two app sessions starting at the same moment seed
 once; an experiment whose seeding was interrupted lacks the "complete" tag and is rebuilt.
 """
@@ -18,11 +18,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from lib import contract
 from lib.config import DEMO_DATA_FILE, Settings, load_settings
-from lib.evaluation import class_probabilities, log_evaluation_run, predictions_frame
-from lib.metrics import SENTIMENT_LABELS
-from lib.tracking import TrackingStore
+from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import class_probabilities, log_evaluation_run, predictions_frame
+from lib.stores import contract
+from lib.stores.tracking import TrackingStore
 
 DEMO_EXPERIMENT = "Sentiment demo (VADER reviews)"
 DEMO_MODEL_NAME = "sentiment-demo-classifier"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from lib.metrics import OVERALL, Estimate, group_codes_of
+from lib.quality.metrics import OVERALL, Estimate, group_codes_of
 
 # The same thresholds that turn mean ratings into labels (see scripts/prepare_demo_data.py).
 NEGATIVE_AT_MOST = -0.5

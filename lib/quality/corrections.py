@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import contract
+from lib.stores import contract
 
 
 def apply_corrections(predictions: pd.DataFrame, keys: pd.Series, consensus: pd.Series) -> tuple[pd.DataFrame, int]:

@@ -1,0 +1,1 @@
+"""What the app hands out or draws: charts, the client report, exports and downloads."""

@@ -1,0 +1,1 @@
+"""Quality figures and their statistics: metrics with intervals, comparisons, categories, agreement, explanations."""

@@ -1,0 +1,1 @@
+"""Reading the files people upload and scoring them with a model."""

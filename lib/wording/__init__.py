@@ -1,0 +1,1 @@
+"""Plain-language wording: every sentence a person reads, and the escaping for where it goes."""
