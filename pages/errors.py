@@ -10,7 +10,7 @@ from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from lib.stores import contract
 from lib.stores.annotations import VERDICTS, StaleEditError, annotator_label
-from lib.wording import narrative
+from lib.wording import app_narrative, mistakes_narrative, numbers
 from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
@@ -31,7 +31,7 @@ report = loaded_or_stop(lambda: data.report(run))
 if table is None or report is None:
     st.info("This run has no predictions file with true labels, so its mistakes cannot be listed.")
     st.stop()
-st.markdown(f"##### {narrative.errors_headline(len(table), report.n)}")
+st.markdown(f"##### {mistakes_narrative.errors_headline(len(table), report.n)}")
 
 # Annotations are read and written in the selected run's experiment only (which the user may see).
 experiment_id = run.experiment_id
@@ -91,7 +91,7 @@ with queue_tab:
     page_column, count_column = st.columns([1, 3])
     page_number = page_column.number_input("Page", 1, pages, key="errors_page")
     count_column.caption(
-        f"{narrative.count(len(filtered))} of {narrative.count(len(table))} mistakes match the filters · page {page_number} of {pages}"
+        f"{numbers.count(len(filtered))} of {numbers.count(len(table))} mistakes match the filters · page {page_number} of {pages}"
     )
     shown = page_of(filtered, int(page_number), PAGE_SIZE)
     view = pd.DataFrame(
@@ -135,7 +135,7 @@ with queue_tab:
         )
         model = None
         if run.model_uri and not auth.model_visible(run.model_uri):  # never load a model from a project the user cannot see
-            st.caption(narrative.EXPLANATION_UNAVAILABLE)
+            st.caption(app_narrative.EXPLANATION_UNAVAILABLE)
         elif run.model_uri:
             try:
                 model = data.sklearn_model(data.settings().tracking_uri, run.model_uri)
@@ -155,7 +155,9 @@ with queue_tab:
                 st.caption(note)
         else:
             st.text(str(review[contract.TEXT]))
-        spread = narrative.rater_spread_sentence(float(review.get("n_raters", float("nan"))), float(review.get("rating_sd", float("nan"))))
+        spread = mistakes_narrative.rater_spread_sentence(
+            float(review.get("n_raters", float("nan"))), float(review.get("rating_sd", float("nan")))
+        )
         if spread:
             st.caption(spread)
     with side_column:
@@ -187,7 +189,7 @@ with queue_tab:
             label = f" → {escape_markdown(past.corrected_label)}" if past.corrected_label else ""
             st.caption(
                 f"{escape_markdown(annotator_label(past.annotator, past.annotator_name))}, {past.created_at:%d %b %H:%M}: "
-                f"{escape_markdown(narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
+                f"{escape_markdown(mistakes_narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
                 + (f" — {escape_markdown(past.note[:200])}" if past.note else "")
             )
 
@@ -202,7 +204,11 @@ with queue_tab:
                 shown_as = annotator_label(name, identity.annotator_display_name())
                 st.markdown(f"**Your verdict**, as {escape_markdown(shown_as)}")
                 verdict = st.radio(
-                    "Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed"
+                    "Verdict",
+                    VERDICTS,
+                    format_func=mistakes_narrative.ANNOTATION_VERDICTS.get,
+                    horizontal=True,
+                    label_visibility="collapsed",
                 )
                 left, right = st.columns([1, 2])
                 corrected = left.selectbox(
@@ -234,7 +240,7 @@ with queue_tab:
                     latest = stale.latest
                     st.session_state[opened_key] = latest.review_version
                     st.error(
-                        narrative.stale_edit_message(
+                        mistakes_narrative.stale_edit_message(
                             annotator_label(latest.annotator, latest.annotator_name),
                             latest.verdict,
                             latest.corrected_label,
@@ -255,7 +261,7 @@ with label_tab:
         st.info("Finding likely label errors needs the model's probabilities per sentiment, which this run did not store.")
     else:
         st.markdown(
-            f"Confident learning flags **{narrative.count(len(issues_table))} reviews** whose given label is probably wrong: "
+            f"Confident learning flags **{numbers.count(len(issues_table))} reviews** whose given label is probably wrong: "
             "the model is confidently and consistently sure of another sentiment. Start annotating here: it pays off most."
         )
         columns = {

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.scoring import evaluation, uploads
-from lib.wording import narrative
+from lib.wording import counts
 from lib.wording import upload_narrative as words
 from ui import auth, data, sidebar
 from ui import evaluate as ev
@@ -76,9 +76,7 @@ except UserFacingError as error:
     st.stop()
 
 if existing is None:
-    if st.button(
-        f"Evaluate {narrative.reviews(len(ready.reviews))}", type="primary", disabled=not experiment, icon=":material/play_arrow:"
-    ):
+    if st.button(f"Evaluate {counts.reviews(len(ready.reviews))}", type="primary", disabled=not experiment, icon=":material/play_arrow:"):
         try:
             run_id = ev.evaluate(table, ready, columns, mapping, model, experiment)
         except UserFacingError as error:

@@ -21,7 +21,7 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME
 from lib.stores.tracking import TrackingStore, is_store_model_uri
-from lib.wording import narrative
+from lib.wording import app_narrative
 from lib.wording import upload_narrative as words
 from tests.private_store import private_copy
 from tests.test_pages_auth import APP, FAST, sign_in
@@ -212,7 +212,7 @@ def test_the_mistakes_page_does_not_load_a_model_from_a_hidden_experiment(acme_a
     assert not at.exception
     assert at.session_state["selection"].run.run_id == acme_app["acme_run"]
     captions = [c.value for c in at.caption]
-    assert narrative.EXPLANATION_UNAVAILABLE in captions
+    assert app_narrative.EXPLANATION_UNAVAILABLE in captions
     assert not any(EXPLAINED in caption for caption in captions)
 
     # The same run for an admin, who may see the model's experiment: the model loads and explains.

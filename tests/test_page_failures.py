@@ -11,7 +11,7 @@ import pytest
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from lib.wording import narrative
+from lib.wording import overview_narrative
 from tests.conftest import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -48,7 +48,7 @@ def test_an_unexpected_error_shows_an_id_and_logs_the_traceback(
     def broken_headline(report):
         raise RuntimeError(f"cannot open /srv/private/store.db through https://bob:{SECRET}@mlflow.example/")
 
-    monkeypatch.setattr(narrative, "headline", broken_headline)
+    monkeypatch.setattr(overview_narrative, "headline", broken_headline)
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, "the error must not reach Streamlit's own error box"
     shown = everything_shown(at)

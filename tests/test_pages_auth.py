@@ -16,7 +16,6 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from lib.access import auth as auth_texts
 from lib.access.sign_in_throttle import throttled_message
 from lib.config import Settings
 from lib.quality.metrics import SENTIMENT_LABELS
@@ -24,7 +23,7 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
-from lib.wording import narrative
+from lib.wording import app_narrative, metric_names, report_narrative
 from lib.wording.markdown import escape_markdown
 from tests.conftest import PROJECT_ROOT, settings_for
 from ui import auth as ui_auth
@@ -161,7 +160,7 @@ def assert_nothing_foreign(at: AppTest) -> None:
 def test_acme_viewer_sees_only_acme_everywhere(clients) -> None:
     at = signed_in("acme-viewer")
     assert experiment_options(at) == [ACME]
-    assert narrative.signed_in_as("acme-viewer", "viewer") in all_text(at)
+    assert app_narrative.signed_in_as("acme-viewer", "viewer") in all_text(at)
     assert "The model labels" in all_text(at)
     assert_nothing_foreign(at)
     for page in ("pages/categories.py", "pages/compare.py", "pages/report.py"):
@@ -216,7 +215,7 @@ def test_page_files_check_permission_themselves(clients) -> None:
 def test_links_to_forbidden_or_unknown_experiments_reveal_nothing(clients, target: str) -> None:
     wanted = {"unknown": "999999", "tampered": "1' OR '1'='1/../<b>"}.get(target) or clients[target]
     at = signed_in("acme-viewer", experiment=wanted)
-    assert [w.value for w in at.warning] == [narrative.LINK_NOT_AVAILABLE]
+    assert [w.value for w in at.warning] == [app_narrative.LINK_NOT_AVAILABLE]
     assert experiment_options(at) == [ACME]
     assert at.query_params["experiment"] == clients["acme"]
     assert_nothing_foreign(at)
@@ -224,7 +223,7 @@ def test_links_to_forbidden_or_unknown_experiments_reveal_nothing(clients, targe
 
 def test_link_with_a_foreign_run_in_an_allowed_experiment_reveals_nothing(clients) -> None:
     at = signed_in("acme-viewer", experiment=clients["acme"], run=clients["globex_run"])
-    assert [w.value for w in at.warning] == [narrative.LINK_NOT_AVAILABLE]
+    assert [w.value for w in at.warning] == [app_narrative.LINK_NOT_AVAILABLE]
     assert at.query_params["run"] == clients["acme_run"]
     assert_nothing_foreign(at)
 
@@ -234,7 +233,7 @@ def test_an_allowed_link_opens_after_sign_in_and_a_run_without_predictions_gets_
     assert not at.warning
     assert at.query_params["run"] == clients["acme_metrics_only"]
     at.switch_page("pages/report.py").run()
-    assert [i.value for i in at.info] == [narrative.REPORT_NEEDS_PREDICTIONS]
+    assert [i.value for i in at.info] == [report_narrative.REPORT_NEEDS_PREDICTIONS]
     assert not at.get("download_button")
 
 
@@ -270,7 +269,7 @@ def test_failed_sign_in_gets_one_generic_message(clients, username: str, passwor
 
 def test_without_sign_in_configured_the_sidebar_says_local_admin(clients) -> None:
     at = app().run()
-    assert narrative.LOCAL_ADMIN_NOTE in [c.value for c in at.sidebar.caption]
+    assert app_narrative.LOCAL_ADMIN_NOTE in [c.value for c in at.sidebar.caption]
     assert set(experiment_options(at)) == {ACME, GLOBEX, DEMO_EXPERIMENT}
 
 
@@ -304,7 +303,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
     assert "Sign in with your organisation's account" in [b.label for b in at.button]
     at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": True, "name": "Pat"}
     at.run()
-    assert narrative.signed_in_as("Pat", "viewer") in all_text(at)
+    assert app_narrative.signed_in_as("Pat", "viewer") in all_text(at)
     assert experiment_options(at) == [ACME]
     assert_nothing_foreign(at)
 
@@ -313,7 +312,7 @@ def test_oidc_user_without_a_rule_is_turned_away(clients) -> None:
     at = app(oidc_secrets())
     at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org", "email_verified": True}
     at.run()
-    assert [e.value for e in at.error] == [narrative.account_without_access("mallory@elsewhere.org")]
+    assert [e.value for e in at.error] == [app_narrative.account_without_access("mallory@elsewhere.org")]
     assert not at.get("selectbox")
     assert "Sign out" in [b.label for b in at.button]
 
@@ -325,11 +324,11 @@ def test_presentation_mode_explains_figures_and_hides_identifiers(clients) -> No
     at = app(experiment=clients["acme"], run=clients["acme_run"]).run()
     technical = [c.value for c in at.caption if "acme run · " in c.value]
     assert technical
-    assert narrative.METRIC_EXPLANATIONS["accuracy"] not in [c.value for c in at.caption]
+    assert metric_names.METRIC_EXPLANATIONS["accuracy"] not in [c.value for c in at.caption]
     at.sidebar.toggle(key="presentation_mode").set_value(True).run()
     captions = [c.value for c in at.caption]
-    assert narrative.METRIC_EXPLANATIONS["accuracy"] in captions
-    assert narrative.METRIC_EXPLANATIONS["macro_f1"] in captions
+    assert metric_names.METRIC_EXPLANATIONS["accuracy"] in captions
+    assert metric_names.METRIC_EXPLANATIONS["macro_f1"] in captions
     assert not [c for c in captions if c in technical]
     assert any("html { font-size" in str(h.proto) for h in at.get("html"))  # larger type
 
@@ -382,7 +381,7 @@ def assert_serves_nothing(at: AppTest) -> None:
     """The page shows the configuration problem and nothing of any experiment or run."""
     assert not at.exception
     text = all_text(at)
-    for word in (*FOREIGN, ACME, "acme run", "Acme", narrative.LOCAL_ADMIN_NOTE):
+    for word in (*FOREIGN, ACME, "acme run", "Acme", app_narrative.LOCAL_ADMIN_NOTE):
         assert word not in text, word
     assert not at.get("selectbox") and not at.text_input and not at.get("dataframe")
 
@@ -445,7 +444,7 @@ def test_an_unverified_email_gets_no_access_even_when_a_rule_matches(clients) ->
     at = app(oidc_secrets())
     at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": False, "name": "Pat", "provider": "default"}
     at.run()
-    assert [e.value for e in at.error] == [auth_texts.EMAIL_NOT_VERIFIED]
+    assert [e.value for e in at.error] == [app_narrative.EMAIL_NOT_VERIFIED]
     assert_serves_nothing(at)
     assert "Sign out" in [b.label for b in at.button]
 
@@ -496,7 +495,7 @@ def test_repeated_failures_make_the_next_attempt_wait_even_with_the_right_passwo
     at = app(password_secrets())
     for _ in range(3):
         sign_in(at, "boss", "wrong")
-        assert [e.value for e in at.error] == [auth_texts.SIGN_IN_FAILED]
+        assert [e.value for e in at.error] == [app_narrative.SIGN_IN_FAILED]
     sign_in(at, "boss", "pw-boss")
     assert [e.value for e in at.error] == [throttled_message(2.0)]
     assert at.title[0].value == "Sign in" and "signed_in_username" not in at.session_state
@@ -509,11 +508,11 @@ def test_a_password_session_ends_after_the_idle_time(clients, monkeypatch: pytes
     at = signed_in("acme-viewer")
     now[0] += 50 * 60  # a click after 50 minutes keeps the session
     at.run()
-    assert narrative.signed_in_as("acme-viewer", "viewer") in all_text(at)
+    assert app_narrative.signed_in_as("acme-viewer", "viewer") in all_text(at)
     now[0] += 61 * 60  # then more than an hour without a click
     at.run()
     assert at.title[0].value == "Sign in"
-    assert [i.value for i in at.info] == [auth_texts.signed_out_idle(1)]
+    assert [i.value for i in at.info] == [app_narrative.signed_out_idle(1)]
     assert "signed_in_username" not in at.session_state
     assert_nothing_foreign(at)
     assert ACME not in all_text(at)

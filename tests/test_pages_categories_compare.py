@@ -16,9 +16,9 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
-from lib.wording import narrative
+from lib.wording import compare_narrative
 from lib.wording.markdown import escape_markdown
-from lib.wording.narrative import percent
+from lib.wording.numbers import percent
 from tests.conftest import PROJECT_ROOT, settings_for
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -239,7 +239,7 @@ def test_compare_runs_on_different_reviews_warns_and_lists_no_reviews(small_env:
     assert "fixes" not in text  # no fixed/broken sentence either
     table = at.dataframe[0].value
     assert "Labelled correctly" in set(table["Measure"])
-    assert set(table["Verdict"]) <= set(narrative.VERDICT_WORDS.values())
+    assert set(table["Verdict"]) <= set(compare_narrative.VERDICT_WORDS.values())
 
 
 def test_compare_with_a_run_on_unlabelled_reviews_cannot_tell(small_env: SmallStore) -> None:

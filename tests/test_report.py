@@ -14,7 +14,7 @@ from lib.quality.comparison import paired_comparison
 from lib.quality.metrics import SENTIMENT_LABELS, quality_report
 from lib.quality.review_queue import error_table
 from lib.stores import contract
-from lib.wording import narrative
+from lib.wording import overview_narrative
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -96,7 +96,7 @@ def test_hostile_text_is_escaped_everywhere(document: str) -> None:
 
 def test_headline_figures_and_sections(document: str, predictions: pd.DataFrame) -> None:
     report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
-    for sentence in narrative.headline(report):
+    for sentence in overview_narrative.headline(report):
         assert html.escape(sentence, quote=True) in document
     assert document.count('<div class="card">') == 2 + len(SENTIMENT_LABELS)
     assert "vs baseline" in document

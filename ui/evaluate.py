@@ -17,7 +17,7 @@ from lib.scoring import evaluation, uploads
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
-from lib.wording import narrative
+from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
 from ui import auth, data
 
@@ -191,7 +191,7 @@ def experiment_picker(model: ModelChoice) -> str | None:
     # Only admins create experiments: a new one would be invisible to a client's annotator.
     options = [*(e.name for e in experiments), *([NEW_EXPERIMENT] if auth.allowed("admin") else [])]
     if not options:
-        st.info(narrative.NOTHING_SHARED)
+        st.info(app_narrative.NOTHING_SHARED)
         return None
     own = next((e.name for e in experiments if e.experiment_id == model.experiment_id), options[0])
     choice = st.selectbox(
@@ -273,12 +273,12 @@ def show_result(run: RunSummary, file_name: str) -> None:
     (st.success if just_logged else st.info)(note, icon=":material/check_circle:" if just_logged else ":material/history:")
     report = data.report(run)
     if report is not None and report.n:
-        for sentence in narrative.headline(report):
+        for sentence in overview_narrative.headline(report):
             st.markdown(f"#### {sentence}")
         chart_column, words_column = st.columns([3, 2])
         chart_column.altair_chart(charts.confusion_chart(report), width="stretch")
         with words_column:
-            for sentence in narrative.confusion_sentences(report):
+            for sentence in overview_narrative.confusion_sentences(report):
                 st.markdown(f"- {sentence}")
     else:
         predictions = data.predictions(run)

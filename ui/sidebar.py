@@ -9,7 +9,7 @@ import streamlit as st
 from lib.errors import UserFacingError
 from lib.stores import contract
 from lib.stores.tracking import ExperimentSummary, RunSummary
-from lib.wording import narrative
+from lib.wording import app_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import auth, data
 from ui.components import show_user_error
@@ -50,7 +50,7 @@ def render() -> Selection | None:
         return None
     shared = auth.visible_experiments(experiments)
     if experiments and not shared:
-        st.info(narrative.NOTHING_SHARED)
+        st.info(app_narrative.NOTHING_SHARED)
         return None
     experiments = shared
     if not experiments:
@@ -80,7 +80,7 @@ def render() -> Selection | None:
         "Run (★ = baseline)",
         runs,
         index=runs.index(start_run),
-        format_func=narrative.run_choice_label,
+        format_func=run_narrative.run_choice_label,
         key=f"run_picker_{experiment.experiment_id}",
         help="Each run is one model evaluated on one set of reviews.",
     )
@@ -94,7 +94,7 @@ def render() -> Selection | None:
         baseline = st.sidebar.selectbox(
             "Compare with",
             others,
-            format_func=lambda r: "nothing" if r is None else narrative.run_choice_label(r),
+            format_func=lambda r: "nothing" if r is None else run_narrative.run_choice_label(r),
             key=f"baseline_picker_{experiment.experiment_id}",
             help="No run of this experiment is tagged as its baseline; pick one to see changes against it.",
         )

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from lib.quality.metrics import QualityReport
-from lib.wording.narrative import count, percent
+from lib.wording.numbers import count, percent
 
 FONT_SIZE = 15
 # Colour-blind-safe sequential scheme for shares.

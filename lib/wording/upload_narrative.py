@@ -15,8 +15,9 @@ import pandas as pd
 from lib.quality.metrics import OVERALL
 from lib.scoring.uploads import DropReport, UploadedTable
 from lib.stores.tracking import ModelChoice, RunSummary
+from lib.wording.counts import reviews
 from lib.wording.markdown import escape_markdown
-from lib.wording.narrative import count, percent, reviews
+from lib.wording.numbers import count, percent
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 ENCODING_NAMES = {
