@@ -6,7 +6,6 @@ import streamlit as st
 from lib.errors import UserFacingError
 from lib.outputs import charts
 from lib.quality.comparison import COMPARED_METRICS
-from lib.quality.metrics import OVERALL
 from lib.stores import contract
 from lib.wording import compare_narrative, metric_names, run_narrative
 from lib.wording.markdown import escape_markdown
@@ -61,23 +60,9 @@ def show_changes(new_run) -> None:
             "each with its own uncertainty. Which reviews were fixed or broken cannot be said.",
             icon="⚠️",
         )
-    overall = result.table[result.table["slice"] == OVERALL]
-    rows = [
-        {
-            "Measure": metric_names.metric_label(r.metric),
-            "Change": compare_narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
-            "Verdict": compare_narrative.VERDICT_WORDS[r.verdict],
-            "Reviews": f"{int(r.n):,}",
-        }
-        for r in overall.itertuples()
-    ]
-    accuracy = result.row("accuracy")
-    st.markdown(
-        f"#### {compare_narrative.change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} "
-        f"{compare_narrative.VERDICT_WORDS[accuracy.verdict]}."
-    )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    per_category = result.table[(result.table["slice"] != OVERALL) & (result.table["metric"] == metric)]
+    st.markdown(f"#### {compare_narrative.accuracy_verdict(result)}")
+    st.dataframe(pd.DataFrame(compare_narrative.measure_changes(result)), hide_index=True, width="stretch")
+    per_category = result.by_group[result.by_group["metric"] == metric]
     if len(per_category):
         st.markdown(f"**Change per category: {metric_names.metric_in_sentence(metric)}**")
         st.altair_chart(charts.delta_chart(per_category, metric_names.metric_label(metric)), width="stretch")

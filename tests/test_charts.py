@@ -33,7 +33,7 @@ def test_confusion_chart_data_has_nine_cells_summing_to_n() -> None:
     cells = {(row["Truly"], row["Model said"]): row["Reviews"] for row in rows}
     np.testing.assert_array_equal(
         [[cells[(t, p)] for p in report.labels] for t in report.labels],
-        report.overall_confusion(),
+        report.overall_confusion,
     )
 
 

@@ -37,14 +37,14 @@ def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanat
 
 
 def corrected_labels_comparison(
-    original: QualityReport, corrected: QualityReport, changed: int, metrics: list[str], slices: list[str]
+    original: QualityReport, corrected: QualityReport, changed: int, metrics: list[str], groups: list[str]
 ) -> None:
-    """Both figures side by side: with the given labels and with the annotators' corrections."""
+    """Both figures side by side, for all reviews and each of ``groups``: with the given labels and with the annotators' corrections."""
     rows = []
-    for slice_name in slices:
+    for group in [None, *groups]:
         for metric in metrics:
-            before, after = original.estimate(metric, slice_name), corrected.estimate(metric, slice_name)
-            row = {"Category": slice_name} if len(slices) > 1 else {}
+            before, after = original.estimate(metric, group), corrected.estimate(metric, group)
+            row = {"Category": OVERALL if group is None else group} if groups else {}
             row |= {
                 "Measure": metric_names.metric_label(metric),
                 "With the given labels": f"{numbers.percent(before.value)} ({numbers.interval_range(before)})",
@@ -71,8 +71,8 @@ def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: lis
         help="Recompute the figures as if the labels annotators agreed on were right; both figures are shown side by side.",
     ):
         return
-    slices = [OVERALL] + ([s for s in corrected_report.slices[1:] if s in report.slices] if column else [])
-    corrected_labels_comparison(report, corrected_report, changed, metrics, slices)
+    groups = [g for g in corrected_report.groups if g in report.groups] if column else []
+    corrected_labels_comparison(report, corrected_report, changed, metrics, groups)
 
 
 T = TypeVar("T")

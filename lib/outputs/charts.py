@@ -21,7 +21,7 @@ def _style(chart: alt.Chart) -> alt.Chart:
 
 def confusion_frame(report: QualityReport) -> pd.DataFrame:
     """One row per (true, predicted) cell with its count and share of the true class."""
-    cm = report.overall_confusion()
+    cm = report.overall_confusion
     rows = []
     for i, truth in enumerate(report.labels):
         total = int(cm[i].sum())

@@ -23,8 +23,8 @@ import altair as alt
 import pandas as pd
 
 from lib.outputs import charts
-from lib.quality.comparison import COMPARED_METRICS, Comparison
-from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, OVERALL, QualityReport
+from lib.quality.comparison import Comparison
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_standing, shown_categories
 from lib.stores import contract
@@ -182,7 +182,7 @@ def kpis(report: QualityReport, baseline: QualityReport | None) -> tuple[Kpi, ..
 
 def category_part(category_report: QualityReport | None, metric: str = CATEGORY_METRIC) -> tuple[str | None, tuple[str, ...]]:
     """The per-category chart (SVG) and a few sentences on the weakest categories."""
-    if category_report is None or len(category_report.slices) <= 1:
+    if category_report is None or not category_report.groups:
         return None, ()
     standing = category_standing(category_report, metric)
     overall = category_report.estimate(metric)
@@ -196,21 +196,8 @@ def category_part(category_report: QualityReport | None, metric: str = CATEGORY_
 
 def comparison_part(result: Comparison, baseline_name: str) -> ComparisonPart:
     """The verdict on accuracy and the change of each compared figure, in words."""
-    overall = result.table[result.table["slice"] == OVERALL]
-    rows = tuple(
-        (
-            metric_names.metric_label(r.metric),
-            compare_narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
-            compare_narrative.VERDICT_WORDS[r.verdict],
-        )
-        for r in overall.itertuples()
-        if r.metric in COMPARED_METRICS
-    )
-    accuracy = result.row("accuracy")
-    verdict = (
-        f"{compare_narrative.change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} "
-        f"{compare_narrative.VERDICT_WORDS[accuracy.verdict]}."
-    )
+    rows = tuple((row["Measure"], row["Change"], row["Verdict"]) for row in compare_narrative.measure_changes(result))
+    verdict = compare_narrative.accuracy_verdict(result)
     fixed_broken = compare_narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p) if result.paired else None
     return ComparisonPart(report_narrative.comparison_intro(baseline_name, result.paired), verdict, rows, fixed_broken)
 

@@ -56,7 +56,7 @@ def category_standing(
         status = np.where(~judged, TOO_FEW, np.where(rows["value"] >= target, MEETS, BELOW))
     rows = rows.assign(status=status, judged=judged)
     if ceiling is not None:
-        rows["ceiling"] = rows["slice"].map(ceiling.table.set_index("slice")["value"])
+        rows["ceiling"] = rows["slice"].map(ceiling.by_group.set_index("slice")["value"])
     return rows.sort_values(["judged", "value"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 

@@ -114,7 +114,7 @@ def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> t
     metrics = contract.headline_metrics(report)
     if groups is None:
         return metrics, {}
-    slugs = contract.category_slugs(list(report.slices[1:]))
+    slugs = contract.category_slugs(list(report.groups))
     return metrics | contract.category_metrics(report, slugs), slugs
 
 

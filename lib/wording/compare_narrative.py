@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from lib.quality.comparison import Comparison
 from lib.wording.metric_names import metric_label
 from lib.wording.numbers import count, percent
 
@@ -61,3 +62,22 @@ def fixed_broken_sentence(fixed: int, broken: int, p_value: float | None) -> str
     else:
         judged = "the difference between fixes and breaks could be chance"
     return f"{sentence} McNemar's test gives p = {p_value:.3f}: {judged}."
+
+
+def measure_changes(comparison: Comparison) -> list[dict[str, str]]:
+    """One row per compared measure over all reviews: the measure, its change with interval, the verdict, the reviews."""
+    return [
+        {
+            "Measure": metric_label(str(metric)),
+            "Change": change_sentence(str(metric), r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
+            "Verdict": VERDICT_WORDS[r.verdict],
+            "Reviews": count(r.n),
+        }
+        for metric, r in comparison.overall.iterrows()
+    ]
+
+
+def accuracy_verdict(comparison: Comparison) -> str:
+    """'Labelled correctly: 66% → 68% (+1.6 pts, …). Better, and the difference is real.'"""
+    accuracy = comparison.row("accuracy")
+    return f"{change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} {VERDICT_WORDS[accuracy.verdict]}."

@@ -27,7 +27,7 @@ def headline(report: QualityReport) -> list[str]:
 
 def confusion_sentences(report: QualityReport) -> list[str]:
     """Per true sentiment, where its mistakes go: 'Of 812 truly negative reviews, 97 were called neutral…'."""
-    cm = report.overall_confusion()
+    cm = report.overall_confusion
     sentences = []
     for i, label in enumerate(report.labels):
         total = int(cm[i].sum())
