@@ -9,7 +9,7 @@ from lib.quality.explain import coverage_sentence, highlighted_html, top_words
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from lib.stores import contract
-from lib.stores.annotations import VERDICTS, StaleEditError, annotator_label
+from lib.stores.annotations import ANNOTATION_VERDICTS, VERDICTS, StaleEditError, annotator_label
 from lib.wording import app_narrative, mistakes_narrative, numbers
 from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
@@ -189,7 +189,7 @@ with queue_tab:
             label = f" → {escape_markdown(past.corrected_label)}" if past.corrected_label else ""
             st.caption(
                 f"{escape_markdown(annotator_label(past.annotator, past.annotator_name))}, {past.created_at:%d %b %H:%M}: "
-                f"{escape_markdown(mistakes_narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
+                f"{escape_markdown(ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
                 + (f" — {escape_markdown(past.note[:200])}" if past.note else "")
             )
 
@@ -206,7 +206,7 @@ with queue_tab:
                 verdict = st.radio(
                     "Verdict",
                     VERDICTS,
-                    format_func=mistakes_narrative.ANNOTATION_VERDICTS.get,
+                    format_func=ANNOTATION_VERDICTS.get,
                     horizontal=True,
                     label_visibility="collapsed",
                 )
@@ -237,16 +237,8 @@ with queue_tab:
                         expected_version=st.session_state[opened_key],
                     )
                 except StaleEditError as stale:
-                    latest = stale.latest
-                    st.session_state[opened_key] = latest.review_version
-                    st.error(
-                        mistakes_narrative.stale_edit_message(
-                            annotator_label(latest.annotator, latest.annotator_name),
-                            latest.verdict,
-                            latest.corrected_label,
-                            f"{latest.created_at:%H:%M:%S}",
-                        )
-                    )
+                    st.session_state[opened_key] = stale.latest.review_version
+                    show_user_error(stale)
                 except UserFacingError as error:
                     show_user_error(error)
                 else:

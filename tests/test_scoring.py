@@ -350,6 +350,13 @@ def test_prediction_distribution_overall_and_per_category() -> None:
     assert table.groupby(level="group")["share"].sum().round(9).eq(1).all()
 
 
+def test_prediction_distribution_marks_all_reviews_apart_from_a_category_of_that_name() -> None:
+    predictions = pd.DataFrame({contract.PREDICTED_LABEL: ["positive", "negative", "neutral"], contract.CATEGORY: [OVERALL, "App", "App"]})
+    table = prediction_distribution(predictions)
+    assert table.loc[table["overall"], "reviews"].sum() == 3
+    assert table.loc[~table["overall"] & (table["group"] == OVERALL), "reviews"].sum() == 1
+
+
 def test_prediction_distribution_without_categories_has_one_group() -> None:
     table = prediction_distribution(pd.DataFrame({contract.PREDICTED_LABEL: ["neutral"] * 4}))
     assert set(table["group"]) == {OVERALL}

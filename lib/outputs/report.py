@@ -28,12 +28,12 @@ from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_standing, shown_categories
 from lib.stores import contract
+from lib.stores.annotations import ANNOTATION_VERDICTS
 from lib.wording import (
     categories_narrative,
     compare_narrative,
     counts,
     metric_names,
-    mistakes_narrative,
     numbers,
     overview_narrative,
     report_narrative,
@@ -209,7 +209,7 @@ def annotation_summaries(current: pd.DataFrame) -> dict[str, str]:
     summaries = {}
     for key, rows in current.groupby("review_key"):
         verdict = rows["verdict"].mode().iloc[0]
-        words = f"{mistakes_narrative.ANNOTATION_VERDICTS.get(verdict, verdict)} ({len(rows)} annotator{'s' if len(rows) > 1 else ''})"
+        words = f"{ANNOTATION_VERDICTS.get(verdict, verdict)} ({len(rows)} annotator{'s' if len(rows) > 1 else ''})"
         labels = rows["corrected_label"].dropna()
         if len(labels):
             words += f", corrected to {labels.mode().iloc[0]}"

@@ -295,7 +295,10 @@ def evaluate_reviews(
 
 
 def prediction_distribution(predictions: pd.DataFrame, labels: tuple[str, ...] = SENTIMENT_LABELS) -> pd.DataFrame:
-    """Reviews per predicted sentiment, for all reviews then per category: columns group, sentiment, reviews, share."""
+    """Reviews per predicted sentiment, for all reviews then per category: columns group, overall, sentiment, reviews, share.
+
+    ``overall`` is True on the rows of all reviews (titled "All reviews" in ``group``, which a category may be called too).
+    """
     k = len(labels)
     sentiment = label_codes(predictions[contract.PREDICTED_LABEL], labels)
     names, codes = [OVERALL], np.zeros(len(predictions), dtype=np.int64)
@@ -309,6 +312,7 @@ def prediction_distribution(predictions: pd.DataFrame, labels: tuple[str, ...] =
     return pd.DataFrame(
         {
             "group": np.repeat(names, k),
+            "overall": np.repeat(np.arange(len(names)) == 0, k),
             "sentiment": np.tile(labels, len(names)),
             "reviews": counts.ravel(),
             "share": (counts / np.where(totals > 0, totals, 1)).ravel(),

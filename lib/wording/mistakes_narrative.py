@@ -6,15 +6,7 @@ import math
 
 from lib.quality.agreement import AgreementSummary
 from lib.wording.counts import reviews
-from lib.wording.markdown import escape_markdown
 from lib.wording.numbers import count, percent
-
-ANNOTATION_VERDICTS = {
-    "model_wrong": "The model is wrong",
-    "label_wrong": "The given label is wrong",
-    "ambiguous": "Genuinely ambiguous",
-    "not_a_review": "Not a review",
-}
 
 
 def errors_headline(wrong: int, total: int) -> str:
@@ -35,15 +27,6 @@ def rater_spread_sentence(n_raters: float, spread: float) -> str:
         return ""
     level = "agreed closely" if spread < 0.8 else "disagreed somewhat" if spread < 1.4 else "disagreed a lot"
     return f"{int(n_raters)} people rated this review on a −4…+4 scale; they {level} (spread {spread:.1f} points)."
-
-
-def stale_edit_message(annotator: str, verdict: str, corrected_label: str | None, when: str) -> str:
-    """What someone else saved while this review was open."""
-    label = f", corrected label {escape_markdown(corrected_label)}" if corrected_label else ""
-    return (
-        f"{escape_markdown(annotator)} changed this review at {when} ({ANNOTATION_VERDICTS.get(verdict, verdict)}{label}) after you opened it. "
-        "Your change was not saved, so nothing was overwritten: check their annotation and save again if you still disagree."
-    )
 
 
 def kappa_strength(kappa: float) -> str:

@@ -12,7 +12,6 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib.quality.metrics import OVERALL
 from lib.scoring.uploads import DropReport, UploadedTable
 from lib.stores.tracking import ModelChoice, RunSummary
 from lib.wording.counts import reviews
@@ -130,7 +129,7 @@ def result_note(run: RunSummary, experiment_name: str, just_logged: bool) -> str
 
 def distribution_sentence(distribution: pd.DataFrame) -> str:
     """'Of the 1,234 reviews, the model calls 40% negative, 18% neutral and 42% positive.'."""
-    overall = distribution[distribution["group"] == OVERALL]
+    overall = distribution[distribution["overall"]]
     total = int(overall["reviews"].sum())
     parts = [f"{percent(share)} {label}" for label, share in zip(overall["sentiment"], overall["share"], strict=True)]
     listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
