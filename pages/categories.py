@@ -6,7 +6,7 @@ import streamlit as st
 from lib.outputs import charts
 from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, SENTIMENT_LABELS
 from lib.quality.slices import TOO_FEW, category_columns, category_standing, shown_categories
-from lib.wording import categories_narrative, metric_names, numbers, overview_narrative, run_narrative
+from lib.wording import categories_narrative, counts, metric_names, numbers, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import corrected_labels_switch, loaded_or_stop, stop_unless_finished
@@ -73,13 +73,15 @@ for name in [*judged["slice"].head(3), *small["slice"].head(2)]:
     )
 if len(small):
     st.caption(
-        f"{len(small)} categor{'y has' if len(small) == 1 else 'ies have'} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "
+        f"{counts.counted(len(small), 'category', 'has')} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "
         "shown in grey and not ranked, because their figures could easily be chance."
     )
 
 show_all = True
 if len(standing) > 15:
-    show_all = st.toggle(f"Show all {len(standing)} categories", value=False, help="Otherwise: the 12 weakest and the 3 strongest.")
+    show_all = st.toggle(
+        f"Show {counts.all_counted(len(standing), 'category')}", value=False, help="Otherwise: the 12 weakest and the 3 strongest."
+    )
 st.altair_chart(
     charts.category_chart(shown_categories(standing, show_all), metric_names.metric_label(metric), overall.value), width="stretch"
 )

@@ -10,7 +10,7 @@ from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from lib.stores import contract
 from lib.stores.annotations import ANNOTATION_VERDICTS, VERDICTS, StaleEditError, annotator_label
-from lib.wording import app_narrative, mistakes_narrative, numbers
+from lib.wording import app_narrative, counts, mistakes_narrative, numbers
 from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
@@ -91,7 +91,7 @@ with queue_tab:
     page_column, count_column = st.columns([1, 3])
     page_number = page_column.number_input("Page", 1, pages, key="errors_page")
     count_column.caption(
-        f"{numbers.count(len(filtered))} of {numbers.count(len(table))} mistakes match the filters · page {page_number} of {pages}"
+        f"{numbers.count(len(filtered))} of {counts.counted(len(table), 'mistake')} {counts.agreeing(len(filtered), 'matches')} the filters · page {page_number} of {pages}"
     )
     shown = page_of(filtered, int(page_number), PAGE_SIZE)
     view = pd.DataFrame(
@@ -253,7 +253,7 @@ with label_tab:
         st.info("Finding likely label errors needs the model's probabilities per sentiment, which this run did not store.")
     else:
         st.markdown(
-            f"Confident learning flags **{numbers.count(len(issues_table))} reviews** whose given label is probably wrong: "
+            f"Confident learning flags **{counts.counted(len(issues_table), 'review')}** whose given label is probably wrong: "
             "the model is confidently and consistently sure of another sentiment. Start annotating here: it pays off most."
         )
         columns = {

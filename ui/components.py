@@ -48,7 +48,7 @@ def corrected_labels_comparison(
             row |= {
                 "Measure": metric_names.metric_label(metric),
                 "With the given labels": f"{numbers.percent(before.value)} ({numbers.interval_range(before)})",
-                f"With {numbers.count(changed)} corrected labels": f"{numbers.percent(after.value)} ({numbers.interval_range(after)})",
+                f"With {counts.counted(changed, 'corrected label')}": f"{numbers.percent(after.value)} ({numbers.interval_range(after)})",
                 "Change": numbers.points_change(after, before) or "",
             }
             rows.append(row)
@@ -66,7 +66,7 @@ def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: lis
         return
     corrected_report, changed = corrected
     if not st.toggle(
-        f"Use corrected labels ({numbers.count(changed)} reviews corrected by annotators)",
+        f"Use corrected labels ({counts.counted(changed, 'review')} corrected by annotators)",
         key=f"use_corrected_{run.run_id}_{column}",
         help="Recompute the figures as if the labels annotators agreed on were right; both figures are shown side by side.",
     ):

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from lib.quality.metrics import QualityReport
+from lib.wording.counts import agreeing, counted
 from lib.wording.numbers import count, percent
 
 FONT_SIZE = 15
@@ -36,7 +37,7 @@ def confusion_frame(report: QualityReport) -> pd.DataFrame:
                     "Share of truly": share,
                     "Label": f"{count(n)}\n{percent(share)}",
                     "Correct": i == j,
-                    "Tooltip": f"Of {count(total)} truly {truth} reviews, {count(n)} ({percent(share)}) were called {predicted}",
+                    "Tooltip": f"Of {counted(total, f'truly {truth} review')}, {count(n)} ({percent(share)}) {agreeing(n, 'was')} called {predicted}",
                 }
             )
     return pd.DataFrame(rows)
@@ -163,7 +164,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         order=distribution["sentiment"].map({label: i for i, label in enumerate(labels)}),
         Label=[percent(share) if share >= 0.08 else "" for share in distribution["share"]],
         Tooltip=[
-            f"{group}: {count(n)} reviews ({percent(share)}) called {sentiment}"
+            f"{group}: {counted(n, 'review')} ({percent(share)}) called {sentiment}"
             for group, sentiment, n, share in zip(
                 distribution["group"], distribution["sentiment"], distribution["reviews"], distribution["share"], strict=True
             )

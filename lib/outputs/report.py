@@ -209,7 +209,7 @@ def annotation_summaries(current: pd.DataFrame) -> dict[str, str]:
     summaries = {}
     for key, rows in current.groupby("review_key"):
         verdict = rows["verdict"].mode().iloc[0]
-        words = f"{ANNOTATION_VERDICTS.get(verdict, verdict)} ({len(rows)} annotator{'s' if len(rows) > 1 else ''})"
+        words = f"{ANNOTATION_VERDICTS.get(verdict, verdict)} ({counts.counted(len(rows), 'annotator')})"
         labels = rows["corrected_label"].dropna()
         if len(labels):
             words += f", corrected to {labels.mode().iloc[0]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from lib.quality.comparison import Comparison
+from lib.wording.counts import counted
 from lib.wording.metric_names import metric_label
 from lib.wording.numbers import count, percent
 
@@ -42,7 +43,7 @@ def per_category_changes_caption(categories: int) -> str:
     """How to read the per-category change chart, and why light bars are only hints."""
     return (
         "Bars right of the line: the new version does better there. Whiskers: 95% interval of the change. "
-        f"With {count(categories)} {'category' if categories == 1 else 'categories'} compared at once, a few changes are expected "
+        f"With {counted(categories, 'category')} compared at once, a few changes are expected "
         "by chance alone, so a change counts as real (dark colour) only if it stays clear after allowing for that "
         "(Benjamini–Hochberg, 5% false discoveries); light colours are hints worth a closer look, not proof."
     )
@@ -50,7 +51,7 @@ def per_category_changes_caption(categories: int) -> str:
 
 def fixed_broken_sentence(fixed: int, broken: int, p_value: float | None) -> str:
     """Reviews fixed and newly broken, with what McNemar's test says about it."""
-    sentence = f"The new version fixes {count(fixed)} reviews the baseline got wrong and breaks {count(broken)} it got right."
+    sentence = f"The new version fixes {counted(fixed, 'review')} the baseline got wrong and breaks {count(broken)} it got right."
     if p_value is None:
         return sentence
     if p_value < 0.05:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from lib.quality.agreement import AgreementSummary
-from lib.wording.counts import reviews
+from lib.wording.counts import all_counted, counted, reviews
 from lib.wording.numbers import count, percent
 
 
@@ -14,7 +14,7 @@ def errors_headline(wrong: int, total: int) -> str:
     if total == 0:
         return "This run has no reviews with a true label, so there are no mistakes to list."
     if wrong == 0:
-        return f"The model got all {reviews(total)} right: there are no mistakes to review."
+        return f"The model got {all_counted(total, 'review')} right: there are no mistakes to review."
     return (
         f"The model got {count(wrong)} of {reviews(total)} wrong ({percent(wrong / total)}). "
         "They are listed most confident first: those are either clear model errors or labels worth checking."
@@ -42,9 +42,13 @@ def kappa_strength(kappa: float) -> str:
 def agreement_sentence(summary: AgreementSummary) -> str:
     """How well annotators agree, in words, with the count it rests on."""
     name = summary.kappa_method or "chance-corrected agreement"
-    kappa = f"{summary.kappa:.2f}" if math.isfinite(summary.kappa) else "n/a"
+    counts = (
+        f"{counted(summary.reviews_with_two_or_more, 'review', 'has')} verdicts from two or more of "
+        f"{counted(summary.annotators, 'annotator')}."
+    )
+    if not math.isfinite(summary.kappa):
+        return f"{counts} How often they agree beyond chance ({name}) cannot be measured yet: it needs more reviews with two verdicts."
     return (
-        f"{reviews(summary.reviews_with_two_or_more)} have verdicts from two or more of {summary.annotators} annotators. "
-        f"Pairs of annotators agree {percent(summary.pairwise_agreement)} of the time; corrected for chance agreement "
-        f"({name}) that is {kappa}, usually called {kappa_strength(summary.kappa)} agreement."
+        f"{counts} Pairs of annotators agree {percent(summary.pairwise_agreement)} of the time; corrected for chance agreement "
+        f"({name}) that is {summary.kappa:.2f}, usually called {kappa_strength(summary.kappa)} agreement."
     )

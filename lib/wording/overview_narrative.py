@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lib.quality.metrics import Estimate, QualityReport
-from lib.wording.counts import reviews
+from lib.wording.counts import agreeing, all_counted, counted, reviews, sentence_start
 from lib.wording.numbers import count, interval, percent
 
 
@@ -20,7 +20,7 @@ def headline(report: QualityReport) -> list[str]:
         est = measured[weakest]
         sentences.append(
             f"It is weakest on {weakest} reviews: it finds only {percent(est.value)} of them "
-            f"({interval(est)}, based on {reviews(est.n)} that are truly {weakest})."
+            f"({interval(est)}, based on {reviews(est.n)} that {agreeing(est.n, 'is')} truly {weakest})."
         )
     return sentences
 
@@ -36,12 +36,12 @@ def confusion_sentences(report: QualityReport) -> list[str]:
             continue
         wrong = [(int(cm[i, j]), other) for j, other in enumerate(report.labels) if j != i and cm[i, j] > 0]
         if not wrong:
-            sentences.append(f"All {count(total)} truly {label} reviews were labelled {label}.")
+            sentences.append(f"{sentence_start(all_counted(total, f'truly {label} review'))} {agreeing(total, 'was')} labelled {label}.")
             continue
         wrong.sort(reverse=True)
-        parts = [f"{count(n)} were called {other}" for n, other in wrong]
+        parts = [f"{count(n)} {agreeing(n, 'was')} called {other}" for n, other in wrong]
         sentences.append(
-            f"Of {count(total)} truly {label} reviews, {' and '.join(parts)} ({percent(int(cm[i, i]) / total)} labelled right)."
+            f"Of {counted(total, f'truly {label} review')}, {' and '.join(parts)} ({percent(int(cm[i, i]) / total)} labelled right)."
         )
     return sentences
 

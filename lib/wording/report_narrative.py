@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lib.wording.counts import reviews
+
 REPORT_NEEDS_PREDICTIONS = (
     "A report cannot be made for this run: it has no file of individual predictions (predictions.parquet), "
     "so its figures, uncertainty and example reviews are unknown. Pick a run evaluated with Sentiment Review, "
@@ -25,7 +27,7 @@ def examples_intro(picked: int) -> str:
     if picked == 0:
         return ""
     return (
-        f"{'One review' if picked == 1 else f'{picked} reviews'} the model got wrong, picked to show the kind of mistakes it makes. "
+        f"{'One review' if picked == 1 else reviews(picked)} the model got wrong, picked to show the kind of mistakes it makes. "
         "Each shows what the review truly is, what the model said and how sure it was."
     )
 

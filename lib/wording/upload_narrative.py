@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib.scoring.uploads import DropReport, UploadedTable
 from lib.stores.tracking import ModelChoice, RunSummary
-from lib.wording.counts import reviews
+from lib.wording.counts import agreeing, all_counted, counted, reviews, sentence_start
 from lib.wording.markdown import escape_markdown
 from lib.wording.numbers import count, percent
 
@@ -39,40 +39,38 @@ def quoted(text: str) -> str:
 def upload_summary(table: UploadedTable) -> str:
     """'12 rows and 3 columns, read as UTF-8 with values separated by commas.'."""
     rows, columns = table.frame.shape
-    size = f"{count(rows)} row{'' if rows == 1 else 's'} and {count(columns)} columns"
+    size = f"{counted(rows, 'row')} and {counted(columns, 'column')}"
     if table.sheet is not None:
         return f"{size} from the sheet {quoted(table.sheet)}."
     encoding = ENCODING_NAMES.get(table.encoding or "", (table.encoding or "").upper())
     return f"{size}, read as {encoding} with values separated by {DELIMITER_NAMES.get(table.delimiter or '', table.delimiter)}."
 
 
-def _rows(n: int) -> str:
-    return f"{count(n)} row{'' if n == 1 else 's'}"
-
-
 def drop_sentences(report: DropReport) -> list[str]:
     """What was left out of the file and why, and how many reviews remain to be scored."""
     sentences = []
     if report.empty_text:
-        sentences.append(f"{_rows(report.empty_text)} without review text {'is' if report.empty_text == 1 else 'are'} left out.")
+        sentences.append(f"{counted(report.empty_text, 'row')} without review text {agreeing(report.empty_text, 'is')} left out.")
     if report.blank_label:
-        sentences.append(f"{_rows(report.blank_label)} without a true sentiment {'is' if report.blank_label == 1 else 'are'} left out.")
+        sentences.append(f"{counted(report.blank_label, 'row')} without a true sentiment {agreeing(report.blank_label, 'is')} left out.")
     if report.unmapped_label:
         values = ", ".join(f"{quoted(value)} ({count(n)})" for value, n in report.unmapped_values[:8])
         more = " and others" if len(report.unmapped_values) > 8 else ""
         sentences.append(
-            f"{_rows(report.unmapped_label)} with a sentiment value not matched to any sentiment are left out: {values}{more}."
+            f"{counted(report.unmapped_label, 'row')} with a sentiment value not matched to any sentiment {agreeing(report.unmapped_label, 'is')} "
+            f"left out: {values}{more}."
         )
     if report.duplicates:
-        one = report.duplicates == 1
+        n = report.duplicates
         fate = "left out" if report.duplicates_dropped else "kept (the same review can really come twice)"
-        repeat, pronoun = ("repeats", "it is") if one else ("repeat", "they are")
-        sentences.append(f"{_rows(report.duplicates)} {repeat} an earlier review word for word; {pronoun} {fate}.")
+        sentences.append(
+            f"{counted(n, 'row', 'repeats')} an earlier review word for word; {'it' if n == 1 else 'they'} {agreeing(n, 'is')} {fate}."
+        )
     left_out = report.rows_in_file - report.kept
     if not left_out:
-        sentences.append(f"All {reviews(report.kept)} will be scored.")
+        sentences.append(f"{sentence_start(all_counted(report.kept, 'review'))} will be scored.")
     else:
-        sentences.append(f"{reviews(report.kept)} of the {_rows(report.rows_in_file)} will be scored.")
+        sentences.append(f"{counted(report.kept, 'review')} of the {counted(report.rows_in_file, 'row')} will be scored.")
     return sentences
 
 
