@@ -16,9 +16,7 @@ if selection is None:
 run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")
-presentation.technical_caption(
-    escape_markdown(" · ".join(p for p in (run.name, run.model_description, run_narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
-)
+presentation.technical_caption(escape_markdown(run_narrative.run_caption(run)))
 
 stop_unless_finished(run)
 report = loaded_or_stop(lambda: data.report(run))

@@ -10,7 +10,7 @@ import pytest
 
 from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report, wilson_interval
 from lib.stores.tracking import RunSummary
-from lib.wording import counts, metric_names, numbers, overview_narrative, run_narrative
+from lib.wording import counts, metric_names, numbers, overview_narrative, run_narrative, upload_narrative
 
 # Rows = truly negative / neutral / positive, columns = what the model said; 4,488 reviews.
 CONFUSION = np.array(
@@ -152,3 +152,16 @@ def test_run_choice_label() -> None:
 @pytest.mark.parametrize("metric", ["accuracy", "macro_f1", "weighted_f1"])
 def test_every_headline_metric_has_a_name_and_an_explanation(metric: str) -> None:
     assert metric_names.METRIC_NAMES[metric] and metric_names.METRIC_EXPLANATIONS[metric]
+
+
+def test_an_uploaded_runs_caption_says_its_date_once() -> None:
+    started = datetime(2026, 12, 1, 7, 41, tzinfo=UTC)
+    name = upload_narrative.evaluation_run_name("08_bom_tab.tsv", started)
+    tags = {"sentiment_review.model_description": f"sentiment-demo-classifier @champion · {name}"}
+    run = RunSummary("r1", "1", name, "FINISHED", started, {}, {}, tags)
+    caption = run_narrative.run_caption(run)
+    assert caption.count("01 Dec 2026") == 1 and caption.startswith("08_bom_tab.tsv · 01 Dec 2026 07:41")
+    assert "sentiment-demo-classifier @champion" in caption and "·  ·" not in caption and not caption.endswith("·")
+    assert run_narrative.run_choice_label(run).count("01 Dec 2026") == 1
+    plain = RunSummary("r2", "1", "Baseline", "RUNNING", started, {}, {}, {})
+    assert run_narrative.run_caption(plain) == "Baseline · 01 Dec 2026, 07:41 · running"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from lib.access.redaction import redacted
@@ -45,11 +46,36 @@ def status_message(status: str, failure_reason: str = "") -> str | None:
     return f"This run ended with status {status}; its figures are not shown."
 
 
+RUN_TIME_FORMAT = "%d %b %Y, %H:%M"
+# A date and time as runs are named and listed: '01 Dec 2026 07:41' or '01 Dec 2026, 07:41'.
+DATE_TIME = re.compile(r"\b(\d{1,2} [A-Z][a-z]{2} \d{4}),? (\d{1,2}:\d{2})\b")
+
+
+def _once(parts: list[str]) -> list[str]:
+    """The parts with every date and time already said in an earlier part taken out (and parts left empty dropped)."""
+    said: set[tuple[str, str]] = set()
+    kept = []
+    for part in parts:
+        dates = {m.groups() for m in DATE_TIME.finditer(part)}
+        part = DATE_TIME.sub(lambda m, earlier=frozenset(said): "" if m.groups() in earlier else m.group(0), part)
+        part = re.sub(r"(\s*·\s*)+$|^(\s*·\s*)+", "", re.sub(r"(\s*·\s*){2,}", " · ", part)).strip(" ,")
+        said |= dates
+        if part:
+            kept.append(part)
+    return kept
+
+
+def _when_and_state(run: RunSummary) -> list[str]:
+    """When the run started, and its state unless it finished."""
+    parts = [run.start_time.strftime(RUN_TIME_FORMAT)] if run.start_time is not None else []
+    return parts + ([run.status.lower()] if run.status != "FINISHED" else [])
+
+
 def run_choice_label(run: RunSummary) -> str:
-    """How a run is listed in the picker: baseline star, readable name, date, model."""
-    parts = [("★ " if run.is_baseline else "") + run.name]
-    if run.start_time is not None:
-        parts.append(run.start_time.strftime("%d %b %Y, %H:%M"))
-    if run.status != "FINISHED":
-        parts.append(run.status.lower())
-    return " · ".join(parts)
+    """How a run is listed in the picker: baseline star, readable name, date (once), state."""
+    return ("★ " if run.is_baseline else "") + " · ".join(_once([run.name, *_when_and_state(run)]))
+
+
+def run_caption(run: RunSummary) -> str:
+    """The Overview's line under the title: run name, model, date and state, each date said once."""
+    return " · ".join(_once([run.name, run.model_description, *_when_and_state(run)]))
