@@ -49,12 +49,10 @@ def baseline_estimate(metric: str):
     return baseline_report.estimate(metric) if baseline_report is not None else None
 
 
-cards = [("accuracy", metric_names.METRIC_NAMES["accuracy"], metric_names.METRIC_EXPLANATIONS["accuracy"])]
-cards.append(("macro_f1", "Balanced score", metric_names.METRIC_EXPLANATIONS["macro_f1"]))
-cards += [(f"recall:{label}", f"Finds {label}", metric_names.METRIC_EXPLANATIONS["recall"]) for label in report.labels]
-for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
+cards = metric_names.kpi_cards(report.labels)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column:
-        kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)
+        kpi_card(card.title, report.estimate(card.metric), baseline_estimate(card.metric), card.explanation)
 if other_baseline and not like_with_like:
     st.caption(compare_narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif like_with_like and baseline_report is None:
@@ -70,5 +68,5 @@ with words_column:
     st.caption("Each row of the chart is one true sentiment; the dark squares on the diagonal are the right answers.")
 
 with st.expander("What these numbers mean"):
-    for key in ("accuracy", "macro_f1", "recall", "precision", "interval"):
-        st.markdown(f"**{metric_names.METRIC_NAMES.get(key, key.capitalize())}**: {metric_names.METRIC_EXPLANATIONS[key]}")
+    for term, meaning in metric_names.glossary():
+        st.markdown(f"**{term}**: {meaning}")

@@ -158,23 +158,18 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 
 def kpis(report: QualityReport, baseline: QualityReport | None) -> tuple[Kpi, ...]:
     """The Overview's cards: correct labels, balanced score, and how many of each sentiment are found."""
-    cards = [
-        ("accuracy", metric_names.METRIC_NAMES["accuracy"], metric_names.METRIC_EXPLANATIONS["accuracy"]),
-        ("macro_f1", metric_names.METRIC_NAMES["macro_f1"], metric_names.METRIC_EXPLANATIONS["macro_f1"]),
-        *((f"recall:{label}", f"Finds {label} reviews", metric_names.METRIC_EXPLANATIONS["recall"]) for label in report.labels),
-    ]
     result = []
-    for metric, title, explanation in cards:
-        estimate = report.estimate(metric)
-        before = baseline.estimate(metric) if baseline is not None else None
+    for card in metric_names.kpi_cards(report.labels):
+        estimate = report.estimate(card.metric)
+        before = baseline.estimate(card.metric) if baseline is not None else None
         result.append(
             Kpi(
-                title,
+                card.title,
                 numbers.percent(estimate.value),
                 numbers.change_against(estimate, before),
                 numbers.interval(estimate),
                 f"based on {counts.reviews(estimate.n)}",
-                explanation,
+                card.explanation,
             )
         )
     return tuple(result)
@@ -266,10 +261,7 @@ def report_content(
         comparison=comparison,
         examples_intro=report_narrative.examples_intro(len(examples)),
         examples=tuple(examples),
-        glossary=tuple(
-            (metric_names.METRIC_NAMES.get(key, key.capitalize()), metric_names.METRIC_EXPLANATIONS[key])
-            for key in ("accuracy", "macro_f1", "recall", "precision", "interval")
-        ),
+        glossary=metric_names.glossary(),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from lib.wording.numbers import count, percent
 
@@ -68,3 +69,29 @@ def metric_in_sentence(metric: str) -> str:
 def metric_explanation(metric: str) -> str:
     """One line explaining a metric key in plain words."""
     return METRIC_EXPLANATIONS.get(metric) or METRIC_EXPLANATIONS.get(metric.partition(":")[0], "")
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    """One key figure as the Overview and the client report show it: which metric, its title, its one-line meaning."""
+
+    metric: str
+    title: str
+    explanation: str
+
+
+def kpi_cards(labels: tuple[str, ...]) -> tuple[KpiCard, ...]:
+    """The key figures of a run, in order: right labels, balanced score, and how many of each sentiment are found."""
+    return (
+        KpiCard("accuracy", METRIC_NAMES["accuracy"], METRIC_EXPLANATIONS["accuracy"]),
+        KpiCard("macro_f1", METRIC_NAMES["macro_f1"], METRIC_EXPLANATIONS["macro_f1"]),
+        *(KpiCard(f"recall:{label}", f"Finds {label} reviews", METRIC_EXPLANATIONS["recall"]) for label in labels),
+    )
+
+
+def glossary() -> tuple[tuple[str, str], ...]:
+    """(term, meaning) of every figure the Overview and the report show, for their "what these numbers mean" part."""
+    return tuple(
+        (METRIC_NAMES.get(key, key.capitalize()), METRIC_EXPLANATIONS[key])
+        for key in ("accuracy", "macro_f1", "recall", "precision", "interval")
+    )
