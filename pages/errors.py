@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.quality.explain import coverage_sentence, highlighted_html, top_words
-from lib.quality.metrics import SENTIMENT_LABELS
+from lib.quality.metrics import NO_CATEGORY, SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from lib.stores import contract
 from lib.stores.annotations import ANNOTATION_VERDICTS, VERDICTS, StaleEditError, annotator_label
@@ -56,7 +56,7 @@ queue_tab, label_tab, team_tab = st.tabs(["Misclassified reviews", "Likely label
 with queue_tab:
     with st.expander("Filters", expanded=False):
         left, middle, right = st.columns(3)
-        categories = sorted(table[contract.CATEGORY].astype("string").fillna("(none)").unique()) if contract.CATEGORY in table else []
+        categories = sorted(table[contract.CATEGORY].astype("string").fillna(NO_CATEGORY).unique()) if contract.CATEGORY in table else []
         chosen_categories = left.multiselect("Category", categories, key="errors_categories")
         true_labels = middle.multiselect("Truly", SENTIMENT_LABELS, key="errors_true")
         predicted_labels = right.multiselect("Model said", SENTIMENT_LABELS, key="errors_predicted")

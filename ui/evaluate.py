@@ -292,7 +292,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
     download_column, open_column = st.columns(2)
     download_column.download_button(
         "Download the predictions (CSV)",
-        data=lambda: downloads.predictions_csv(data.predictions(run)),
+        data=lambda: downloads.safe_csv(data.predictions(run)),
         file_name=f"{Path(file_name).stem} predictions.csv",
         mime="text/csv",
         on_click="ignore",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.quality.metrics import NO_CATEGORY
 from lib.stores import contract
 from lib.stores.annotations import review_fingerprint
 
@@ -63,7 +64,7 @@ def filter_reviews(
     """Rows of ``table`` matching the filter, keeping its order."""
     mask = np.ones(len(table), dtype=bool)
     if wanted.categories and contract.CATEGORY in table:
-        mask &= table[contract.CATEGORY].astype("string").fillna("(none)").isin(wanted.categories).to_numpy()
+        mask &= table[contract.CATEGORY].astype("string").fillna(NO_CATEGORY).isin(wanted.categories).to_numpy()
     if wanted.true_labels:
         mask &= table[contract.TRUE_LABEL].isin(wanted.true_labels).to_numpy()
     if wanted.predicted_labels:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,12 +82,12 @@ def log_evaluation_run(
         **({contract.TAG_CATEGORY_COLUMN: contract.CATEGORY} if has_category else {}),
         **dict(tags or {}),
     }
-    with _failed_on_error(store, run_id):
+    with store.failing_on_error(run_id):
         metrics, slugs = _evaluation_metrics(predictions, labels)
     # Everything is computed before the run exists, so it is RUNNING only while being written.
     if run_id is None:
         run_id = store.start_run(experiment_id, run_name, run_tags)
-    with _failed_on_error(store, run_id):
+    with store.failing_on_error(run_id):
         store.log_values(run_id, metrics, params=params, tags=run_tags)
         store.log_dataframe_artifact(run_id, predictions, contract.PREDICTIONS_ARTIFACT)
         if slugs:
@@ -116,17 +115,6 @@ def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> t
         return metrics, {}
     slugs = contract.category_slugs(list(report.groups))
     return metrics | contract.category_metrics(report, slugs), slugs
-
-
-@contextlib.contextmanager
-def _failed_on_error(store: TrackingStore, run_id: str | None) -> Iterator[None]:
-    """Mark the run (when there is one) FAILED with the error as its reason when the block raises."""
-    try:
-        yield
-    except BaseException as error:
-        if run_id is not None:
-            store.fail_run(run_id, f"{type(error).__name__}: {error}")
-        raise
 
 
 # ---- scoring an uploaded file ----------------------------------------------------------
