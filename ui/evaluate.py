@@ -19,12 +19,9 @@ from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
-from ui import auth, data
+from ui import auth, data, sidebar
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
-# Keys of the sidebar's pickers (ui/sidebar.py), set to open a new run in Overview.
-_SIDEBAR_EXPERIMENT_KEY = "experiment_picker"
-_SIDEBAR_RUN_KEY_PREFIX = "run_picker_"
 _CACHE_TTL_S = 3600
 # Uploaded tables are kept across reruns (not re-read on every click) but bounded: a file
 # may be 200 MB, and these caches are shared by every session of the server.
@@ -317,5 +314,5 @@ def show_in_sidebar(run: RunSummary) -> None:
     experiment = next((e for e in data.experiments(uri) if e.experiment_id == run.experiment_id), None)
     listed = next((r for r in data.runs(uri, run.experiment_id) if r.run_id == run.run_id), None)
     if experiment is not None and listed is not None:
-        st.session_state[_SIDEBAR_EXPERIMENT_KEY] = experiment
-        st.session_state[_SIDEBAR_RUN_KEY_PREFIX + run.experiment_id] = listed
+        st.session_state[sidebar.EXPERIMENT_PICKER_KEY] = experiment
+        st.session_state[sidebar.run_picker_key(run.experiment_id)] = listed

@@ -15,6 +15,13 @@ from ui import auth, data
 from ui.components import show_user_error
 
 SELECTION_KEY = "selection"
+# Widget keys of the pickers; other parts set them to open a run (ui/evaluate.py).
+EXPERIMENT_PICKER_KEY = "experiment_picker"
+
+
+def run_picker_key(experiment_id: str) -> str:
+    """The widget key of the run picker of one experiment."""
+    return f"run_picker_{experiment_id}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ def render() -> Selection | None:
     auth.warn_on_unknown_link(params.get("experiment"), [e.experiment_id for e in experiments])
     start_exp = _pick(experiments, params.get("experiment"), lambda e: e.experiment_id, experiments[0])
     experiment = st.sidebar.selectbox(
-        "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key="experiment_picker"
+        "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key=EXPERIMENT_PICKER_KEY
     )
     try:
         runs = data.runs(uri, experiment.experiment_id)
@@ -81,7 +88,7 @@ def render() -> Selection | None:
         runs,
         index=runs.index(start_run),
         format_func=run_narrative.run_choice_label,
-        key=f"run_picker_{experiment.experiment_id}",
+        key=run_picker_key(experiment.experiment_id),
         help="Each run is one model evaluated on one set of reviews.",
     )
     tagged = [r for r in runs if r.is_baseline]
