@@ -9,6 +9,7 @@ from scipy.stats import binom, norm
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from lib.errors import UserFacingError
+from lib.quality.intervals import wilson_interval
 from lib.quality.metrics import (
     NO_CATEGORY,
     OVERALL,
@@ -19,7 +20,6 @@ from lib.quality.metrics import (
     confusion_counts,
     metric_table,
     quality_report,
-    wilson_interval,
 )
 
 LABELS = SENTIMENT_LABELS

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report, wilson_interval
+from lib.quality.intervals import wilson_interval
+from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report
 from lib.stores.tracking import RunSummary
 from lib.wording import counts, metric_names, numbers, overview_narrative, run_narrative, upload_narrative
 

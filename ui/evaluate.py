@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,6 @@ from lib.outputs import charts, downloads
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.scoring import evaluation, uploads
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
-from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
@@ -226,18 +224,7 @@ def evaluate(
     experiment_id = store.ensure_experiment(experiment, artifact_location=artifact_location)
     total = len(ready.reviews)
     bar = st.progress(0.0, text=words.scoring_progress(0, total, 0.0))
-    column_mapping = {contract.TEXT: columns.text, contract.TRUE_LABEL: columns.label, contract.CATEGORY: columns.category}
-    params = {
-        "source_file": table.file_name,
-        "sheet": table.sheet or "",
-        "encoding": table.encoding or "",
-        "delimiter": table.delimiter or "",
-        "rows_in_file": ready.report.rows_in_file,
-        "rows_left_out": ready.report.rows_in_file - ready.report.kept,
-        "repeated_rows": ready.report.duplicates,
-        "repeated_rows_left_out": ready.report.duplicates_dropped,
-        "label_mapping": json.dumps(mapping if columns.label else {}, ensure_ascii=False),
-    }
+    params, tags = evaluation.upload_run_details(table, ready.report, columns, mapping)
     run_id = evaluation.evaluate_reviews(
         store,
         loaded,
@@ -247,7 +234,7 @@ def evaluate(
         dataset_name=table.file_name,
         model_description=model.description,
         params=params,
-        tags={contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)},
+        tags=tags,
         on_progress=lambda done, n, elapsed: bar.progress(done / n, text=words.scoring_progress(done, n, elapsed)),
         dataset_hash=ready.dataset_hash,
     )

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from lib.quality.intervals import normal_interval
 from lib.quality.metrics import Estimate, group_codes_of
 
 # The same thresholds that turn mean ratings into labels (see scripts/prepare_demo_data.py).
@@ -75,15 +75,14 @@ def human_ceiling(ratings: pd.Series, groups: pd.Series | None = None, confidenc
         names, codes = names + group_names, np.concatenate([codes, group_codes + 1])
         agreement, rated = np.concatenate([agreement, agreement]), np.concatenate([rated, rated])
     g = len(names)
-    z = norm.ppf(0.5 + confidence / 2)
     n = np.bincount(codes[rated], minlength=g)
     total = np.bincount(codes[rated], weights=agreement[rated], minlength=g)
     squares = np.bincount(codes[rated], weights=agreement[rated] ** 2, minlength=g)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
         variance = np.maximum(squares / n - mean**2, 0) * n / np.maximum(n - 1, 1)
-        half = z * np.sqrt(variance / n)
-    table = pd.DataFrame({"slice": names, "value": mean, "low": np.clip(mean - half, 0, 1), "high": np.clip(mean + half, 0, 1), "n": n})
+        low, high = normal_interval(mean, np.sqrt(variance / n), confidence)
+    table = pd.DataFrame({"slice": names, "value": mean, "low": low, "high": high, "n": n})
     first = table.iloc[0]
     overall = Estimate(float(first["value"]), float(first["low"]), float(first["high"]), int(first["n"]))
     by_group = table.iloc[1:]

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom, binomtest, false_discovery_control, norm
 
+from lib.quality.intervals import percentile_interval
 from lib.quality.metrics import (
     DEFAULT_BOOTSTRAP_SAMPLES,
     SENTIMENT_LABELS,
@@ -153,13 +154,6 @@ class Comparison:
         return rows.iloc[0]
 
 
-def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(samples, [2.5, 97.5], axis=0)
-    return low, high
-
-
 def mcnemar_p_values(joint: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:
     """Exact McNemar p-values per slice for accuracy and each class's recall.
 
@@ -196,7 +190,7 @@ def _tables(
     for metric in metrics:
         delta = new[metric] - base[metric]
         samples = new_boot[metric] - base_boot[metric]
-        low, high = _interval(samples)
+        low, high = percentile_interval(samples)
         defined = np.isfinite(delta)
         low, high = np.where(defined, low, np.nan), np.where(defined, high, np.nan)
         blocks.append(

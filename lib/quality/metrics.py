@@ -32,15 +32,14 @@ reviews predicted <label> for precision, and the reviews either truly or predict
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from lib.errors import UserFacingError
+from lib.quality.intervals import DEFAULT_CONFIDENCE, percentile_interval, wilson_interval
 
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 # How the figures of all reviews are titled on screen; a display text only, never a key (a category may bear it too).
@@ -49,7 +48,6 @@ NO_CATEGORY = "(none)"
 # Below this many reviews a slice is flagged "too few to judge" rather than ranked.
 MIN_REVIEWS_TO_JUDGE = 30
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
-DEFAULT_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -184,21 +182,6 @@ def f1_scores(cms: np.ndarray) -> dict[str, np.ndarray]:
     return {"per_class": per_class, "macro": macro, "weighted": weighted}
 
 
-def wilson_interval(successes: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions; NaN where n is 0."""
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
-    safe_n = np.where(n > 0, n, 1)
-    p = successes / safe_n
-    centre = (p + z**2 / (2 * safe_n)) / (1 + z**2 / safe_n)
-    half = z * np.sqrt(p * (1 - p) / safe_n + z**2 / (4 * safe_n**2)) / (1 + z**2 / safe_n)
-    # The interval always holds p; min/max only undo rounding (10 of 10 gave a top of 0.9999…).
-    low = np.where(n > 0, np.clip(np.minimum(centre - half, p), 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(np.maximum(centre + half, p), 0, 1), np.nan)
-    return low, high
-
-
 def bootstrap_confusions(cms: np.ndarray, n_boot: int, random_state: int) -> np.ndarray:
     """Resampled confusion matrices, shape (n_boot, G, K, K), by multinomial draws of cells."""
     g, k, _ = cms.shape
@@ -210,15 +193,6 @@ def bootstrap_confusions(cms: np.ndarray, n_boot: int, random_state: int) -> np.
     draws = rng.multinomial(n, np.where(n[:, None] > 0, pvals, 1.0 / (k * k)), size=(n_boot, g))
     draws[:, n == 0, :] = 0
     return draws.reshape(n_boot, g, k, k)
-
-
-def _percentile_interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    tail = (1 - confidence) / 2 * 100
-    # All-NaN columns (a class absent from a slice) are expected: they stay NaN.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
-    return low, high
 
 
 def split_overall(table: pd.DataFrame, groups: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -258,7 +232,7 @@ def metric_table(
     acc_low, acc_high = wilson_interval(correct, total, confidence)
     add("accuracy", _divide(correct, total), acc_low, acc_high, total)
     for key, metric in (("macro", "macro_f1"), ("weighted", "weighted_f1")):
-        low, high = _percentile_interval(boot_f1[key], confidence) if boot_f1 else (np.nan, np.nan)
+        low, high = percentile_interval(boot_f1[key], confidence) if boot_f1 else (np.nan, np.nan)
         value = f1[key]
         add(metric, value, np.where(np.isfinite(value), low, np.nan), np.where(np.isfinite(value), high, np.nan), total)
     for i, label in enumerate(labels):
@@ -266,7 +240,7 @@ def metric_table(
         add(f"precision:{label}", _divide(tp, predicted), *wilson_interval(tp, predicted, confidence), predicted)
         add(f"recall:{label}", _divide(tp, support), *wilson_interval(tp, support, confidence), support)
         value = f1["per_class"][:, i]
-        low, high = _percentile_interval(boot_f1["per_class"][..., i], confidence) if boot_f1 else (np.nan, np.nan)
+        low, high = percentile_interval(boot_f1["per_class"][..., i], confidence) if boot_f1 else (np.nan, np.nan)
         add(
             f"f1:{label}",
             value,

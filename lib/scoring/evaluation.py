@@ -14,6 +14,7 @@ import pandas as pd
 from lib.access.redaction import redacted
 from lib.errors import UserFacingError
 from lib.quality.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, RunSummary, TrackingStore
 
@@ -118,6 +119,27 @@ def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> t
 
 
 # ---- scoring an uploaded file ----------------------------------------------------------
+
+
+def upload_run_details(
+    table: UploadedTable, dropped: DropReport, columns: ColumnGuess, label_mapping: Mapping[str, str | None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params and tags of an uploaded file's evaluation run: its origin, what was left out, how columns and labels were read."""
+    params = {
+        "source_file": table.file_name,
+        "sheet": table.sheet or "",
+        "encoding": table.encoding or "",
+        "delimiter": table.delimiter or "",
+        "rows_in_file": dropped.rows_in_file,
+        "rows_left_out": dropped.rows_in_file - dropped.kept,
+        "repeated_rows": dropped.duplicates,
+        "repeated_rows_left_out": dropped.duplicates_dropped,
+        "label_mapping": json.dumps(dict(label_mapping) if columns.label else {}, ensure_ascii=False),
+    }
+    column_mapping = {contract.TEXT: columns.text, contract.TRUE_LABEL: columns.label, contract.CATEGORY: columns.category}
+    tags = {contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)}
+    return params, tags
+
 
 MIN_BATCH_SIZE = 1_000
 MAX_BATCH_SIZE = 20_000
