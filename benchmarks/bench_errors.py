@@ -18,11 +18,11 @@ Run from the project root::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.timing import best_time
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, error_table, filter_reviews, page_of
@@ -32,16 +32,6 @@ REVIEWS = 1_000_000
 CATEGORIES = 50
 PAGE_SIZE = 25
 COLD_TARGET_S, WARM_TARGET_S, LABEL_SEARCH_TARGET_S = 3.0, 0.5, 3.0
-
-
-def best_time(run: Callable[[], object], repeats: int = 3) -> float:
-    """Seconds of the fastest of ``repeats`` runs."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def predictions(n: int, seed: int = 7) -> pd.DataFrame:
