@@ -16,7 +16,7 @@ from lib.quality.metrics import (
     SENTIMENT_LABELS,
     Estimate,
     QualityReport,
-    check_labels,
+    checked_label_codes,
     confusion_counts,
     metric_table,
     quality_report,
@@ -268,20 +268,20 @@ def test_unknown_true_label_raises_user_facing_error_naming_it() -> None:
 
 def test_unknown_predicted_label_raises_user_facing_error_naming_it() -> None:
     with pytest.raises(UserFacingError) as caught:
-        check_labels(pd.Series(["negative", "neutral"]), pd.Series(["negative", "meh"]), LABELS)
+        checked_label_codes(pd.Series(["negative", "neutral"]), pd.Series(["negative", "meh"]), LABELS)
     assert "'meh'" in str(caught.value)
     assert "predicted label" in str(caught.value)
 
 
 def test_unknown_labels_of_mixed_types_still_raise_user_facing_error() -> None:
     with pytest.raises(UserFacingError) as caught:
-        check_labels(pd.Series(["negative", 5, "good"], dtype=object), pd.Series(["negative"] * 3), LABELS)
+        checked_label_codes(pd.Series(["negative", 5, "good"], dtype=object), pd.Series(["negative"] * 3), LABELS)
     assert "5" in caught.value.message and "'good'" in caught.value.message
 
 
 def test_rows_of_different_length_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="rows"):
-        check_labels(pd.Series(["negative"]), pd.Series(["negative", "neutral"]), LABELS)
+        checked_label_codes(pd.Series(["negative"]), pd.Series(["negative", "neutral"]), LABELS)
 
 
 # ---- coverage simulation ---------------------------------------------------------------

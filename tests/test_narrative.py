@@ -90,8 +90,6 @@ def test_number_formatting() -> None:
     assert numbers.count(4712) == "4,712"
     assert counts.reviews(1) == "1 review"
     assert counts.reviews(4488.0) == "4,488 reviews"
-    assert numbers.share_table_cell(97, 812) == "97 (12%)"
-    assert numbers.share_table_cell(0, 0) == "0 (n/a)"
 
 
 def test_estimates_in_words() -> None:

@@ -65,11 +65,6 @@ class Estimate:
         return bool(np.isfinite(self.value))
 
 
-def check_labels(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) -> None:
-    """Raise a UserFacingError when the label columns hold values outside ``labels``."""
-    checked_label_codes(y_true, y_pred, labels)
-
-
 def checked_label_codes(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Codes of both label columns (see ``label_codes``), after checking they hold only ``labels``."""
     if len(y_true) != len(y_pred):

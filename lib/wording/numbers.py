@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from lib.quality.metrics import Estimate
 from lib.wording.counts import reviews
 
@@ -47,12 +45,6 @@ def change_against(current: Estimate, baseline: Estimate | None) -> str | None:
     """'+2.1 pts vs baseline', or None."""
     change = points_change(current, baseline)
     return None if change is None else f"{change} vs baseline"
-
-
-def share_table_cell(n: int, total: int) -> str:
-    """'97 (12%)' for a confusion cell."""
-    share = n / total if total else np.nan
-    return f"{count(n)} ({percent(share)})"
 
 
 def interval_range(estimate: Estimate) -> str:
