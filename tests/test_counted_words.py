@@ -23,6 +23,7 @@ from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, review_fingerprint
 from lib.stores.tracking import TrackingStore
 from lib.wording.counts import agreeing, all_counted, counted, plural_noun, plural_verb
+from lib.wording.metric_names import kpi_cards
 from tests.conftest import PROJECT_ROOT, settings_for
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -264,3 +265,19 @@ def test_the_client_report_shows_no_number_that_disagrees_with_its_words(counts_
     text = re.sub(r"<[^>]+>", " ", client_report.report_html(content)) + " " + words
     assert "counted review" in text or run == "one review"
     assert bad_forms(text) == []
+
+
+def test_the_overview_and_the_report_show_the_same_key_figures(counts_env: CountsStore) -> None:
+    """The KPI cards are defined once (metric_names.kpi_cards): same titles, values and changes on both."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["experiment"] = counts_env.experiment_id
+    at.query_params["run"] = counts_env.runs["after"]
+    at.run()
+    assert not at.exception, at.exception
+    frame, before = counts_env.frames["after"], counts_env.frames["before"]
+    report = quality_report(frame[contract.TRUE_LABEL], frame[contract.PREDICTED_LABEL])
+    baseline = quality_report(before[contract.TRUE_LABEL], before[contract.PREDICTED_LABEL])
+    kpis = client_report.kpis(report, baseline)
+    assert [(m.label, m.value) for m in at.metric] == [(k.title, k.value) for k in kpis]
+    assert [k.title for k in kpis] == [card.title for card in kpi_cards(report.labels)]
+    assert all(k.change for k in kpis[:2])  # same reviews as the baseline: changes are shown

@@ -81,11 +81,14 @@ class KpiCard:
 
 
 def kpi_cards(labels: tuple[str, ...]) -> tuple[KpiCard, ...]:
-    """The key figures of a run, in order: right labels, balanced score, and how many of each sentiment are found."""
+    """The key figures of a run, in order: right labels, balanced score, and how many of each sentiment are found.
+
+    Titles are short enough for five cards side by side; the explanation says the rest.
+    """
     return (
         KpiCard("accuracy", METRIC_NAMES["accuracy"], METRIC_EXPLANATIONS["accuracy"]),
-        KpiCard("macro_f1", METRIC_NAMES["macro_f1"], METRIC_EXPLANATIONS["macro_f1"]),
-        *(KpiCard(f"recall:{label}", f"Finds {label} reviews", METRIC_EXPLANATIONS["recall"]) for label in labels),
+        KpiCard("macro_f1", "Balanced score", METRIC_EXPLANATIONS["macro_f1"]),
+        *(KpiCard(f"recall:{label}", f"Finds {label}", METRIC_EXPLANATIONS["recall"]) for label in labels),
     )
 
 
