@@ -290,7 +290,7 @@ def test_shannon_entropy_per_character() -> None:
 def test_the_example_secrets_file_is_refused_key_by_key() -> None:
     """Copied unchanged, the example must not let anyone in: placeholders are named, never echoed."""
     error = config_error(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example"))
-    assert "3 user(s) in [access.users] lack a valid argon2 password_hash" in error.message
+    assert "3 users in [access.users] lack a valid argon2 password_hash" in error.message
     assert "[auth] cookie_secret is placeholder text" in error.message
     assert "[auth] client_id, client_secret still hold the example's placeholder text" in error.message
     assert "from your identity provider" not in error.message and "token_urlsafe(32))'\"" not in error.message
@@ -318,7 +318,7 @@ def test_the_example_secrets_file_is_refused_key_by_key() -> None:
         ),
         (
             {"access": {"oidc": {"trust_unverified_email_providers": ["okta"]}, "oidc_rules": RULES}, "auth": complete_auth()},
-            "names 1 provider(s) that [auth] does not set up (known: default)",
+            "names 1 provider that [auth] does not set up (known: default)",
         ),
     ],
 )
@@ -357,7 +357,7 @@ def test_oidc_without_rules_or_rules_without_oidc_are_problems() -> None:
     ("users", "expected"),
     [
         ({"eve": {"role": "viewer", "password": "hunter2"}}, "plain password"),
-        ({"eve": {"role": "viewer", "password_hash": "hunter2"}}, "1 user(s) in [access.users] lack a valid argon2 password_hash"),
+        ({"eve": {"role": "viewer", "password_hash": "hunter2"}}, "1 user in [access.users] lacks a valid argon2 password_hash"),
         ({"eve": {"role": "superuser", "password_hash": FAST.hash("x")}}, "role must be one of viewer, annotator, admin"),
         ({"eve": {"password_hash": FAST.hash("x"), "experiment_prefixes": [""]}}, "empty experiment prefix"),
         ({"eve": {"password_hash": FAST.hash("x"), "experiment_tags": 3}}, "experiment_tags"),

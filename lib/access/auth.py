@@ -14,6 +14,7 @@ from pathlib import Path
 from lib.access.settings import load_access
 from lib.access.sign_in import hash_password
 from lib.config import SECRETS_FILE, ConfigError, read_secrets_file
+from lib.wording.counts import counted
 
 _USAGE = """usage: python -m lib.access.auth hash-password   print an argon2 hash of a password typed twice (or one line on stdin)
        python -m lib.access.auth check [FILE]    validate the sign-in settings of a secrets file (default .streamlit/secrets.toml)"""
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: no sign-in configured; the app runs as a single local admin.")
         else:
             print(
-                f"{path}: {len(config.users)} password user(s), {len(config.oidc_rules)} OIDC rule(s), providers: {', '.join(config.oidc_providers) or 'none'}."
+                f"{path}: {counted(len(config.users), 'password user')}, {counted(len(config.oidc_rules), 'OIDC rule')}, "
+                f"providers: {', '.join(config.oidc_providers) or 'none'}."
             )
         return 0
     print(_USAGE, file=sys.stderr)

@@ -38,6 +38,7 @@ from argon2.exceptions import InvalidHashError
 
 from lib.access.rules import ROLE_RANK, ROLES, Grant
 from lib.config import CONFIG_HINT, ConfigError
+from lib.wording.counts import agreeing, counted
 
 OIDC_REQUIRED_KEYS = ("redirect_uri", "cookie_secret")
 OIDC_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
@@ -204,7 +205,7 @@ def _password_users(raw: Any, problems: list[str]) -> dict[str, PasswordUser]:
         users[key] = PasswordUser(str(username).strip(), _role(entry, where, problems), _grant(entry, where, problems), password_hash)
     if bad_hashes:
         problems.append(
-            f"{bad_hashes} user(s) in [access.users] lack a valid argon2 password_hash (make one with python -m lib.access.auth hash-password)."
+            f"{counted(bad_hashes, 'user')} in [access.users] {agreeing(bad_hashes, 'lacks')} a valid argon2 password_hash (make one with python -m lib.access.auth hash-password)."
         )
     return users
 
@@ -360,7 +361,7 @@ def _trusted_providers(raw: Any, providers: tuple[str, ...], problems: list[str]
     unknown = [name for name in trusted if name not in providers]
     if unknown:
         problems.append(
-            f"[access.oidc] trust_unverified_email_providers names {len(unknown)} provider(s) that [auth] does not set up "
+            f"[access.oidc] trust_unverified_email_providers names {counted(len(unknown), 'provider')} that [auth] does not set up "
             f"(known: {', '.join(providers) or 'none'})."
         )
     return frozenset(trusted)
