@@ -8,6 +8,7 @@ lazily: importing it costs about 1.5 s.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
@@ -174,6 +175,13 @@ class TrackingStore:
             return None
         with tempfile.TemporaryDirectory() as tmp:
             return pd.read_parquet(self._downloaded(run_id, contract.PREDICTIONS_ARTIFACT, tmp))
+
+    def json_artifact(self, run_id: str, name: str) -> Any | None:
+        """A JSON artifact of the run, parsed, or None when it is missing."""
+        if name not in self.artifact_names(run_id):
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            return json.loads(Path(self._downloaded(run_id, name, tmp)).read_text())
 
     def _downloaded(self, run_id: str, name: str, folder: str) -> str:
         try:
@@ -352,6 +360,18 @@ class TrackingStore:
     def set_model_alias(self, registered_name: str, alias: str, version: str) -> None:
         """Point an alias (e.g. ``champion``) of a registered model at a version."""
         self._client.set_registered_model_alias(registered_name, alias, version)
+
+    def registered_model_aliases(self, registered_name: str) -> dict[str, str]:
+        """Alias -> version of a registered model (empty when the model does not exist)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            # MLflow gives versions as int here but as str everywhere else.
+            return {alias: str(version) for alias, version in self._client.get_registered_model(registered_name).aliases.items()}
+        except MlflowException:
+            return {}
+
+    # ---- models to evaluate with -----------------------------------------------------
 
     def model_choices(self) -> list[ModelChoice]:
         """Registered models (aliases first, then versions newest first), then other models named by runs.
