@@ -9,12 +9,12 @@ from lib.quality.explain import coverage_sentence, highlighted_html, top_words
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, STATUSES, ReviewFilter, filter_reviews, next_review_id, page_count, page_of
 from lib.stores import contract
-from lib.stores.annotations import VERDICTS, StaleEditError, annotator_label
 from lib.wording import narrative
 from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
-from ui.components import loaded_or_stop, show_user_error, stop_unless_finished
+from ui.annotation_form import Annotator, ReviewToAnnotate, annotation_form, annotation_history
+from ui.components import loaded_or_stop, stop_unless_finished
 
 PAGE_SIZE = 25
 CURRENT_KEY = "errors_current_review"
@@ -178,76 +178,25 @@ with queue_tab:
                 .properties(height=alt.Step(30), title="How sure the model was")
             )
             st.altair_chart(chart, width="stretch")
-        try:
-            history = store.history(experiment_id, str(review[REVIEW_KEY])) if store is not None else []
-        except UserFacingError as error:
-            history = []
-            st.caption(f"Earlier annotations cannot be shown: {escape_markdown(error.message)}")
-        for past in history[-5:]:
-            label = f" → {escape_markdown(past.corrected_label)}" if past.corrected_label else ""
-            st.caption(
-                f"{escape_markdown(annotator_label(past.annotator, past.annotator_name))}, {past.created_at:%d %b %H:%M}: "
-                f"{escape_markdown(narrative.ANNOTATION_VERDICTS.get(past.verdict, past.verdict))}{label}"
-                + (f" — {escape_markdown(past.note[:200])}" if past.note else "")
-            )
+        if store is not None:
+            annotation_history(store, experiment_id, str(review[REVIEW_KEY]))
 
     if store is not None and store_problem is None:
         name = identity.ask_for_name()
         if name:
-            key = str(review[REVIEW_KEY])
-            opened_key = f"errors_opened_version_{key}"
-            if opened_key not in st.session_state:
-                st.session_state[opened_key] = store.review_version(experiment_id, key)
-            with st.form(f"annotate_{key}", clear_on_submit=False):
-                shown_as = annotator_label(name, identity.annotator_display_name())
-                st.markdown(f"**Your verdict**, as {escape_markdown(shown_as)}")
-                verdict = st.radio(
-                    "Verdict", VERDICTS, format_func=narrative.ANNOTATION_VERDICTS.get, horizontal=True, label_visibility="collapsed"
-                )
-                left, right = st.columns([1, 2])
-                corrected = left.selectbox(
-                    "Corrected label (optional)", [None, *SENTIMENT_LABELS], format_func=lambda v: "— keep —" if v is None else v
-                )
-                tags = right.text_input("Tags (comma-separated, optional)")
-                note = st.text_area("Note (optional)", height=80)
-                saved = st.form_submit_button("Save and go to the next review", type="primary")
-            if saved and corrected == review[contract.TRUE_LABEL]:
-                st.error(f"The corrected label is the review's given label ({corrected}). Choose “— keep —” or another sentiment.")
-            elif saved:
-                try:
-                    store.record(
-                        experiment_id=experiment_id,
-                        review_key=key,
-                        dataset=data.dataset_of(run),
-                        review_id=str(review[contract.REVIEW_ID]),
-                        run_id=run.run_id,
-                        model_uri=run.model_uri,
-                        annotator=name,
-                        annotator_name=identity.annotator_display_name(),
-                        verdict=verdict,
-                        corrected_label=corrected,
-                        note=note,
-                        tags=[t.strip() for t in tags.split(",") if t.strip()],
-                        expected_version=st.session_state[opened_key],
-                    )
-                except StaleEditError as stale:
-                    latest = stale.latest
-                    st.session_state[opened_key] = latest.review_version
-                    st.error(
-                        narrative.stale_edit_message(
-                            annotator_label(latest.annotator, latest.annotator_name),
-                            latest.verdict,
-                            latest.corrected_label,
-                            f"{latest.created_at:%H:%M:%S}",
-                        )
-                    )
-                except UserFacingError as error:
-                    show_user_error(error)
-                else:
-                    del st.session_state[opened_key]
-                    st.session_state[CURRENT_KEY] = next_review_id(filtered, current_id)
-                    st.toast("Saved.")
-                    st.rerun()
+            to_annotate = ReviewToAnnotate(
+                experiment_id=experiment_id,
+                review_key=str(review[REVIEW_KEY]),
+                review_id=str(review[contract.REVIEW_ID]),
+                dataset=data.dataset_of(run),
+                run_id=run.run_id,
+                model_uri=run.model_uri,
+                given_label=str(review[contract.TRUE_LABEL]),
+            )
+            if annotation_form(store, to_annotate, Annotator(name, identity.annotator_display_name())):
+                st.session_state[CURRENT_KEY] = next_review_id(filtered, current_id)
+                st.toast("Saved.")
+                st.rerun()
 
 with label_tab:
     issues_table = data.label_errors(data.settings().tracking_uri, run.run_id)

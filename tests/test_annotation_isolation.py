@@ -132,8 +132,9 @@ def annotate_shared_review(client: str) -> AppTest:
     assert not at.exception
     assert at.session_state["errors_current_review"] == f"{client}-shared"
     details = CLIENTS[client]
-    by_label(at.radio, "Verdict").set_value(details["verdict"])
-    by_label(at.selectbox, "Corrected label (optional)").set_value(details["label"])
+    at = by_label(at.radio, "Verdict").set_value(details["verdict"]).run()
+    if details["label"]:
+        by_label(at.selectbox, "Corrected label (optional)").set_value(details["label"])
     by_label(at.text_area, "Note (optional)").input(details["note"])
     at = by_label(at.button, "Save and go to the next review").click().run()
     assert not at.exception and "Saved." in [t.value for t in at.toast]

@@ -66,8 +66,9 @@ def test_name_is_asked_once_and_never_blank(annotations_url: str) -> None:
 def test_saving_a_verdict_appends_history_and_moves_to_the_next_review(annotations_url: str) -> None:
     at = sign_in_as(open_errors(), "Alice")
     first_review = at.session_state["errors_current_review"]
-    by_label(at.radio, "Verdict").set_value("label_wrong")
-    by_label(at.selectbox, "Corrected label (optional)").set_value("neutral")
+    at = by_label(at.radio, "Verdict").set_value("label_wrong").run()
+    corrected = by_label(at.selectbox, "Corrected label (optional)").options[0]
+    by_label(at.selectbox, "Corrected label (optional)").set_value(corrected)
     by_label(at.text_area, "Note (optional)").input("Raters were split; reads neutral to me. <b>not bold</b>")
     at = by_label(at.button, "Save and go to the next review").click().run()
     assert not at.exception
@@ -75,10 +76,23 @@ def test_saving_a_verdict_appends_history_and_moves_to_the_next_review(annotatio
     current = AnnotationStore(annotations_url).current(run.experiment_id)
     assert len(current) == 1
     row = current.iloc[0]
-    assert (row["annotator"], row["verdict"], row["corrected_label"]) == ("Alice", "label_wrong", "neutral")
+    assert (row["annotator"], row["verdict"], row["corrected_label"]) == ("Alice", "label_wrong", corrected)
     assert row["note"].endswith("<b>not bold</b>")
     assert row["review_id"] == first_review
     assert at.session_state["errors_current_review"] != first_review
+
+
+def test_corrected_label_is_offered_only_with_the_label_wrong_verdict(annotations_url: str) -> None:
+    at = sign_in_as(open_errors(), "Alice")
+    assert by_label(at.radio, "Verdict").value == "model_wrong"
+    assert not [s for s in at.selectbox if s.label.startswith("Corrected label")]
+    at = by_label(at.radio, "Verdict").set_value("label_wrong").run()
+    truly = next(str(m.value) for m in at.markdown if str(m.value).startswith("**Truly"))
+    given = truly.removeprefix("**Truly ").split(";")[0]
+    options = by_label(at.selectbox, "Corrected label (optional)").options
+    assert len(options) == 2 and given not in options
+    at = by_label(at.radio, "Verdict").set_value("ambiguous").run()
+    assert not [s for s in at.selectbox if s.label.startswith("Corrected label")]
 
 
 def test_stale_edit_is_rejected_with_the_other_persons_change(annotations_url: str, demo_store: TrackingStore) -> None:
@@ -115,7 +129,7 @@ def test_corrected_labels_switch_recomputes_overview(annotations_url: str) -> No
     for _ in range(2):
         truly = next(str(m.value) for m in at.markdown if str(m.value).startswith("**Truly"))
         said = truly.split("the model said ")[1].rstrip(".*")
-        by_label(at.radio, "Verdict").set_value("label_wrong")
+        at = by_label(at.radio, "Verdict").set_value("label_wrong").run()
         by_label(at.selectbox, "Corrected label (optional)").set_value(said)
         at = by_label(at.button, "Save and go to the next review").click().run()
     at = at.switch_page("pages/overview.py").run()
