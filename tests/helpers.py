@@ -43,8 +43,10 @@ def open_app(secrets: dict | None = None, **query: str) -> AppTest:
 
 
 def open_page(page: str, secrets: dict | None = None, **query: str) -> AppTest:
-    """Open ``page`` (e.g. "pages/mistakes.py") as a fresh browser session following a link would."""
-    return open_app(secrets, **query).switch_page(page).run()
+    """Open ``page`` (e.g. "pages/mistakes.py") as a fresh browser session following a link would; no uncaught exception."""
+    at = open_app(secrets, **query).switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
 
 
 def unescaped(text: str) -> str:
@@ -55,6 +57,13 @@ def unescaped(text: str) -> str:
 def page_text(at: AppTest, kinds: Iterable[str] = TEXT_KINDS) -> str:
     """Every text element of ``kinds`` on the page (main area and sidebar), as a reader sees it."""
     return unescaped("\n".join(str(element.value) for kind in kinds for element in at.get(kind)))
+
+
+def numbers(pattern: str, text: str) -> tuple[int, ...]:
+    """The whole numbers ``pattern`` captures in ``text`` (thousands separators allowed)."""
+    found = re.search(pattern, text)
+    assert found, f"{pattern!r} is not in the page"
+    return tuple(int(group.replace(",", "")) for group in found.groups())
 
 
 def by_label(elements: Iterable[Any], label: str) -> Any:

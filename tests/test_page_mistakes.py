@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.stores.annotations import AnnotationStore, review_fingerprint
 from lib.stores.tracking import TrackingStore
-from tests.helpers import by_label, open_page, page_text, start_annotating
+from tests.helpers import by_label, numbers, open_page, page_text, start_annotating
 
 
 @pytest.fixture
@@ -23,13 +22,6 @@ def annotations_url(app_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def open_mistakes() -> AppTest:
     return open_page("pages/mistakes.py")
-
-
-def numbers(pattern: str, text: str) -> tuple[int, ...]:
-    """The whole numbers ``pattern`` captures in ``text`` (thousands separators allowed)."""
-    found = re.search(pattern, text)
-    assert found, f"{pattern!r} not in the page"
-    return tuple(int(group.replace(",", "")) for group in found.groups())
 
 
 def test_lists_mistakes_confidently_wrong_first_with_explanation(annotations_url: str) -> None:
