@@ -8,6 +8,7 @@ a condition, never a fixed time. Servers and free ports are in ``tests/servers.p
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -98,10 +99,13 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str
 
 
 def settle(page: Any, timeout_ms: int = BROWSER_TIMEOUT_MS) -> None:
-    """Wait until the app is connected and Streamlit has finished running the script."""
-    page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]').wait_for(
-        state="attached", timeout=timeout_ms
-    )
+    """Wait until the script run the last action started (if any starts within 2 s) has finished."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    app = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+    with contextlib.suppress(PlaywrightTimeout):  # a quick rerun may be over before we look
+        page.locator(f'{app}:not([data-test-script-state="notRunning"])').wait_for(state="attached", timeout=2_000)
+    page.locator(f'{app}[data-test-script-state="notRunning"]').wait_for(state="attached", timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
 
 
