@@ -271,7 +271,7 @@ def oidc_secrets(**auth_overrides) -> dict:
 def test_incomplete_oidc_configuration_is_explained_without_secrets(clients) -> None:
     at = app_test(oidc_secrets(client_id=None, server_metadata_url=None)).run()
     errors = page_text(at, ["error"])
-    assert "Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url." in errors
+    assert "[auth] lacks client_id, server_metadata_url" in errors
     assert COOKIE_SECRET not in all_text(at) and CLIENT_SECRET not in all_text(at)
     assert not at.get("selectbox") and not at.text_input
 
@@ -279,7 +279,7 @@ def test_incomplete_oidc_configuration_is_explained_without_secrets(clients) -> 
 def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
     at = app_test(oidc_secrets())
     at.run()
-    assert "Sign in with your organisation's account" in [b.label for b in at.button]
+    assert len([b for b in at.button if b.label.startswith("Sign in with")]) == 1  # the one provider
     at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": True, "name": "Pat"}
     at.run()
     assert narrative.signed_in_as("Pat", "viewer") in all_text(at)
@@ -350,7 +350,7 @@ def test_evaluate_offers_only_the_users_models_and_experiments(clients, user: st
         assert "typed globex model: accepted" in text
     else:
         assert options == experiments
-        assert "typed globex model: No model was found at “models:/globex/1”." in text
+        assert "typed globex model: No model was found" in text and "“models:/globex/1”" in text
 
 
 # ---- configuration fails closed ---------------------------------------------------------------------
