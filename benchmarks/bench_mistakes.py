@@ -94,7 +94,7 @@ def main() -> None:
     )
     print(f"{REVIEWS:,} reviews, {len(table):,} mistakes, {CATEGORIES} categories")
     print(
-        f"cold  (build the error table, once per run): {cold:6.3f} s   target ≤ {COLD_TARGET_S} s   {'PASS' if cold <= COLD_TARGET_S else 'FAIL'}"
+        f"cold  (build the mistakes table, once per run): {cold:6.3f} s   target ≤ {COLD_TARGET_S} s   {'PASS' if cold <= COLD_TARGET_S else 'FAIL'}"
     )
     print(
         f"warm  (filter + first page of {PAGE_SIZE}):            {warm:6.3f} s   target ≤ {WARM_TARGET_S} s   {'PASS' if warm <= WARM_TARGET_S else 'FAIL'}"
