@@ -13,8 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.access import auth
-from lib.access.auth import User
+from lib.access import rules
+from lib.access.rules import User
 from lib.stores.tracking import ExperimentSummary
 from lib.wording import app_narrative
 from ui import auth as app_auth
@@ -51,7 +51,7 @@ def declared_pages(user: User | None) -> list[st.Page]:
     return [
         st.Page(f"pages/{entry.name}.py", title=entry.title, icon=entry.icon, default=entry.default)
         for entry in PAGES
-        if user is None or auth.is_allowed(user, entry.action, None)
+        if user is None or rules.is_allowed(user, entry.action, None)
     ]
 
 
