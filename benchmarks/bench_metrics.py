@@ -53,13 +53,13 @@ def synthetic_predictions(n: int = REVIEWS, categories: int = CATEGORIES, seed: 
     )
 
 
-def sklearn_loop(frame: pd.DataFrame) -> dict[str, dict]:
-    """The plain way: one classification_report for all reviews and one per category."""
+def sklearn_loop(frame: pd.DataFrame) -> dict[str | None, dict]:
+    """The plain way: one classification_report for all reviews (key None) and one per category."""
     truth = frame["true_label"].to_numpy(dtype=object)
     said = frame["baseline_said"].to_numpy(dtype=object)
     category = frame["category"].to_numpy(dtype=object)
     labels = list(SENTIMENT_LABELS)
-    reports = {"All reviews": classification_report(truth, said, labels=labels, output_dict=True, zero_division=np.nan)}
+    reports: dict[str | None, dict] = {None: classification_report(truth, said, labels=labels, output_dict=True, zero_division=np.nan)}
     for name in pd.unique(category):
         mask = category == name
         reports[name] = classification_report(truth[mask], said[mask], labels=labels, output_dict=True, zero_division=np.nan)
