@@ -116,17 +116,20 @@ def _unseen_share(texts: pd.Series, vocabulary: Vocabulary) -> float:
     return unseen / total if total else float("nan")
 
 
-def unseen_word_shares(new_texts: pd.Series, reference_texts: pd.Series, vocabulary: Vocabulary | None) -> tuple[float, float, str]:
+def unseen_word_shares(
+    new_texts: pd.Series, reference_texts: pd.Series, vocabulary: Vocabulary | None, random_state: int = 0
+) -> tuple[float, float, str]:
     """Share of words unknown to the vocabulary in the new texts and usually (in the reference), and its source.
 
-    Without a model vocabulary, the words of one half of the reference are the vocabulary,
+    Without a model vocabulary, the words of one random half of the reference are the vocabulary,
     and the usual share is that of the other half: both sides are then measured alike.
     """
     if vocabulary is not None:
         return _unseen_share(new_texts, vocabulary), _unseen_share(reference_texts, vocabulary), vocabulary.source
-    half = len(reference_texts) // 2
-    first_half = Vocabulary(frozenset(w for text in reference_texts.iloc[:half] for w in _WORD.findall(text.lower())), "reference")
-    return _unseen_share(new_texts, first_half), _unseen_share(reference_texts.iloc[half:], first_half), "reference"
+    shuffled = reference_texts.sample(frac=1.0, random_state=random_state)
+    half = len(shuffled) // 2
+    first_half = Vocabulary(frozenset(w for text in shuffled.iloc[:half] for w in _WORD.findall(text.lower())), "reference")
+    return _unseen_share(new_texts, first_half), _unseen_share(shuffled.iloc[half:], first_half), "reference"
 
 
 # ---- the measures ---------------------------------------------------------------------
@@ -209,7 +212,7 @@ def compare(
     new_sample = _sample(new, SAMPLE_SIZE, random_state)
     reference_sample = _sample(reference, SAMPLE_SIZE, random_state)
     new_texts, reference_texts = new_sample[text_column].astype(str), reference_sample[text_column].astype(str)
-    unseen_new, unseen_usual, source = unseen_word_shares(new_texts, reference_texts, vocabulary)
+    unseen_new, unseen_usual, source = unseen_word_shares(new_texts, reference_texts, vocabulary, random_state)
     new_predicted = mix_shares(new[predicted_column], labels)
     reference_predicted = mix_shares(reference[predicted_column], labels)
     rows = [("Words new to the model" if source == "model" else "Words not in the reference", unseen_new, unseen_usual)]
