@@ -63,7 +63,7 @@ def test_the_vocabulary_of_a_demo_model_is_read_from_its_pipeline(demo_test: pd.
     assert report.unseen_new == pytest.approx(report.unseen_usual, abs=0.03)
     strange = new.assign(**{contract.TEXT: "zorblax quintessa vlorp " + new[contract.TEXT]})
     changed = drift.compare(strange, reference, vocabulary=vocabulary)
-    assert changed.unseen_new > report.unseen_new + 0.1
+    assert changed.unseen_new > report.unseen_new + 0.05
     assert changed.level == drift.QUITE_DIFFERENT
     assert drift.model_vocabulary(object()) is None
 

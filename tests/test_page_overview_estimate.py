@@ -92,7 +92,7 @@ def test_overview_of_an_unlabelled_run_leads_with_the_estimate_and_logs_it(
     assert "This feedback looks like the reviews the model was checked on" in text
     assert "of its words are new to the model" in text
     assert [s.value for s in at.success] and not at.warning and not at.error
-    assert "Labelled correctly (estimated)" in [m.label for m in at.metric]
+    assert "Labelled correctly" in [m.label for m in at.metric] and "Estimated figures" in text
     assert "What the model says" in [s.value for s in at.subheader]
 
     logged = app_store.run(run.run_id)

@@ -125,9 +125,10 @@ def _show_estimate(result: RunEstimate, reference: RunSummary) -> None:
     weakest = words.weakest_sentence(quality)
     if weakest:
         st.markdown(weakest)
-    cards = [("accuracy", "Labelled correctly (estimated)", narrative.METRIC_EXPLANATIONS["accuracy"])]
-    cards.append(("macro_f1", "Balanced score (estimated)", narrative.METRIC_EXPLANATIONS["macro_f1"]))
-    cards += [(f"recall:{label}", f"Finds {label} (estimated)", narrative.METRIC_EXPLANATIONS["recall"]) for label in quality.labels]
+    st.caption(words.CARDS_CAPTION)
+    cards = [("accuracy", narrative.METRIC_NAMES["accuracy"], narrative.METRIC_EXPLANATIONS["accuracy"])]
+    cards.append(("macro_f1", "Balanced score", narrative.METRIC_EXPLANATIONS["macro_f1"]))
+    cards += [(f"recall:{label}", f"Finds {label}", narrative.METRIC_EXPLANATIONS["recall"]) for label in quality.labels]
     for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
         with column:
             kpi_card(title, quality.estimate(metric), None, explanation)

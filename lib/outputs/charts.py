@@ -187,7 +187,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
     return _style((bars + text).properties(height=alt.Step(40)))
 
 
-DRIFT_COLOURS = {"This feedback": "#ea580c", "Reference reviews": "#2563eb"}
+DRIFT_COLOURS = {"This feedback": "#ea580c", "Labelled reviews": "#2563eb"}
 
 
 def drift_chart(shares: pd.DataFrame) -> alt.Chart:

@@ -43,7 +43,7 @@ QUITE_DIFFERENT_AUC = 0.75
 UNSEEN_RATIO_DIFFERENT = 2.0
 
 SIMILAR, SOMEWHAT_DIFFERENT, QUITE_DIFFERENT = "similar", "somewhat different", "quite different"
-NEW, REFERENCE = "This feedback", "Reference reviews"
+NEW, REFERENCE = "This feedback", "Labelled reviews"
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _EMOJI = r"[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF]"

@@ -27,6 +27,7 @@ NO_REFERENCE = (
     "so the model's quality on them cannot be estimated."
 )
 NO_REFERENCE_HINT = "Evaluate the same model on a labelled file first (the demo models have one: the test split); then come back here."
+CARDS_CAPTION = "Estimated figures: worked out from the model's confidence, not counted against labels."
 NO_PROBABILITIES = (
     "Nobody has labelled these reviews, and the model gave no confidence with its answers, so its quality on them cannot be estimated."
 )
