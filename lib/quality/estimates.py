@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
+from sklearn.isotonic import isotonic_regression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedShuffleSplit
 
@@ -43,7 +43,7 @@ DEFAULT_BOOTSTRAP_SAMPLES = 200
 BACKTEST_SPLITS = 20
 # Calibration uncertainty is measured on at most this many of the new reviews: it moves the
 # estimate of a random subsample as it moves that of all of them, at a fixed cost.
-BOOTSTRAP_SUBSAMPLE = 20_000
+BOOTSTRAP_SUBSAMPLE = 5_000
 _ECE_BINS = 10
 _ECE_SPLITS = 10
 
@@ -183,9 +183,19 @@ def _expected_calibration_error(truth: np.ndarray, scores: np.ndarray) -> float:
     return float(sum(len(b) * abs(scores[order[b]].mean() - truth[order[b]].mean()) for b in bins) / len(scores))
 
 
-def _isotonic(scores: np.ndarray, truth: np.ndarray) -> ClassCalibration:
-    fitted = IsotonicRegression(out_of_bounds="clip", increasing=True).fit(scores, truth)
-    return ClassCalibration(np.asarray(fitted.X_thresholds_, dtype=float), np.asarray(fitted.y_thresholds_, dtype=float))
+def _isotonic(scores: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> ClassCalibration:
+    """Isotonic regression of truth (0/1) on scores, as scikit-learn's ``IsotonicRegression`` fits it.
+
+    Equal scores are merged into their weighted mean first (as scikit-learn does); ``weights``
+    count how often each review is drawn in a bootstrap replicate,
+    which saves copying the reference for every replicate.
+    """
+    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
+    drawn = weights > 0
+    x, inverse = np.unique(scores[drawn], return_inverse=True)
+    total = np.bincount(inverse, weights=weights[drawn])
+    share_true = np.bincount(inverse, weights=weights[drawn] * truth[drawn]) / total
+    return ClassCalibration(x, isotonic_regression(share_true, sample_weight=total, increasing=True))
 
 
 def _calibration_helps(scores: np.ndarray, truth: np.ndarray) -> bool:
@@ -204,21 +214,24 @@ def _calibration_helps(scores: np.ndarray, truth: np.ndarray) -> bool:
     )
 
 
-def fit_calibration(reference: Reference, recalibrate: tuple[bool, ...] | None = None) -> Calibration:
-    """Per-class isotonic calibration fitted on the reference.
+def fit_calibration(reference: Reference, recalibrate: tuple[bool, ...] | None = None, weights: np.ndarray | None = None) -> Calibration:
+    """Per-class isotonic calibration fitted on the reference (each review counted ``weights`` times, default once).
 
     ``recalibrate`` says per class whether to calibrate at all; by default it is decided as
     NannyML does (only where it lowers the expected calibration error on held-out folds).
     """
     k = len(reference.labels)
+    if weights is not None:
+        drawn = np.asarray(weights) > 0
+        reference, weights = reference.subset(np.flatnonzero(drawn)), np.asarray(weights, dtype=float)[drawn]
     if recalibrate is None:
         recalibrate = tuple(_calibration_helps(reference.probabilities[:, i], (reference.true_codes == i).astype(float)) for i in range(k))
     identity = ClassCalibration(np.empty(0), np.empty(0))
     classes = tuple(
-        _isotonic(reference.probabilities[:, i], (reference.true_codes == i).astype(float)) if recalibrate[i] else identity
+        _isotonic(reference.probabilities[:, i], (reference.true_codes == i).astype(float), weights) if recalibrate[i] else identity
         for i in range(k)
     )
-    return Calibration(reference.labels, classes, len(reference))
+    return Calibration(reference.labels, classes, len(reference) if weights is None else int(weights.sum()))
 
 
 def calibrated_probabilities(probabilities: np.ndarray, calibration: Calibration) -> np.ndarray:
@@ -312,8 +325,8 @@ def estimate_quality(
     sub_point = confusion_figures(expected_confusion(calibrated[sub], sub_predicted, k), labels)
     replicate_cms = np.empty((n_boot, k, k))
     for b in range(n_boot):
-        resampled = reference.subset(rng.integers(0, len(reference), len(reference)))
-        replicate = calibrated_probabilities(sub_probabilities, fit_calibration(resampled, recalibrate))
+        drawn = np.bincount(rng.integers(0, len(reference), len(reference)), minlength=len(reference))
+        replicate = calibrated_probabilities(sub_probabilities, fit_calibration(reference, recalibrate, drawn))
         replicate_cms[b] = expected_confusion(replicate, sub_predicted, k)
     calibration_shift = {m: v - sub_point[m] for m, v in confusion_figures(replicate_cms, labels).items()}
     sampling_shift = {m: v - point[m] for m, v in confusion_figures(_sampling_draws(calibrated, predicted, k, n_boot, rng), labels).items()}
@@ -325,13 +338,18 @@ def estimate_quality(
         # The interval always holds the estimate (percentiles of skewed replicates could miss it by rounding).
         low, high = np.clip(min(low, value), 0, 1), np.clip(max(high, value), 0, 1)
         figures[metric] = Estimate(float(value), float(low), float(high), n)
-    return QualityEstimate(
-        labels, n, len(reference), confusion, figures, backtest(reference, n_splits=backtest_splits, random_state=random_state), calibration
-    )
+    checked = backtest(reference, n_splits=backtest_splits, random_state=random_state, recalibrate=recalibrate)
+    return QualityEstimate(labels, n, len(reference), confusion, figures, checked, calibration)
 
 
-def backtest(reference: Reference, *, n_splits: int = BACKTEST_SPLITS, random_state: int = 0) -> Backtest:
-    """Calibrate on a random half of the reference, estimate the other half, compare with its truth; per split."""
+def backtest(
+    reference: Reference, *, n_splits: int = BACKTEST_SPLITS, random_state: int = 0, recalibrate: tuple[bool, ...] | None = None
+) -> Backtest:
+    """Calibrate on a random half of the reference, estimate the other half, compare with its truth; per split.
+
+    ``recalibrate`` (which classes to recalibrate) is decided on each half when not given;
+    ``estimate_quality`` passes the choice made on the whole reference, as for its bootstrap.
+    """
     k = len(reference.labels)
     rng = np.random.default_rng(random_state + 1)
     half = len(reference) // 2
@@ -339,7 +357,7 @@ def backtest(reference: Reference, *, n_splits: int = BACKTEST_SPLITS, random_st
     for s in range(n_splits):
         order = rng.permutation(len(reference))
         fit_half, held = reference.subset(order[:half]), reference.subset(order[half:])
-        calibrated = calibrated_probabilities(held.probabilities, fit_calibration(fit_half))
+        calibrated = calibrated_probabilities(held.probabilities, fit_calibration(fit_half, recalibrate))
         estimated = confusion_figures(expected_confusion(calibrated, held.predicted_codes, k), reference.labels)
         counted = np.zeros((k, k))
         np.add.at(counted, (held.true_codes, held.predicted_codes), 1)
