@@ -66,6 +66,21 @@ def test_class_calibration_is_scikit_learns_isotonic_regression() -> None:
     assert calibration.calibrated_classes == ("negative",)
 
 
+def test_a_calibration_fitted_with_draw_counts_equals_one_fitted_on_the_drawn_reviews() -> None:
+    """Bootstrap replicates are fitted as counts of draws: the same as scikit-learn on the resampled rows (ties included)."""
+    rng = np.random.default_rng(9)
+    probabilities = np.round(random_probabilities(1500, 10), 2)  # many equal scores
+    truth = drawn_truth(probabilities, 11)
+    reference = estimates.Reference(probabilities, truth, probabilities.argmax(axis=1))
+    drawn = rng.integers(0, 1500, 1500)
+    calibration = estimates.fit_calibration(reference, (True, True, True), np.bincount(drawn, minlength=1500))
+    grid = np.linspace(0, 1, 201)
+    for i in range(K):
+        fitted = IsotonicRegression(out_of_bounds="clip").fit(probabilities[drawn, i], (truth[drawn] == i).astype(float))
+        assert np.allclose(calibration.classes[i].apply(grid), fitted.predict(grid))
+    assert calibration.n_reference == 1500
+
+
 def test_probability_correct_is_the_normalised_calibrated_probability_of_the_answer() -> None:
     probabilities = random_probabilities(300, 5)
     predicted = probabilities.argmax(axis=1)

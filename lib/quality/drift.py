@@ -32,7 +32,7 @@ from sklearn.model_selection import PredefinedSplit, cross_val_predict
 
 from lib.quality.metrics import SENTIMENT_LABELS, group_codes_of
 
-SAMPLE_SIZE = 5_000
+SAMPLE_SIZE = 2_000
 CLASSIFIER_SAMPLE = 1_000
 MIN_REVIEWS = 50
 _FOLDS = 5

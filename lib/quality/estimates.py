@@ -43,7 +43,7 @@ DEFAULT_BOOTSTRAP_SAMPLES = 200
 BACKTEST_SPLITS = 20
 # Calibration uncertainty is measured on at most this many of the new reviews: it moves the
 # estimate of a random subsample as it moves that of all of them, at a fixed cost.
-BOOTSTRAP_SUBSAMPLE = 5_000
+BOOTSTRAP_SUBSAMPLE = 2_000
 _ECE_BINS = 10
 _ECE_SPLITS = 10
 
@@ -89,6 +89,13 @@ class Reference:
     def subset(self, rows: np.ndarray) -> Reference:
         """The reference restricted to (or resampled at) these row positions."""
         return Reference(self.probabilities[rows], self.true_codes[rows], self.predicted_codes[rows], self.labels)
+
+    def distinct_scores(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Class ``k``'s distinct probabilities, sorted, and each review's position among them (sorted once, then kept)."""
+        cache = self.__dict__.setdefault("_distinct_scores", {})
+        if k not in cache:
+            cache[k] = np.unique(self.probabilities[:, k], return_inverse=True)
+        return cache[k]
 
 
 @dataclass(frozen=True)
@@ -183,31 +190,34 @@ def _expected_calibration_error(truth: np.ndarray, scores: np.ndarray) -> float:
     return float(sum(len(b) * abs(scores[order[b]].mean() - truth[order[b]].mean()) for b in bins) / len(scores))
 
 
-def _isotonic(scores: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> ClassCalibration:
-    """Isotonic regression of truth (0/1) on scores, as scikit-learn's ``IsotonicRegression`` fits it.
+def _isotonic(reference: Reference, k: int, weights: np.ndarray) -> ClassCalibration:
+    """Isotonic regression of "truly class k" on the class-k probability, as scikit-learn's ``IsotonicRegression`` fits it.
 
-    Equal scores are merged into their weighted mean first (as scikit-learn does); ``weights``
-    count how often each review is drawn in a bootstrap replicate,
-    which saves copying the reference for every replicate.
+    Equal scores are merged into their weighted mean first (as scikit-learn does). ``weights``
+    count how often each review is drawn (a bootstrap replicate, a fold): the reference is
+    sorted once and every fit only re-counts.
     """
-    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
-    drawn = weights > 0
-    x, inverse = np.unique(scores[drawn], return_inverse=True)
-    total = np.bincount(inverse, weights=weights[drawn])
-    share_true = np.bincount(inverse, weights=weights[drawn] * truth[drawn]) / total
-    return ClassCalibration(x, isotonic_regression(share_true, sample_weight=total, increasing=True))
+    x, position = reference.distinct_scores(k)
+    total = np.bincount(position, weights=weights, minlength=len(x))
+    hits = np.bincount(position, weights=weights * (reference.true_codes == k), minlength=len(x))
+    drawn = total > 0
+    return ClassCalibration(x[drawn], isotonic_regression(hits[drawn] / total[drawn], sample_weight=total[drawn], increasing=True))
 
 
-def _calibration_helps(scores: np.ndarray, truth: np.ndarray) -> bool:
+def _calibration_helps(reference: Reference, k: int, weights: np.ndarray) -> bool:
     """NannyML's ``needs_calibration``: isotonic calibration lowers the ECE on held-out folds (seeded)."""
+    rows = np.flatnonzero(weights > 0)
+    scores, truth = reference.probabilities[rows, k], (reference.true_codes[rows] == k).astype(float)
     if len(np.unique(truth)) < 2 or roc_auc_score(truth, scores) > 0.999:
         return False
     folds = StratifiedShuffleSplit(n_splits=_ECE_SPLITS, test_size=0.1, random_state=42).split(scores, truth)
     held_truth, held_raw, held_calibrated = [], [], []
     for train, test in folds:
+        train_weights = np.zeros(len(reference))
+        train_weights[rows[train]] = weights[rows[train]]
         held_truth.append(truth[test])
         held_raw.append(scores[test])
-        held_calibrated.append(_isotonic(scores[train], truth[train]).apply(scores[test]))
+        held_calibrated.append(_isotonic(reference, k, train_weights).apply(scores[test]))
     truth_all = np.concatenate(held_truth)
     return _expected_calibration_error(truth_all, np.concatenate(held_raw)) > _expected_calibration_error(
         truth_all, np.concatenate(held_calibrated)
@@ -221,17 +231,12 @@ def fit_calibration(reference: Reference, recalibrate: tuple[bool, ...] | None =
     NannyML does (only where it lowers the expected calibration error on held-out folds).
     """
     k = len(reference.labels)
-    if weights is not None:
-        drawn = np.asarray(weights) > 0
-        reference, weights = reference.subset(np.flatnonzero(drawn)), np.asarray(weights, dtype=float)[drawn]
+    weights = np.ones(len(reference)) if weights is None else np.asarray(weights, dtype=float)
     if recalibrate is None:
-        recalibrate = tuple(_calibration_helps(reference.probabilities[:, i], (reference.true_codes == i).astype(float)) for i in range(k))
+        recalibrate = tuple(_calibration_helps(reference, i, weights) for i in range(k))
     identity = ClassCalibration(np.empty(0), np.empty(0))
-    classes = tuple(
-        _isotonic(reference.probabilities[:, i], (reference.true_codes == i).astype(float), weights) if recalibrate[i] else identity
-        for i in range(k)
-    )
-    return Calibration(reference.labels, classes, len(reference) if weights is None else int(weights.sum()))
+    classes = tuple(_isotonic(reference, i, weights) if recalibrate[i] else identity for i in range(k))
+    return Calibration(reference.labels, classes, int(weights.sum()))
 
 
 def calibrated_probabilities(probabilities: np.ndarray, calibration: Calibration) -> np.ndarray:
@@ -356,8 +361,10 @@ def backtest(
     accuracy_errors, macro_f1_errors = np.empty(n_splits), np.empty(n_splits)
     for s in range(n_splits):
         order = rng.permutation(len(reference))
-        fit_half, held = reference.subset(order[:half]), reference.subset(order[half:])
-        calibrated = calibrated_probabilities(held.probabilities, fit_calibration(fit_half, recalibrate))
+        in_fit_half = np.zeros(len(reference))
+        in_fit_half[order[:half]] = 1.0
+        held = reference.subset(order[half:])
+        calibrated = calibrated_probabilities(held.probabilities, fit_calibration(reference, recalibrate, in_fit_half))
         estimated = confusion_figures(expected_confusion(calibrated, held.predicted_codes, k), reference.labels)
         counted = np.zeros((k, k))
         np.add.at(counted, (held.true_codes, held.predicted_codes), 1)
