@@ -102,7 +102,7 @@ def test_overconfident_probabilities_are_corrected_by_the_calibration() -> None:
     truth = drawn_truth(softened, 8)
     predicted = raw.argmax(axis=1)
     reference = estimates.Reference(raw[:3000], truth[:3000], predicted[:3000])
-    result = estimates.estimate_quality(raw[3000:], predicted[3000:], reference, n_boot=100, backtest_splits=5)
+    result = estimates.estimate_quality(raw[3000:], predicted[3000:], estimates.fit_reference(reference, n_boot=100, backtest_splits=5))
     true_accuracy = accuracy_score(truth[3000:], predicted[3000:])
     assert raw[3000:].max(axis=1).mean() - true_accuracy > 0.15  # the model's own confidence is far off
     assert abs(result.estimate("accuracy").value - true_accuracy) < 0.02
@@ -116,9 +116,8 @@ def test_interval_covers_the_truth_in_most_seeded_simulations() -> None:
         truth = drawn_truth(probabilities, 200 + seed)
         predicted = probabilities.argmax(axis=1)
         reference = estimates.Reference(probabilities[:600], truth[:600], predicted[:600])
-        figure = estimates.estimate_quality(probabilities[600:], predicted[600:], reference, n_boot=100, backtest_splits=2).estimate(
-            "accuracy"
-        )
+        fitted = estimates.fit_reference(reference, n_boot=100, backtest_splits=2)
+        figure = estimates.estimate_quality(probabilities[600:], predicted[600:], fitted).estimate("accuracy")
         covered += figure.low <= accuracy_score(truth[600:], predicted[600:]) <= figure.high
     assert covered >= 17  # 95% intervals: 19 of 20 expected, 17 allows for chance
 

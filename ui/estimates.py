@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.outputs import charts
-from lib.quality.estimates import has_probabilities, has_true_labels
+from lib.quality.estimates import ReferenceFit, has_probabilities, has_true_labels
 from lib.scoring import estimation, evaluation
 from lib.scoring.estimation import RunEstimate
 from lib.stores.tracking import RunSummary
@@ -31,12 +31,19 @@ def reference_choices(run: RunSummary) -> list[RunSummary]:
     return [r for r in _candidates(data.settings().tracking_uri, run.run_id) if auth.run_visible(r)]
 
 
+@st.cache_resource(max_entries=8, show_spinner="Learning from the labelled reviews how far the model's confidence can be trusted…")
+def _reference_fit(tracking_uri: str, reference_run_id: str, _reference: pd.DataFrame) -> ReferenceFit:
+    """Calibration, its bootstrap and back-test of one finished reference run: learnt once per process, never changed."""
+    return estimation.fit_reference_run(_reference)
+
+
 @st.cache_data(max_entries=16, show_spinner="Estimating the model's quality from its confidence…")
 def _estimate(
     tracking_uri: str, run_id: str, reference_run_id: str, _predictions: pd.DataFrame, _reference: pd.DataFrame, _model: Any
 ) -> RunEstimate:
     """The estimate of a finished run against one reference (both immutable once FINISHED): computed once per process."""
-    return estimation.estimate_run(_predictions, _reference, reference_run_id, _model)
+    fitted = _reference_fit(tracking_uri, reference_run_id, _reference)
+    return estimation.estimate_run(_predictions, _reference, reference_run_id, _model, fitted=fitted)
 
 
 def _vocabulary_model(run: RunSummary) -> Any | None:

@@ -295,22 +295,52 @@ def _sampling_draws(calibrated: np.ndarray, predicted: np.ndarray, k: int, n_dra
     return np.clip(draws, 0, None)
 
 
+@dataclass(frozen=True)
+class ReferenceFit:
+    """Everything learnt from the reference alone, reused for every set of new reviews: cache it per reference run."""
+
+    calibration: Calibration
+    replicates: tuple[Calibration, ...]  # refitted on bootstrap resamples of the reference
+    backtest: Backtest
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The classes, in the order of the probability columns."""
+        return self.calibration.labels
+
+
+def fit_reference(
+    reference: Reference, *, n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES, backtest_splits: int = BACKTEST_SPLITS, random_state: int = 0
+) -> ReferenceFit:
+    """Calibrate on the reference, refit on ``n_boot`` seeded bootstrap resamples of it, and back-test it.
+
+    Which classes need recalibrating is decided once, on the whole reference, and kept for
+    the resamples and the back-test.
+    """
+    calibration = fit_calibration(reference)
+    recalibrate = tuple(bool(len(c.x)) for c in calibration.classes)
+    rng = np.random.default_rng(random_state)
+    n = len(reference)
+    replicates = tuple(fit_calibration(reference, recalibrate, np.bincount(rng.integers(0, n, n), minlength=n)) for _ in range(n_boot))
+    checked = backtest(reference, n_splits=backtest_splits, random_state=random_state, recalibrate=recalibrate)
+    return ReferenceFit(calibration, replicates, checked)
+
+
 def estimate_quality(
     probabilities: np.ndarray,
     predicted: np.ndarray,
-    reference: Reference,
+    fitted: ReferenceFit,
     *,
-    n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES,
-    backtest_splits: int = BACKTEST_SPLITS,
     confidence: float = DEFAULT_CONFIDENCE,
     random_state: int = 0,
 ) -> QualityEstimate:
     """CBPE estimate of accuracy, macro F1 and recall per class of unlabelled reviews, with intervals and back-test.
 
     ``probabilities`` (reviews, K) and ``predicted`` (codes) describe the new reviews; reviews
-    without a known predicted label or with missing probabilities are left out.
+    without a known predicted label or with missing probabilities are left out. ``fitted``
+    comes from ``fit_reference``.
     """
-    labels, k = reference.labels, len(reference.labels)
+    labels, k = fitted.labels, len(fitted.labels)
     probabilities = np.asarray(probabilities, dtype=float)
     predicted = np.asarray(predicted, dtype=np.int64)
     usable = (predicted >= 0) & np.isfinite(probabilities).all(axis=1)
@@ -318,9 +348,7 @@ def estimate_quality(
     n = len(predicted)
     if n == 0:
         raise UserFacingError("No review has both a predicted sentiment and class probabilities.", "Score the file again with the model.")
-    calibration = fit_calibration(reference)
-    recalibrate = tuple(bool(len(c.x)) for c in calibration.classes)
-    calibrated = calibrated_probabilities(probabilities, calibration)
+    calibrated = calibrated_probabilities(probabilities, fitted.calibration)
     confusion = expected_confusion(calibrated, predicted, k)
     point = confusion_figures(confusion, labels)
 
@@ -328,13 +356,12 @@ def estimate_quality(
     sub = rng.choice(n, BOOTSTRAP_SUBSAMPLE, replace=False) if n > BOOTSTRAP_SUBSAMPLE else np.arange(n)
     sub_probabilities, sub_predicted = probabilities[sub], predicted[sub]
     sub_point = confusion_figures(expected_confusion(calibrated[sub], sub_predicted, k), labels)
-    replicate_cms = np.empty((n_boot, k, k))
-    for b in range(n_boot):
-        drawn = np.bincount(rng.integers(0, len(reference), len(reference)), minlength=len(reference))
-        replicate = calibrated_probabilities(sub_probabilities, fit_calibration(reference, recalibrate, drawn))
-        replicate_cms[b] = expected_confusion(replicate, sub_predicted, k)
+    replicate_cms = np.stack(
+        [expected_confusion(calibrated_probabilities(sub_probabilities, replicate), sub_predicted, k) for replicate in fitted.replicates]
+    )
     calibration_shift = {m: v - sub_point[m] for m, v in confusion_figures(replicate_cms, labels).items()}
-    sampling_shift = {m: v - point[m] for m, v in confusion_figures(_sampling_draws(calibrated, predicted, k, n_boot, rng), labels).items()}
+    draws = _sampling_draws(calibrated, predicted, k, len(fitted.replicates), rng)
+    sampling_shift = {m: v - point[m] for m, v in confusion_figures(draws, labels).items()}
     tail = (1 - confidence) / 2
     figures = {}
     for metric, value in point.items():
@@ -343,8 +370,7 @@ def estimate_quality(
         # The interval always holds the estimate (percentiles of skewed replicates could miss it by rounding).
         low, high = np.clip(min(low, value), 0, 1), np.clip(max(high, value), 0, 1)
         figures[metric] = Estimate(float(value), float(low), float(high), n)
-    checked = backtest(reference, n_splits=backtest_splits, random_state=random_state, recalibrate=recalibrate)
-    return QualityEstimate(labels, n, len(reference), confusion, figures, checked, calibration)
+    return QualityEstimate(labels, n, fitted.calibration.n_reference, confusion, figures, fitted.backtest, fitted.calibration)
 
 
 def backtest(
@@ -375,15 +401,17 @@ def backtest(
 
 
 def estimate_from_predictions(
-    predictions: pd.DataFrame, reference_predictions: pd.DataFrame, *, n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES, random_state: int = 0
+    predictions: pd.DataFrame, reference_predictions: pd.DataFrame, *, fitted: ReferenceFit | None = None, random_state: int = 0
 ) -> QualityEstimate:
-    """The CBPE estimate of a run's predictions artifact, calibrated on a labelled reference run's artifact."""
+    """The CBPE estimate of a run's predictions artifact, calibrated on a labelled reference run's artifact.
+
+    ``fitted`` is ``fit_reference`` of that reference when the caller has it cached already.
+    """
     if not has_probabilities(predictions):
         raise UserFacingError(
             "These predictions have no class probabilities, so the model's confidence cannot be used to estimate its quality.",
             "Score the reviews with a model that gives probabilities (most scikit-learn classifiers do).",
         )
-    reference = reference_from_predictions(reference_predictions)
-    return estimate_quality(
-        probability_matrix(predictions), predicted_codes(predictions), reference, n_boot=n_boot, random_state=random_state
-    )
+    if fitted is None:
+        fitted = fit_reference(reference_from_predictions(reference_predictions), random_state=random_state)
+    return estimate_quality(probability_matrix(predictions), predicted_codes(predictions), fitted, random_state=random_state)

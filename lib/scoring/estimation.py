@@ -15,7 +15,7 @@ import pandas as pd
 
 from lib.quality import drift, estimates
 from lib.quality.drift import DriftReport
-from lib.quality.estimates import QualityEstimate
+from lib.quality.estimates import QualityEstimate, ReferenceFit
 from lib.stores import contract
 from lib.stores.tracking import RunSummary, TrackingStore
 
@@ -50,20 +50,26 @@ def reference_candidates(store: TrackingStore, run: RunSummary) -> list[RunSumma
     ]
 
 
+def fit_reference_run(reference_predictions: pd.DataFrame, *, random_state: int = 0) -> ReferenceFit:
+    """What the estimate learns from a labelled reference run alone (calibration, its bootstrap, back-test): cache it per run."""
+    return estimates.fit_reference(estimates.reference_from_predictions(reference_predictions), random_state=random_state)
+
+
 def estimate_run(
     predictions: pd.DataFrame,
     reference_predictions: pd.DataFrame,
     reference_run_id: str,
     model: Any | None = None,
     *,
+    fitted: ReferenceFit | None = None,
     random_state: int = 0,
 ) -> RunEstimate:
     """The CBPE estimate of unlabelled predictions and the drift check against the reference's reviews.
 
     ``model`` is the fitted scikit-learn model when at hand: its word vocabulary then says
-    which words it never saw.
+    which words it never saw. ``fitted`` is ``fit_reference_run`` of the reference, when cached.
     """
-    quality = estimates.estimate_from_predictions(predictions, reference_predictions, random_state=random_state)
+    quality = estimates.estimate_from_predictions(predictions, reference_predictions, fitted=fitted, random_state=random_state)
     reference = reference_predictions[reference_predictions[contract.TRUE_LABEL].notna()]
     vocabulary = drift.model_vocabulary(model) if model is not None else None
     report = drift.compare(predictions, reference, vocabulary=vocabulary, random_state=random_state)
