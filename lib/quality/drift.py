@@ -9,7 +9,7 @@ resemble the reference. This module measures how far they do not:
 * length in words, and the shares of reviews with emoji, with links, in a non-Latin script;
 * the mix of predicted sentiments and of categories (total variation distance: half the sum
   of absolute differences of the shares, 0 = same mix, 1 = nothing in common);
-* one overall measure: how well a quick classifier (word TF-IDF + logistic regression,
+* one overall measure: how well a quick classifier (single-word TF-IDF + logistic regression,
   5-fold cross-validated with copies of a text in one fold, one process) tells new from reference reviews, as the area under
   its ROC curve; 50% means it cannot tell them apart at all.
 
@@ -32,7 +32,7 @@ from sklearn.model_selection import PredefinedSplit, cross_val_predict
 
 from lib.quality.metrics import SENTIMENT_LABELS, group_codes_of
 
-SAMPLE_SIZE = 2_000
+SAMPLE_SIZE = 1_000
 CLASSIFIER_SAMPLE = 1_000
 MIN_REVIEWS = 50
 _FOLDS = 5
@@ -181,7 +181,7 @@ def separability(new_texts: pd.Series, reference_texts: pd.Series, random_state:
     texts = pd.concat([new, old], ignore_index=True).astype(str)
     is_new = np.r_[np.ones(len(new)), np.zeros(len(old))]
     # The words are weighted once over all texts: that uses no answer, so it leaks nothing into the folds.
-    features = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts)
+    features = TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform(texts)
     same_text, distinct = pd.factorize(texts)
     fold_of_text = np.random.default_rng(random_state).permutation(len(distinct)) % _FOLDS
     folds = PredefinedSplit(fold_of_text[same_text])

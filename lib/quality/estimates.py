@@ -44,6 +44,7 @@ BACKTEST_SPLITS = 20
 # Calibration uncertainty is measured on at most this many of the new reviews: it moves the
 # estimate of a random subsample as it moves that of all of them, at a fixed cost.
 BOOTSTRAP_SUBSAMPLE = 2_000
+REPLICATE_GRID = np.linspace(0.0, 1.0, 1001)
 _ECE_BINS = 10
 _ECE_SPLITS = 10
 
@@ -300,7 +301,11 @@ class ReferenceFit:
     """Everything learnt from the reference alone, reused for every set of new reviews: cache it per reference run."""
 
     calibration: Calibration
-    replicates: tuple[Calibration, ...]  # refitted on bootstrap resamples of the reference
+    # Calibrations refitted on bootstrap resamples of the reference, as values on ``REPLICATE_GRID``:
+    # shape (replicates, K, grid points), and ``calibration`` on the same grid (K, grid points).
+    # Only the interval uses them, as differences between the two, so the grid's rounding cancels.
+    replicate_grid: np.ndarray
+    calibration_grid: np.ndarray
     backtest: Backtest
 
     @property
@@ -321,9 +326,30 @@ def fit_reference(
     recalibrate = tuple(bool(len(c.x)) for c in calibration.classes)
     rng = np.random.default_rng(random_state)
     n = len(reference)
-    replicates = tuple(fit_calibration(reference, recalibrate, np.bincount(rng.integers(0, n, n), minlength=n)) for _ in range(n_boot))
+    grid = np.empty((n_boot, len(reference.labels), len(REPLICATE_GRID)))
+    for b in range(n_boot):
+        replicate = fit_calibration(reference, recalibrate, np.bincount(rng.integers(0, n, n), minlength=n))
+        grid[b] = [c.apply(REPLICATE_GRID) for c in replicate.classes]
     checked = backtest(reference, n_splits=backtest_splits, random_state=random_state, recalibrate=recalibrate)
-    return ReferenceFit(calibration, replicates, checked)
+    return ReferenceFit(calibration, grid, np.array([c.apply(REPLICATE_GRID) for c in calibration.classes]), checked)
+
+
+def _replicate_probabilities(probabilities: np.ndarray, replicate_grid: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities (replicates, reviews, K) under every bootstrap calibration, rows summing to 1."""
+    steps = len(REPLICATE_GRID) - 1
+    position = np.clip(probabilities, 0, 1) * steps
+    below = np.minimum(position.astype(np.int64), steps - 1)
+    fraction = position - below
+    k = probabilities.shape[1]
+    values = np.stack(
+        [
+            replicate_grid[:, i, below[:, i]] * (1 - fraction[:, i]) + replicate_grid[:, i, below[:, i] + 1] * fraction[:, i]
+            for i in range(k)
+        ],
+        axis=-1,
+    )
+    total = values.sum(axis=-1, keepdims=True)
+    return np.divide(values, total, out=np.full_like(values, 1.0 / k), where=total > 0)
 
 
 def estimate_quality(
@@ -355,12 +381,12 @@ def estimate_quality(
     rng = np.random.default_rng(random_state)
     sub = rng.choice(n, BOOTSTRAP_SUBSAMPLE, replace=False) if n > BOOTSTRAP_SUBSAMPLE else np.arange(n)
     sub_probabilities, sub_predicted = probabilities[sub], predicted[sub]
-    sub_point = confusion_figures(expected_confusion(calibrated[sub], sub_predicted, k), labels)
-    replicate_cms = np.stack(
-        [expected_confusion(calibrated_probabilities(sub_probabilities, replicate), sub_predicted, k) for replicate in fitted.replicates]
-    )
+    one_hot = np.eye(k)[sub_predicted]
+    sub_cm = np.einsum("bmi,mj->bij", _replicate_probabilities(sub_probabilities, fitted.calibration_grid[None]), one_hot)[0]
+    sub_point = confusion_figures(sub_cm, labels)
+    replicate_cms = np.einsum("bmi,mj->bij", _replicate_probabilities(sub_probabilities, fitted.replicate_grid), one_hot)
     calibration_shift = {m: v - sub_point[m] for m, v in confusion_figures(replicate_cms, labels).items()}
-    draws = _sampling_draws(calibrated, predicted, k, len(fitted.replicates), rng)
+    draws = _sampling_draws(calibrated, predicted, k, len(fitted.replicate_grid), rng)
     sampling_shift = {m: v - point[m] for m, v in confusion_figures(draws, labels).items()}
     tail = (1 - confidence) / 2
     figures = {}
