@@ -75,7 +75,7 @@ def test_text_shares_count_emoji_links_and_scripts() -> None:
     shares = drift.text_shares(texts)
     assert shares["With emoji"] == pytest.approx(1 / 6)
     assert shares["With a link"] == pytest.approx(2 / 6)
-    assert shares["Mostly non-Latin script"] == pytest.approx(2 / 6)
+    assert shares["With non-Latin letters"] == pytest.approx(2 / 6)
 
 
 def test_mix_distance_is_the_total_variation_distance() -> None:

@@ -6,7 +6,7 @@ resemble the reference. This module measures how far they do not:
 * the share of words the model never saw (its TF-IDF vocabulary when it can be read; else
   the words of one half of the reference texts), against the same share in the reference
   (the other half, without a model vocabulary);
-* length in words, and the shares of reviews with emoji, with links, in a non-Latin script;
+* length in words, and the shares of reviews with emoji, with links, with letters of a non-Latin script;
 * the mix of predicted sentiments and of categories (total variation distance: half the sum
   of absolute differences of the shares, 0 = same mix, 1 = nothing in common);
 * one overall measure: how well a quick classifier (single-word TF-IDF + logistic regression,
@@ -48,8 +48,7 @@ NEW, REFERENCE = "This feedback", "Labelled reviews"
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _EMOJI = r"[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF]"
 _LINK = r"(?i)https?://|www\.\w"
-_LETTER = r"[^\W\d_]"
-_LATIN_LETTER = r"[A-Za-z\u00C0-\u024F]"
+_NON_LATIN_LETTER = r"[^\W\d_A-Za-z\u00AA\u00B5\u00BA\u00C0-\u024F]"
 
 
 @dataclass(frozen=True)
@@ -140,14 +139,12 @@ def _sample(frame: pd.DataFrame, size: int, random_state: int) -> pd.DataFrame:
 
 
 def text_shares(texts: pd.Series) -> dict[str, float]:
-    """Shares of texts with emoji, with links, and written mostly in a non-Latin script."""
+    """Shares of texts with emoji, with links, and with letters of a non-Latin script."""
     texts = texts.astype(str)
-    letters = texts.str.count(_LETTER)
-    latin = texts.str.count(_LATIN_LETTER)
     return {
         "With emoji": float(texts.str.contains(_EMOJI, regex=True).mean()),
         "With a link": float(texts.str.contains(_LINK, regex=True).mean()),
-        "Mostly non-Latin script": float(((letters > 0) & (latin < letters / 2)).mean()),
+        "With non-Latin letters": float(texts.str.contains(_NON_LATIN_LETTER, regex=True).mean()),
     }
 
 
