@@ -13,11 +13,18 @@ Confidence-based performance estimation (NannyML's ``CBPE`` for multiclass model
    counted one (``lib.quality.metrics``), which is what NannyML's one-vs-rest estimates are.
 
 The 95% interval adds two uncertainties: that of the calibration (the reference is
-resampled and the calibration refitted for every bootstrap replicate, seeded) and that of the
-reviews themselves (even perfectly calibrated probabilities leave the realised count of right
-answers random: a normal draw of each confusion-matrix column with the sum of the reviews'
-categorical covariances). The **back-test** calibrates on one random half of the reference,
-estimates the other half and compares with its true figures, over several seeded splits.
+resampled and the calibration refitted for every bootstrap replicate, seeded; how much that
+moves the estimate is measured on a random subsample of at most ``BOOTSTRAP_SUBSAMPLE`` new
+reviews) and that of the reviews themselves (even perfectly calibrated probabilities leave
+the realised count of right answers random: a normal draw of each confusion-matrix column
+with the sum of the reviews' categorical covariances). The **back-test** calibrates on one
+random half of the reference, estimates the other half and compares with its true figures,
+over several seeded splits. All that depends on the reference alone is ``fit_reference``:
+the app learns it once per reference run.
+
+Unlike NannyML, which classes need recalibrating is decided once on the whole reference and
+kept for the bootstrap refits and the back-test halves (the decision rarely changes, and
+repeating its 10-fold check per refit would cost most of the time).
 
 The estimate assumes the new reviews resemble the reference: the model's confidence means
 the same there (see ``lib.quality.drift`` for how different they look).
