@@ -7,7 +7,7 @@ from lib.outputs import charts
 from lib.quality.comparison import measured_on_same_reviews
 from lib.wording import compare_narrative, metric_names, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
-from ui import data, presentation, sidebar
+from ui import data, estimates, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
 selection = sidebar.selected()
@@ -19,6 +19,8 @@ st.title("How good is the model?")
 presentation.technical_caption(escape_markdown(run_narrative.run_caption(run)))
 
 stop_unless_finished(run)
+if estimates.show_if_unlabelled(run):  # no true labels: lead with the quality estimated from the model's confidence
+    st.stop()
 report = loaded_or_stop(lambda: data.report(run))
 other_baseline = baseline is not None and baseline.run_id != run.run_id
 like_with_like = other_baseline and measured_on_same_reviews(run, baseline)

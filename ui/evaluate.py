@@ -17,7 +17,7 @@ from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
-from ui import auth, data, sidebar
+from ui import auth, data, estimates, sidebar
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
 _CACHE_TTL_S = 3600
@@ -239,6 +239,8 @@ def evaluate(
         dataset_hash=ready.dataset_hash,
     )
     bar.empty()
+    if not columns.label:  # no true labels: estimate the quality from the model's confidence and log it with the run
+        estimates.estimate_after_upload(store.run(run_id), loaded.model)
     return run_id
 
 
