@@ -9,15 +9,17 @@ The quantity is a mean θ of an outcome ``Y`` (here: 1 when the model is right o
     θ̂_λ = λ · mean(f on the N unchecked) + mean(Y − λ·f on the n checked)
 
 which is unbiased for every λ however wrong ``f`` is: the second term measures and removes
-the bias of ``f`` on the checked reviews. Its 95% interval is θ̂_λ ± z · √(λ²·Var(f_N)/N +
-Var(Y − λ·f_n)/n). λ is chosen to make that variance smallest, clipped to [0, 1]:
+the bias of ``f`` on the checked reviews. Its 95% interval is θ̂_λ ± t · √(λ²·Var(f_N)/N +
+Var(Y − λ·f_n)/n), t the 97.5% quantile of Student's t with n − 1 degrees of freedom. λ is chosen to make that variance smallest, clipped to [0, 1]:
 
     λ̂ = Cov(Y, f_n) / ((1 + n/N) · Var(f_n ∪ f_N))
 
 λ = 0 is the checked sample alone (classical interval), λ = 1 the original PPI of
-Angelopoulos et al., *Science* 382 (2023). The formulas follow ``ppi_py``'s
-``ppi_mean_pointestimate``, ``ppi_mean_ci`` and ``_calc_lam_glm`` (same variance
-conventions), so results agree with ``ppi-python`` to rounding (tests prove it). The
+Angelopoulos et al., *Science* 382 (2023). The estimate and λ̂ follow ``ppi_py``'s
+``ppi_mean_pointestimate`` and ``_calc_lam_glm`` exactly; the interval is ``ppi_mean_ci``'s
+with one small-sample correction (sample variance of the rectifier, Student's t instead of
+the normal quantile), slightly wider for few checked reviews and the same for many (tests
+prove both). The
 estimate and its interval are then cut to [0, 1], where a share lies; that never lowers the
 interval's coverage.
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from lib.quality.metrics import DEFAULT_CONFIDENCE, Estimate
 
@@ -92,9 +94,11 @@ def ppi_mean(
     y, f, f_all = _checked_arrays(y_checked, f_checked, f_unchecked)
     lam = optimal_power(y, f, f_all) if power is None else float(power)
     value = lam * f_all.mean() + (y - lam * f).mean()
-    # Population variances (ddof=0), as ppi_py's ppi_mean_ci.
-    standard_error = np.sqrt(lam**2 * np.var(f_all) / len(f_all) + np.var(y - lam * f) / len(y))
-    half = norm.ppf(0.5 + confidence / 2) * standard_error
+    # The rectifier term, estimated from the few checked reviews, dominates: its sample
+    # variance and Student's t with n - 1 degrees of freedom (ppi_py: population variance and
+    # the normal quantile) keep the coverage at 95% with 20 to 50 checked reviews.
+    standard_error = np.sqrt(lam**2 * np.var(f_all) / len(f_all) + np.var(y - lam * f, ddof=1) / len(y))
+    half = student_t.ppf(0.5 + confidence / 2, df=len(y) - 1) * standard_error
     return PredictionPoweredMean(
         value=float(np.clip(value, 0.0, 1.0)),
         low=float(np.clip(value - half, 0.0, 1.0)),
