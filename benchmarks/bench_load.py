@@ -56,7 +56,7 @@ PAGES = {  # URL path -> the page's title, shown once its script runs
     "": "How good is the model?",
     "categories": "Where is the model weak?",
     "compare": "Is the new version better?",
-    "errors": "Mistakes to review",
+    "mistakes": "Mistakes to review",
     "evaluate": "Evaluate a file of feedback",
     "report": "Client report",
 }

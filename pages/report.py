@@ -13,7 +13,7 @@ from lib.quality.slices import category_columns
 from lib.stores import contract
 from lib.wording import narrative
 from lib.wording.markdown import escape_markdown
-from ui import auth, data, sidebar
+from ui import data, navigation, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
 
 EXAMPLE_CHOICES = 200
@@ -22,7 +22,7 @@ selection = sidebar.selected()
 if selection is None:
     st.stop()
 run, experiment = selection.run, selection.experiment
-auth.require("export", experiment)
+navigation.require_page(__file__, experiment)
 
 st.title("Client report")
 st.caption(narrative.REPORT_CONTENTS)
@@ -57,7 +57,7 @@ column = contract.CATEGORY if contract.CATEGORY in columns else (columns[0] if c
 category_report = data.category_report(run, column) if column else None
 
 st.subheader("Example reviews")
-mistakes = data.errors(run)
+mistakes = data.mistakes(run)
 picked: list[str] = []
 if mistakes is None or mistakes.empty:
     st.caption("This run has no misclassified reviews with a true label to pick from.")

@@ -160,16 +160,16 @@ def test_compare_tabs_show_hostile_run_names_as_plain_text(hostile_env: HostileS
 
 
 def test_mistakes_page_shows_hostile_annotator_and_note_as_plain_text(hostile_env: HostileStore) -> None:
-    at = open_page("pages/errors.py", hostile_env.new_id, hostile_env)
+    at = open_page("pages/mistakes.py", hostile_env.new_id, hostile_env)
     name = f"{IMAGE} Mallory"
     next(t for t in at.text_input if t.label.startswith("Your name")).input(name)
     at = next(b for b in at.button if b.label == "Start annotating").click().run()
     assert shows(at, "Mallory") and live_payloads(at) == []
-    first = at.session_state["errors_current_review"]
+    first = at.session_state["mistakes_current_review"]
     next(t for t in at.text_area if t.label.startswith("Note")).input(f"{LINK}\n{HEADING} {HTML}")
     at = next(b for b in at.button if b.label.startswith("Save and go")).click().run()
     assert not at.exception
-    at.session_state["errors_current_review"] = first
+    at.session_state["mistakes_current_review"] = first
     at = at.run()
     assert shows(at, "Session expired") and shows(at, "Mallory"), markdown_texts(at)
     assert live_payloads(at) == []

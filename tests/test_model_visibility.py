@@ -204,7 +204,7 @@ def open_mistakes(user: str, ids: dict) -> AppTest:
     at.secrets.update(secrets())
     at.query_params["experiment"], at.query_params["run"] = ids["acme"], ids["acme_run"]
     at = sign_in(at, user, f"pw-{user}")
-    return at.switch_page("pages/errors.py").run()
+    return at.switch_page("pages/mistakes.py").run()
 
 
 def test_the_mistakes_page_does_not_load_a_model_from_a_hidden_experiment(acme_app: dict) -> None:

@@ -176,7 +176,7 @@ def test_acme_viewer_sees_only_acme_everywhere(clients) -> None:
 
 def test_viewer_has_no_upload_or_annotate_controls_and_cannot_switch_to_them(clients) -> None:
     at = signed_in("acme-viewer")
-    for page in ("pages/errors.py", "pages/evaluate.py"):
+    for page in ("pages/mistakes.py", "pages/evaluate.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     for page in ("pages/overview.py", "pages/categories.py", "pages/compare.py", "pages/report.py"):
@@ -201,7 +201,7 @@ def test_a_link_to_the_upload_page_before_sign_in_does_not_open_it_for_a_viewer(
 
 def test_page_files_check_permission_themselves(clients) -> None:
     """Run alone (as Streamlit does on a first request in pages-folder mode), the pages still refuse."""
-    for page, user in (("evaluate.py", "acme-viewer"), ("errors.py", "acme-viewer"), ("report.py", None)):
+    for page, user in (("evaluate.py", "acme-viewer"), ("mistakes.py", "acme-viewer"), ("report.py", None)):
         at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=60)
         at.secrets.update(password_secrets())
         if user:
@@ -243,7 +243,7 @@ def test_an_allowed_link_opens_after_sign_in_and_a_run_without_predictions_gets_
 
 def test_annotator_may_annotate_acme_reviews_as_themselves(clients) -> None:
     at = signed_in("acme-annotator")
-    at.switch_page("pages/errors.py").run()
+    at.switch_page("pages/mistakes.py").run()
     assert not at.exception
     assert f"Your verdict**, as {escape_markdown('acme-annotator')}" in all_text(at)
     assert experiment_options(at) == [ACME]
@@ -255,7 +255,7 @@ def test_admin_sees_every_experiment_and_page(clients) -> None:
     assert set(experiment_options(at)) == {ACME, GLOBEX, DEMO_EXPERIMENT}
     at.switch_page("pages/evaluate.py").run()
     assert at.file_uploader
-    at.switch_page("pages/errors.py").run()
+    at.switch_page("pages/mistakes.py").run()
     assert not at.exception
 
 

@@ -45,9 +45,9 @@ def _refresh(at: AppTest) -> AppTest:
     return by_label(at.sidebar.button, "↻ Refresh").click().run()
 
 
-def _open_errors() -> AppTest:
+def _open_mistakes() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120).run()
-    return at.switch_page("pages/errors.py").run()
+    return at.switch_page("pages/mistakes.py").run()
 
 
 def _save_verdict(at: AppTest, verdict: str) -> AppTest:
@@ -120,22 +120,22 @@ def _demo_experiment_id() -> str:
 
 def test_postgres_stopped_mid_annotation_and_started_again(postgres: tuple[PostgresServer, str]) -> None:
     server, url = postgres
-    at = sign_in_as(_open_errors(), "Alice")
+    at = sign_in_as(_open_mistakes(), "Alice")
     at = _save_verdict(at, "label_wrong")
     assert not at.exception and len(AnnotationStore(url).current(_demo_experiment_id())) == 1
-    pending = at.session_state["errors_current_review"]
+    pending = at.session_state["mistakes_current_review"]
 
     server.halt()
     at = _save_verdict(at, "ambiguous")
     assert not at.exception
     assert "cannot be read right now" in _shown(at) and PAUSED in _shown(at)
     assert not [b for b in at.button if b.label == SAVE]  # no form to half-write into
-    assert at.session_state["errors_current_review"] == pending  # the review waits for its verdict
+    assert at.session_state["mistakes_current_review"] == pending  # the review waits for its verdict
     overview = at.switch_page("pages/overview.py").run()
     assert not overview.exception and "of reviews correctly" in _shown(overview)  # the rest of the app works
 
     server.resume()
-    at = _save_verdict(overview.switch_page("pages/errors.py").run(), "ambiguous")
+    at = _save_verdict(overview.switch_page("pages/mistakes.py").run(), "ambiguous")
     assert not at.exception and PAUSED not in _shown(at)
     saved = AnnotationStore(url).current(_demo_experiment_id())
     assert sorted(saved["verdict"]) == ["ambiguous", "label_wrong"]  # the earlier one is still there
@@ -182,7 +182,7 @@ def test_read_only_annotations_file_pauses_annotating_and_recovers(app_env, tmp_
     earlier.close()
 
     with _read_only_file(database):
-        at = _open_errors()
+        at = _open_mistakes()
         assert not at.exception
         assert "read-only" in _shown(at) and PAUSED in _shown(at)
         assert not [b for b in at.button if b.label == SAVE]
@@ -190,7 +190,7 @@ def test_read_only_annotations_file_pauses_annotating_and_recovers(app_env, tmp_
         at = at.switch_page("pages/overview.py").run()
         assert not at.exception and "of reviews correctly" in _shown(at)
 
-    at = at.switch_page("pages/errors.py").run()  # the same process and cached store: no restart
+    at = at.switch_page("pages/mistakes.py").run()  # the same process and cached store: no restart
     assert not at.exception and PAUSED not in _shown(at)
     at = _save_verdict(sign_in_as(at, "Alice"), "ambiguous")
     assert not at.exception

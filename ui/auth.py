@@ -1,7 +1,7 @@
 """The sign-in gate and the app's questions to lib.access.auth about the person using it.
 
-``app.py`` asks :func:`current_user` before declaring the pages (viewers never get the
-Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
+``app.py`` asks :func:`current_user` before declaring the pages (``ui/navigation.py``:
+viewers never get the Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
 stops the run until someone is signed in. Pages and the sidebar ask :func:`allowed` and
 :func:`visible_experiments`; every answer comes from ``lib.access.auth.is_allowed``.
 
@@ -41,8 +41,6 @@ USER_KEY = "signed_in_username"
 LAST_ACTIVITY_KEY = "signed_in_last_activity"
 SIGNED_OUT_IDLE_KEY = "signed_out_idle"
 _clock = time.time  # seconds; tests replace it
-# The pages a role may lack, by url path, and the action each needs.
-PAGE_ACTIONS = {"evaluate": "upload", "errors": "annotate", "report": "export"}
 
 
 def _secrets() -> dict:
@@ -130,24 +128,6 @@ def experiment_of(run: RunSummary) -> ExperimentSummary | None:
 def run_visible(run: RunSummary) -> bool:
     """True when the current user may see the run's experiment."""
     return experiment_of(run) is not None
-
-
-def permitted_pages(pages: Sequence[st.Page], user: User | None) -> list[st.Page]:
-    """The pages to declare for ``user``: the ones their role may not use are left out.
-
-    Before anyone signs in every page is declared (the gate stops the run before any page
-    runs), so a link to a page still opens that page after signing in.
-    """
-    if user is None:
-        return list(pages)
-    return [page for page in pages if auth.is_allowed(user, PAGE_ACTIONS.get(page.url_path, "view"), None)]
-
-
-def require(action: str, experiment: ExperimentSummary | None = None) -> None:
-    """Stop the page with the 'does not exist or you may not see' message unless allowed."""
-    if not allowed(action, experiment):
-        st.info(narrative.LINK_NOT_AVAILABLE, icon="🔒")
-        st.stop()
 
 
 def warn_on_unknown_link(wanted: str | None, known: Sequence[str]) -> bool:

@@ -15,7 +15,7 @@ from lib.quality.corrections import apply_corrections
 from lib.quality.explain import Explanation, explain
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import QualityReport, quality_report
-from lib.quality.review_queue import error_table, review_keys
+from lib.quality.review_queue import mistakes_table, review_keys
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
@@ -213,18 +213,18 @@ def explanation(run: RunSummary, review_key: str, text: str, predicted: str, mod
 
 
 @st.cache_data(max_entries=8, show_spinner="Listing the mistakes…")
-def _finished_error_table(tracking_uri: str, run_id: str, experiment_id: str) -> pd.DataFrame | None:
+def _finished_mistakes_table(tracking_uri: str, run_id: str, experiment_id: str) -> pd.DataFrame | None:
     frame = _finished_predictions(tracking_uri, run_id)
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
-    return error_table(frame, experiment_id)
+    return mistakes_table(frame, experiment_id)
 
 
-def errors(run: RunSummary) -> pd.DataFrame | None:
+def mistakes(run: RunSummary) -> pd.DataFrame | None:
     """Misclassified reviews of a finished run, confidently wrong first, keyed within the run's experiment."""
     if not run.is_finished:
         return None
-    return _finished_error_table(settings().tracking_uri, run.run_id, run.experiment_id)
+    return _finished_mistakes_table(settings().tracking_uri, run.run_id, run.experiment_id)
 
 
 def dataset_of(run: RunSummary) -> str:

@@ -185,3 +185,19 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
     )
     return _style((bars + text).properties(height=alt.Step(40)))
+
+
+def review_probability_chart(probabilities: dict[str, float], predicted: str) -> alt.Chart:
+    """How sure the model was of each sentiment for one review; its answer in orange."""
+    bars = pd.DataFrame({"Sentiment": list(probabilities), "Probability": list(probabilities.values())})
+    return (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("Sentiment:N", sort=list(probabilities), title=None),
+            color=alt.condition(alt.datum.Sentiment == predicted, alt.value("#ea580c"), alt.value("#93c5fd")),
+            tooltip=["Sentiment", alt.Tooltip("Probability:Q", format=".1%")],
+        )
+        .properties(height=alt.Step(30), title="How sure the model was")
+    )

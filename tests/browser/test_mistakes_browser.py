@@ -76,7 +76,7 @@ def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{base}/errors?experiment={experiment_id}&run={run_id}")
+    page.goto(f"{base}/mistakes?experiment={experiment_id}&run={run_id}")
     wait_for_app(page, "Mistakes to review")
     page.get_by_text("Blue words pushed the model").wait_for(timeout=60_000)
     review = page.get_by_test_id("stHtml").filter(has_text="what a great product")
@@ -93,7 +93,7 @@ def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run
 
 def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app_url, tmp_path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    page.goto(f"{app_url}/errors")
+    page.goto(f"{app_url}/mistakes")
     wait_for_app(page, "Mistakes to review")
     page.get_by_label("Your name, shown next to your annotations").fill("Browser Tester")
     page.get_by_role("button", name="Start annotating").click()

@@ -1,4 +1,4 @@
-"""Panels of the Errors page about the team: agreement between annotators, exports."""
+"""The Mistakes page's "Annotators and export" tab: who annotated what, agreement, downloads."""
 
 from __future__ import annotations
 

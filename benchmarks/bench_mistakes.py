@@ -25,7 +25,7 @@ import pandas as pd
 
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import SENTIMENT_LABELS
-from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, error_table, filter_reviews, page_of
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, filter_reviews, mistakes_table, page_of
 from lib.stores import contract
 
 REVIEWS = 1_000_000
@@ -73,7 +73,7 @@ def main() -> None:
     """Print cold and warm timings, the baseline and PASS/FAIL lines."""
     frame = predictions(REVIEWS)
     started = time.perf_counter()
-    table = error_table(frame, "benchmark")
+    table = mistakes_table(frame, "benchmark")
     cold = time.perf_counter() - started
     annotated = set(table[REVIEW_KEY].iloc[::300].head(1000))
     wanted = ReviewFilter(
