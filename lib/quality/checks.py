@@ -12,6 +12,12 @@
   model got right among them (Wilson interval), and, when a per-review probability that
   the model is right is known on all reviews, that share combined with it by PPI++
   (:mod:`lib.quality.ppi`), whose interval stays valid however biased that probability is.
+  With a few dozen checked reviews a normal interval of a share falls short of its 95%, so
+  the combined share gets a Wilson interval at its *effective sample size* (the number of
+  plainly sampled reviews that would give PPI++'s standard error), as Korn & Graubard
+  (*Survey Methodology* 24, 1998) recommend for shares estimated from complex samples: the
+  same as the sample's own interval when the model's confidence adds nothing, narrower as
+  it adds more.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ def model_confidence(predictions: pd.DataFrame) -> pd.Series:
 
 
 def confidence_band(confidence: pd.Series) -> pd.Series:
-    """"below 60%", "60–80%" or "80% or more" per review ("unknown" without probabilities)."""
+    """ "below 60%", "60–80%" or "80% or more" per review ("unknown" without probabilities)."""
     names = np.array(["below 60%", "60–80%", "80% or more"], dtype=object)
     bands = np.where(confidence.isna(), "unknown", names[np.digitize(confidence.fillna(0), CONFIDENCE_BAND_EDGES)])
     return pd.Series(bands, index=confidence.index, name=CONFIDENCE_BAND, dtype=object)
@@ -91,12 +97,21 @@ class CheckedAccuracy:
     n_right: int  # of those, how many the model got right
     n_reviews: int  # all scored reviews of the run
     sample_only: Estimate  # share right among the checked reviews, Wilson interval
-    combined: PredictionPoweredMean | None  # PPI++; None without a per-review guess or when it cannot help
+    combined: Estimate | None  # PPI++ share, Wilson interval at its effective size; None without a guess or when it cannot help
+    ppi: PredictionPoweredMean | None  # the PPI++ result behind ``combined`` (power, standard error)
 
     @property
     def best(self) -> Estimate:
         """The figure to lead with: the combined one when there is one, else the sample's own."""
-        return self.combined.estimate() if self.combined is not None else self.sample_only
+        return self.combined if self.combined is not None else self.sample_only
+
+
+def share_interval(result: PredictionPoweredMean) -> Estimate:
+    """A PPI++ share with the Wilson interval at its effective sample size p(1 − p) / SE²."""
+    share = result.value
+    effective = share * (1 - share) / result.standard_error**2 if 0 < share < 1 and result.standard_error > 0 else result.n_checked
+    low, high = wilson_interval(np.array(share * effective), np.array(effective))
+    return Estimate(share, float(low), float(high), result.n_checked)
 
 
 def checked_accuracy(
@@ -123,11 +138,12 @@ def checked_accuracy(
     n_right = int(right.sum())
     low, high = wilson_interval(np.array(n_right), np.array(n_checked))
     sample_only = Estimate(n_right / n_checked, float(low), float(high), n_checked)
-    combined = None
+    ppi = None
     varied = 0 < n_right < n_checked
     if right_probability is not None and varied:
         guess = right_probability.to_numpy(dtype=float)
         unchecked = scored & ~checked
         if np.isfinite(guess[scored]).all() and unchecked.sum() >= 2:
-            combined = ppi_mean(right.astype(float), guess[checked], guess[unchecked])
-    return CheckedAccuracy(n_checked, n_right, int(scored.sum()), sample_only, combined)
+            ppi = ppi_mean(right.astype(float), guess[checked], guess[unchecked])
+    combined = share_interval(ppi) if ppi is not None else None
+    return CheckedAccuracy(n_checked, n_right, int(scored.sum()), sample_only, combined, ppi)
