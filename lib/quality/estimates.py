@@ -283,6 +283,7 @@ def estimate_quality(
     reference: Reference,
     *,
     n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES,
+    backtest_splits: int = BACKTEST_SPLITS,
     confidence: float = DEFAULT_CONFIDENCE,
     random_state: int = 0,
 ) -> QualityEstimate:
@@ -321,8 +322,12 @@ def estimate_quality(
     for metric, value in point.items():
         samples = value + calibration_shift[metric] + sampling_shift[metric]
         low, high = np.nanquantile(samples, [tail, 1 - tail]) if np.isfinite(samples).any() else (np.nan, np.nan)
-        figures[metric] = Estimate(float(value), float(np.clip(low, 0, 1)), float(np.clip(high, 0, 1)), n)
-    return QualityEstimate(labels, n, len(reference), confusion, figures, backtest(reference, random_state=random_state), calibration)
+        # The interval always holds the estimate (percentiles of skewed replicates could miss it by rounding).
+        low, high = np.clip(min(low, value), 0, 1), np.clip(max(high, value), 0, 1)
+        figures[metric] = Estimate(float(value), float(low), float(high), n)
+    return QualityEstimate(
+        labels, n, len(reference), confusion, figures, backtest(reference, n_splits=backtest_splits, random_state=random_state), calibration
+    )
 
 
 def backtest(reference: Reference, *, n_splits: int = BACKTEST_SPLITS, random_state: int = 0) -> Backtest:

@@ -10,6 +10,17 @@ Metric names (all logged at step 0):
   ``<slug>`` is the category name lower-cased with every run of characters outside
   ``[a-z0-9]`` turned into ``_`` (MLflow allows few characters in names). The original
   names are kept in the JSON artifact ``categories.json`` (slug -> name).
+* estimated without true labels (``lib/scoring/estimation.py``, from the model's calibrated
+  confidence, see ``lib/quality/estimates.py``): ``estimated_accuracy``,
+  ``estimated_macro_f1`` and ``estimated_class.<label>.recall``, each with ``_lower`` and
+  ``_upper`` (its 95% interval); ``estimate_backtest_within`` (the 95th percentile of the
+  estimate's absolute accuracy error on held-out halves of the reference, a fraction) and
+  ``estimate_reference_count`` (labelled reviews calibrated on); ``drift_separability_auc``
+  (how well a quick classifier tells these reviews from the reference ones, 0.5 = not at
+  all), ``drift_unseen_word_share`` and ``drift_usual_unseen_word_share`` (share of words
+  new to the model here and in the reference). Tags ``TAG_ESTIMATE_REFERENCE_RUN``,
+  ``TAG_ESTIMATE_METHOD`` and ``TAG_DRIFT_LEVEL`` say what it was calibrated on, how, and
+  how different the reviews looked.
 
 Tags start with ``sentiment_review.`` (see ``TAG_*``). The predictions artifact
 ``predictions.parquet`` has one row per review with the columns ``PREDICTION_COLUMNS``
@@ -51,6 +62,16 @@ TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"
 TAG_FAILURE = TAG_PREFIX + "failure_reason"  # "interrupted" when its writer died (lib/stores/run_health.py)
 TAG_WRITER = TAG_PREFIX + "writer"  # host, process id and process start of whoever created the run
 EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
+TAG_ESTIMATE_REFERENCE_RUN = TAG_PREFIX + "estimate_reference_run"  # run id of the labelled run calibrated on
+TAG_ESTIMATE_METHOD = TAG_PREFIX + "estimate_method"  # e.g. "cbpe-isotonic"
+TAG_DRIFT_LEVEL = TAG_PREFIX + "drift_level"  # "similar", "somewhat different" or "quite different"
+
+ESTIMATED_PREFIX = "estimated_"
+ESTIMATE_BACKTEST_WITHIN = "estimate_backtest_within"
+ESTIMATE_REFERENCE_COUNT = "estimate_reference_count"
+DRIFT_SEPARABILITY_AUC = "drift_separability_auc"
+DRIFT_UNSEEN_WORD_SHARE = "drift_unseen_word_share"
+DRIFT_USUAL_UNSEEN_WORD_SHARE = "drift_usual_unseen_word_share"
 
 RUN_KIND_EVALUATION = "evaluation"
 ROLE_BASELINE = "baseline"
@@ -59,6 +80,13 @@ ROLE_BASELINE = "baseline"
 def proba_column(label: str) -> str:
     """Name of the probability column of one class in the predictions artifact."""
     return f"{PROBA_PREFIX}{label}"
+
+
+def estimated_metric_name(metric: str) -> str:
+    """Logged name of an estimated figure: ``accuracy`` -> ``estimated_accuracy``, ``recall:<label>`` -> ``estimated_class.<label>.recall``."""
+    if metric.startswith("recall:"):
+        return f"{ESTIMATED_PREFIX}class.{metric.split(':', 1)[1]}.recall"
+    return ESTIMATED_PREFIX + metric
 
 
 def category_slug(name: str) -> str:

@@ -457,6 +457,18 @@ class TrackingStore:
             raise self._unreachable(error) from error
         return [_run_summary(run) for run in runs]
 
+    def labelled_runs_of_model(self, model_uri: str, limit: int = 50) -> list[RunSummary]:
+        """FINISHED runs of any experiment that evaluated this exact model URI on true labels (they log ``accuracy_score``), newest first."""
+        if "'" in model_uri or not model_uri:
+            return []
+        where = f"attributes.status = 'FINISHED' and tags.`{contract.TAG_MODEL_URI}` = '{model_uri}' and metrics.accuracy_score >= 0"
+        try:
+            experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
+            runs = self._client.search_runs(experiment_ids, where, order_by=["attributes.start_time DESC"], max_results=limit)
+        except Exception as error:
+            raise self._unreachable(error) from error
+        return [_run_summary(run) for run in runs]
+
 
 def _run_summary(run: Any) -> RunSummary:
     info, data = run.info, run.data
