@@ -7,7 +7,7 @@ from lib.outputs import charts
 from lib.quality.comparison import measured_on_same_reviews
 from lib.wording import narrative
 from lib.wording.markdown import escape_markdown
-from ui import data, presentation, sidebar
+from ui import auth, checks, data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
 selection = sidebar.selected()
@@ -34,6 +34,7 @@ if report is None:
         st.subheader("What this run logged")
         logged = pd.DataFrame(rows)
         st.dataframe(logged.drop(columns="Logged as") if presentation.presenting() else logged, hide_index=True, width="stretch")
+    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
     st.stop()
 
 for sentence in narrative.headline(report):

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,8 @@ CONFIDENCE_BAND_EDGES = (0.6, 0.8)
 CONFIDENCE = "confidence"
 CONFIDENCE_BAND = "confidence_band"
 STRATUM = "stratum"
+METHOD_COMBINED = "ppi++"  # logged as a tag: prediction-powered inference, Wilson interval at the effective size
+METHOD_SAMPLE_ONLY = "sample-only"  # logged as a tag: the checked reviews alone, Wilson interval
 
 
 def check_seed(run_id: str) -> int:
@@ -147,3 +150,29 @@ def checked_accuracy(
             ppi = ppi_mean(right.astype(float), guess[checked], guess[unchecked])
     combined = share_interval(ppi) if ppi is not None else None
     return CheckedAccuracy(n_checked, n_right, int(scored.sum()), sample_only, combined, ppi)
+
+
+def check_metrics(result: CheckedAccuracy) -> dict[str, float]:
+    """The metrics logged for a check (names in ``lib/stores/contract.py``): the figure to lead with and its basis."""
+    best = result.best
+    return {
+        contract.CHECKED_ACCURACY: best.value,
+        f"{contract.CHECKED_ACCURACY}_lower": best.low,
+        f"{contract.CHECKED_ACCURACY}_upper": best.high,
+        contract.CHECK_SAMPLE_SIZE: float(result.n_checked),
+        contract.CHECK_POPULATION_SIZE: float(result.n_reviews),
+    }
+
+
+def check_method(result: CheckedAccuracy) -> str:
+    """How the logged figure was computed: ``METHOD_COMBINED`` or ``METHOD_SAMPLE_ONLY``."""
+    return METHOD_COMBINED if result.combined is not None else METHOD_SAMPLE_ONLY
+
+
+def logged_check(metrics: Mapping[str, float], tags: Mapping[str, str]) -> tuple[Estimate, int, bool] | None:
+    """A check logged to a run: (figure, scored reviews it speaks for, combined with the model's confidence), or None."""
+    names = (contract.CHECKED_ACCURACY, f"{contract.CHECKED_ACCURACY}_lower", f"{contract.CHECKED_ACCURACY}_upper")
+    if not all(name in metrics for name in (*names, contract.CHECK_SAMPLE_SIZE, contract.CHECK_POPULATION_SIZE)):
+        return None
+    figure = Estimate(*(float(metrics[name]) for name in names), int(metrics[contract.CHECK_SAMPLE_SIZE]))
+    return figure, int(metrics[contract.CHECK_POPULATION_SIZE]), tags.get(contract.TAG_CHECK_METHOD) == METHOD_COMBINED

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from lib.quality.checks import MIN_CHECKED_REVIEWS, CheckedAccuracy
+from lib.quality.metrics import Estimate
+from lib.wording.markdown import escape_markdown
 from lib.wording.narrative import count, interval, percent, reviews
 
 CHECK_EXPLANATION = (
@@ -11,12 +13,15 @@ CHECK_EXPLANATION = (
     "review, it gets more precise, and it stays honest even where the model's confidence is misleading "
     "(prediction-powered inference: the checked reviews measure and remove any bias of the model's confidence)."
 )
+CHECK_TAG = "check sample"  # recorded with every label given in a check sample
+CHECK_INVITATION = (
+    "Nobody has checked these figures yet. If your team reads about 50 of these reviews and says what each one "
+    "really is, the app turns that into a figure with an honest 95% interval."
+)
 SAMPLE_EXPLANATION = (
     "The sample is drawn at random, with each sentiment the model gave and each level of its confidence represented "
     "in proportion, so it is a fair picture of all the reviews. Go through it in the order shown."
 )
-METHOD_PPI = "prediction-powered inference (PPI++) on the checked sample and the model's confidence"
-METHOD_SAMPLE = "checked sample alone (Wilson interval)"
 
 
 def check_progress(checked: int, sample_size: int) -> str:
@@ -28,14 +33,12 @@ def check_progress(checked: int, sample_size: int) -> str:
     return f"{done}; {count(more)} more {'is' if more == 1 else 'are'} needed for a first figure."
 
 
-def checked_headline(result: CheckedAccuracy) -> str:
+def checked_headline(figure: Estimate, n_reviews: int, combined: bool) -> str:
     """'From the 50 reviews your team checked plus the model's confidence on all 12,000: 74% right (95% interval 70%–78%).'"""
-    if result.combined is not None:
-        basis = f"From the {reviews(result.n_checked)} your team checked plus the model's confidence on all {count(result.n_reviews)}"
-    else:
-        basis = f"From the {reviews(result.n_checked)} your team checked"
-    best = result.best
-    return f"{basis}: the model is right on {percent(best.value)} of these reviews ({interval(best)})."
+    basis = f"From the {reviews(figure.n)} your team checked"
+    if combined:
+        basis += f" plus the model's confidence on all {count(n_reviews)}"
+    return f"{basis}: {percent(figure.value)} right ({interval(figure)})."
 
 
 def sample_only_sentence(result: CheckedAccuracy) -> str:
@@ -56,3 +59,13 @@ def why_no_combined(result: CheckedAccuracy, has_confidence: bool) -> str | None
     if result.n_right == result.n_checked:
         return "The model was right on every checked review, so the sample cannot yet tell how far to trust its confidence."
     return "The model was wrong on every checked review, so the sample cannot yet tell how far to trust its confidence."
+
+
+def confidence_source(reference_name: str) -> str:
+    """Where the model's confidence used in the combined figure comes from (``reference_name`` empty: not calibrated)."""
+    if reference_name:
+        return f"The model's confidence was calibrated on “{escape_markdown(reference_name)}”, a labelled run of the same model."
+    return (
+        "The model's confidence is used as it is: this project has no labelled run of the same model to calibrate it on. "
+        "The combined figure stays honest; it is only less precise than it could be."
+    )
