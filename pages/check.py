@@ -41,7 +41,8 @@ guess = checks.right_probability(run, frame)
 result = checks.figures(frame, sample, guess)
 
 checked = int(sample[checks.CHECKED_LABEL].notna().sum())
-st.progress(checked / len(sample), text=wording.check_progress(checked, len(sample)))
+st.progress(checked / len(sample))
+st.caption(wording.check_progress(checked, len(sample)))
 if result is not None:
     st.markdown(f"#### {wording.checked_headline(result.best, result.n_reviews, result.combined is not None)}")
     st.markdown(wording.sample_only_sentence(result))
@@ -93,7 +94,7 @@ with st.expander(f"The sample ({len(sample)} reviews)"):
     st.dataframe(
         {
             "Review": sample[contract.TEXT].astype(str).str.slice(0, 200),
-            "Your team says": sample[checks.CHECKED_LABEL].fillna(""),
+            "Your team says": sample[checks.CHECKED_LABEL].where(done, ""),
             "The model said": sample[contract.PREDICTED_LABEL].where(done, ""),
         },
         hide_index=True,

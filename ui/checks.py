@@ -85,23 +85,30 @@ def sample_with_labels(run: RunSummary, frame: pd.DataFrame, size: int, consensu
 
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
-def _reference_run_id(tracking_uri: str, run_id: str) -> str | None:
+def _reference_run_ids(tracking_uri: str, run_id: str) -> list[str]:
+    """Labelled runs of the same model to calibrate on, best first: the one the estimate used, then the newest."""
     run = data.store().run(run_id)
-    logged = estimation.logged_reference(run)
     # Only runs of the same experiment: the user may see them, whatever else the model was run on.
-    candidates = [r for r in estimation.reference_candidates(data.store(), run) if r.experiment_id == run.experiment_id]
-    ids = [r.run_id for r in candidates]
-    return logged if logged in ids else (ids[0] if ids else None)
+    ids = [r.run_id for r in estimation.reference_candidates(data.store(), run) if r.experiment_id == run.experiment_id]
+    logged = estimation.logged_reference(run)
+    return sorted(ids, key=lambda r: r != logged)
 
 
 @st.cache_data(max_entries=8, show_spinner="Calibrating the model's confidence…")
-def _calibrated(tracking_uri: str, run_id: str, reference_id: str, _frame: pd.DataFrame) -> pd.Series:
+def _calibrated(tracking_uri: str, run_id: str, reference_id: str, _frame: pd.DataFrame) -> pd.Series | None:
+    """Calibrated probability the model is right per review (NaN where unscored); None when the run cannot calibrate."""
     reference = data.predictions(data.store().run(reference_id))
-    calibration = estimates.fit_calibration(estimates.reference_from_predictions(reference))
-    usable = (estimates.predicted_codes(_frame) >= 0) & np.isfinite(estimates.probability_matrix(_frame)).all(axis=1)
+    if reference is None or not estimates.has_probabilities(reference):
+        return None
+    try:
+        calibration = estimates.fit_calibration(estimates.reference_from_predictions(reference))
+    except UserFacingError:  # too few usable labelled reviews
+        return None
+    matrix = estimates.probability_matrix(_frame)
+    predicted = estimates.predicted_codes(_frame)
+    usable = (predicted >= 0) & np.isfinite(matrix).all(axis=1)
     values = pd.Series(np.nan, index=_frame.index)
-    rows = _frame[usable]
-    values[usable] = estimates.probability_correct(estimates.probability_matrix(rows), estimates.predicted_codes(rows), calibration)
+    values[usable] = estimates.probability_correct(matrix[usable], predicted[usable], calibration)
     return values
 
 
@@ -111,9 +118,10 @@ def right_probability(run: RunSummary, frame: pd.DataFrame) -> RightProbability 
         return None
     uri = data.settings().tracking_uri
     try:
-        reference_id = _reference_run_id(uri, run.run_id)
-        if reference_id is not None:
-            return RightProbability(_calibrated(uri, run.run_id, reference_id, frame), data.store().run(reference_id).name)
+        for reference_id in _reference_run_ids(uri, run.run_id):
+            values = _calibrated(uri, run.run_id, reference_id, frame)
+            if values is not None:
+                return RightProbability(values, data.store().run(reference_id).name)
     except UserFacingError as error:
         st.caption(f"The model's confidence is used as it is: {escape_markdown(error.message)}")
     return RightProbability(model_confidence(frame), "")
