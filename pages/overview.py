@@ -29,12 +29,12 @@ baseline_report = loaded_or_stop(lambda: data.report(baseline) if like_with_like
 if report is None:
     for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
         st.info(note, icon="ℹ️")
+    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
     rows = narrative.logged_metric_rows(run.metrics)
     if rows:
         st.subheader("What this run logged")
         logged = pd.DataFrame(rows)
         st.dataframe(logged.drop(columns="Logged as") if presentation.presenting() else logged, hide_index=True, width="stretch")
-    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
     st.stop()
 
 for sentence in narrative.headline(report):
