@@ -7,7 +7,7 @@ from lib.outputs import charts
 from lib.quality.comparison import measured_on_same_reviews
 from lib.wording import narrative
 from lib.wording.markdown import escape_markdown
-from ui import auth, checks, data, presentation, sidebar
+from ui import auth, checks, data, estimates, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
 selection = sidebar.selected()
@@ -21,6 +21,9 @@ presentation.technical_caption(
 )
 
 stop_unless_finished(run)
+if estimates.show_if_unlabelled(run):  # no true labels: lead with the quality estimated from the model's confidence
+    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
+    st.stop()
 report = loaded_or_stop(lambda: data.report(run))
 other_baseline = baseline is not None and baseline.run_id != run.run_id
 like_with_like = other_baseline and measured_on_same_reviews(run, baseline)
@@ -29,7 +32,6 @@ baseline_report = loaded_or_stop(lambda: data.report(baseline) if like_with_like
 if report is None:
     for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
         st.info(note, icon="ℹ️")
-    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
     rows = narrative.logged_metric_rows(run.metrics)
     if rows:
         st.subheader("What this run logged")

@@ -19,7 +19,7 @@ from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.wording import narrative
 from lib.wording import upload_narrative as words
-from ui import auth, data
+from ui import auth, data, estimates
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
 # Keys of the sidebar's pickers (ui/sidebar.py), set to open a new run in Overview.
@@ -255,6 +255,8 @@ def evaluate(
         dataset_hash=ready.dataset_hash,
     )
     bar.empty()
+    if not columns.label:  # no true labels: estimate the quality from the model's confidence and log it with the run
+        estimates.estimate_after_upload(store.run(run_id), loaded.model)
     return run_id
 
 

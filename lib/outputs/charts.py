@@ -201,3 +201,30 @@ def review_probability_chart(probabilities: dict[str, float], predicted: str) ->
         )
         .properties(height=alt.Step(30), title="How sure the model was")
     )
+
+
+DRIFT_COLOURS = {"This feedback": "#ea580c", "Reference reviews": "#2563eb"}
+
+
+def drift_chart(shares: pd.DataFrame) -> alt.Chart:
+    """Paired bars per measure: this feedback against the labelled reference reviews (``DriftReport.shares``)."""
+    measures = list(dict.fromkeys(shares["measure"]))
+    sources = list(dict.fromkeys(shares["source"]))
+    frame = shares.assign(
+        Label=[percent(share, 1 if 0 < share < 0.1 else 0) for share in shares["share"]],
+        Tooltip=[
+            f"{source}: {percent(share, 1)} {measure.lower()}"
+            for source, share, measure in zip(shares["source"], shares["share"], shares["measure"], strict=True)
+        ],
+    )
+    colours = alt.Scale(domain=sources, range=[DRIFT_COLOURS.get(source, "#6b7280") for source in sources])
+    top = max(float(shares["share"].max()) * 1.15, 0.1)
+    base = alt.Chart(frame).encode(
+        y=alt.Y("measure:N", sort=measures, title=None, axis=alt.Axis(labelLimit=280)),
+        yOffset=alt.YOffset("source:N", sort=sources),
+        x=alt.X("share:Q", axis=alt.Axis(format="%", title="Share"), scale=alt.Scale(domain=[0, min(top, 1.0)])),
+        tooltip=[alt.Tooltip("Tooltip:N", title="In words")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("source:N", scale=colours, sort=sources, legend=alt.Legend(title=None, orient="top")))
+    text = base.mark_text(align="left", dx=4, color="#1f2937", fontSize=FONT_SIZE - 3).encode(text="Label:N")
+    return _style((bars + text).properties(height=alt.Step(16)))

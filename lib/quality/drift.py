@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
 from lib.quality.metrics import SENTIMENT_LABELS, group_codes_of
@@ -168,7 +168,10 @@ def mix_distance(new: pd.Series, reference: pd.Series) -> float:
 def separability(new_texts: pd.Series, reference_texts: pd.Series, random_state: int = 0) -> float | None:
     """Cross-validated ROC AUC of a quick classifier telling new from reference texts (0.5 = indistinguishable).
 
-    None when either side has fewer than ``MIN_REVIEWS`` texts. Runs in this process (no pool).
+    Copies of one text stay in the same fold, so a text found on both sides is scored the same
+    on both (a tie) instead of being learnt from its twin with the other answer. Chance results
+    below 0.5 are shown as 0.5. None when either side has fewer than ``MIN_REVIEWS`` texts.
+    Runs in this process (no pool).
     """
     size = min(len(new_texts), len(reference_texts), CLASSIFIER_SAMPLE)
     if size < MIN_REVIEWS:
@@ -178,9 +181,10 @@ def separability(new_texts: pd.Series, reference_texts: pd.Series, random_state:
     texts = pd.concat([new, old], ignore_index=True).astype(str)
     is_new = np.r_[np.ones(len(new)), np.zeros(len(old))]
     classifier = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True), LogisticRegression(C=1.0, max_iter=1000))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=random_state)
-    scores = cross_val_predict(classifier, texts.to_frame("text")["text"], is_new, cv=folds, method="predict_proba", n_jobs=1)
-    return float(roc_auc_score(is_new, scores[:, 1]))
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=random_state)
+    same_text, _ = pd.factorize(texts)
+    scores = cross_val_predict(classifier, texts, is_new, groups=same_text, cv=folds, method="predict_proba", n_jobs=1)
+    return max(float(roc_auc_score(is_new, scores[:, 1])), 0.5)
 
 
 def drift_level(separability_auc: float | None, unseen_new: float, unseen_usual: float) -> str:

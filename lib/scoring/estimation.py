@@ -35,9 +35,19 @@ def needs_estimate(predictions: pd.DataFrame | None) -> bool:
 
 
 def reference_candidates(store: TrackingStore, run: RunSummary) -> list[RunSummary]:
-    """Labelled FINISHED runs of the same model as ``run`` (itself excluded), newest first; callers check access."""
+    """Labelled FINISHED evaluation runs of the same model as ``run`` (itself excluded), newest first; callers check access.
+
+    Only runs this app logged (tagged as evaluations) qualify: they hold the predictions with
+    probabilities that calibration needs; ``mlflow.models.evaluate`` runs do not.
+    """
     found = store.labelled_runs_of_model(run.model_uri)
-    return [r for r in found if r.run_id != run.run_id and r.metrics.get("example_count", 0) >= estimates.MIN_REFERENCE_REVIEWS]
+    return [
+        r
+        for r in found
+        if r.run_id != run.run_id
+        and r.tags.get(contract.TAG_RUN_KIND) == contract.RUN_KIND_EVALUATION
+        and r.metrics.get("example_count", 0) >= estimates.MIN_REFERENCE_REVIEWS
+    ]
 
 
 def estimate_run(
