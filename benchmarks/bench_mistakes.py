@@ -2,9 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python -m benchmarks.bench_errors
+    .venv/bin/python -m benchmarks.bench_mistakes
 
-* cold: build the error table from the predictions (misclassified rows, confidence,
+* cold: build the mistakes table from the predictions (misclassified rows, confidence,
   review keys, sorted confidently wrong first): what happens once per run, then cached.
   Target: at most 3 s.
 * warm: filter (a category, a true label, a confidence range, "not annotated yet" against

@@ -26,9 +26,10 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.tracking import TrackingStore
 from lib.wording.markdown import escape_markdown
+from tests.helpers import app_test, by_label, sign_in
 from tests.private_store import private_copy
 from tests.test_annotations import _database_at_0001 as database_at_0001
-from tests.test_pages_auth import APP, FAST, all_text, sign_in
+from tests.test_pages_auth import FAST, all_text
 
 SHARED_TEXT = "The delivery was late and the box arrived crushed"
 CLIENTS = {
@@ -115,15 +116,10 @@ def secrets() -> dict:
 
 
 def signed_in(client: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update(secrets())
+    at = app_test(secrets())
     at = sign_in(at, f"{client}-annotator", f"pw-{client}")
     assert not at.exception
     return at
-
-
-def by_label(elements, label: str):
-    return next(e for e in elements if e.label == label)
 
 
 def annotate_shared_review(client: str) -> AppTest:

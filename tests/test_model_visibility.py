@@ -23,8 +23,9 @@ from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME
 from lib.stores.tracking import TrackingStore, is_store_model_uri
 from lib.wording import narrative
 from lib.wording import upload_narrative as words
+from tests.helpers import app_test, sign_in
 from tests.private_store import private_copy
-from tests.test_pages_auth import APP, FAST, sign_in
+from tests.test_pages_auth import FAST
 
 CHAMPION = f"models:/{DEMO_MODEL_NAME}@champion"
 EXPLAINED = "Blue words pushed the model towards its answer"
@@ -200,9 +201,7 @@ def test_only_admins_may_type_any_uri_and_they_are_warned_that_loading_runs_code
 
 def open_mistakes(user: str, ids: dict) -> AppTest:
     """The Mistakes page of the Acme run, as ``user``."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update(secrets())
-    at.query_params["experiment"], at.query_params["run"] = ids["acme"], ids["acme_run"]
+    at = app_test(secrets(), experiment=ids["acme"], run=ids["acme_run"])
     at = sign_in(at, user, f"pw-{user}")
     return at.switch_page("pages/mistakes.py").run()
 

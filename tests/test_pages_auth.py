@@ -7,7 +7,6 @@ other two: not in the sidebar, not through a link, not in the report.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 import numpy as np
@@ -27,10 +26,10 @@ from lib.stores.tracking import TrackingStore
 from lib.wording import narrative
 from lib.wording.markdown import escape_markdown
 from tests.conftest import PROJECT_ROOT, settings_for
+from tests.helpers import app_test, page_text, sign_in
 from ui import auth as ui_auth
 from ui import evaluate as ev
 
-APP = str(PROJECT_ROOT / "app.py")
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 ACME, GLOBEX = "Acme feedback", "Globex feedback"
 # Words that only the demo and Globex experiments contain: none may reach an Acme viewer.
@@ -42,11 +41,6 @@ USERS = {
     "acme-annotator": {"role": "annotator", "experiment_tags": {"client": "acme"}},
     "boss": {"role": "admin"},
 }
-
-
-def error_text(at: AppTest) -> str:
-    """The page's error messages as a reader sees them (Markdown escapes and word joiners removed)."""
-    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error)).replace("\u2060", "")
 
 
 def predictions(prefix: str, n: int, seed: int) -> pd.DataFrame:
@@ -110,24 +104,8 @@ def password_secrets() -> dict:
     return {"access": {"users": users}}
 
 
-def app(secrets: dict | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if secrets:
-        at.secrets.update(secrets)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at
-
-
-def sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    return at.button[0].click().run()
-
-
 def signed_in(username: str, **query: str) -> AppTest:
-    at = sign_in(app(password_secrets(), **query), username, f"pw-{username}")
+    at = sign_in(app_test(password_secrets(), **query), username, f"pw-{username}")
     assert not at.exception
     return at
 
@@ -182,12 +160,12 @@ def test_viewer_has_no_upload_or_annotate_controls_and_cannot_switch_to_them(cli
     for page in ("pages/overview.py", "pages/categories.py", "pages/compare.py", "pages/report.py"):
         at.switch_page(page).run()
         assert not at.file_uploader
-        assert not [f for f in at.get("form") if "annotate" in str(f.proto.form_id)]
+        assert not [r for r in at.radio if r.label == "Verdict"]
         assert "Your verdict" not in all_text(at)
 
 
 def test_a_link_to_the_upload_page_before_sign_in_does_not_open_it_for_a_viewer(clients) -> None:
-    at = app(password_secrets())
+    at = app_test(password_secrets())
     at.run()
     at.switch_page("pages/evaluate.py").run()
     assert at.title[0].value == "Sign in"
@@ -261,7 +239,7 @@ def test_admin_sees_every_experiment_and_page(clients) -> None:
 
 @pytest.mark.parametrize(("username", "password"), [("acme-viewer", "wrong"), ("nobody", "pw-acme-viewer"), ("boss", "")])
 def test_failed_sign_in_gets_one_generic_message(clients, username: str, password: str) -> None:
-    at = sign_in(app(password_secrets()), username, password)
+    at = sign_in(app_test(password_secrets()), username, password)
     assert [e.value for e in at.error] == ["The username or password is not right."]
     assert at.title[0].value == "Sign in"
     assert "signed_in_username" not in at.session_state
@@ -269,7 +247,7 @@ def test_failed_sign_in_gets_one_generic_message(clients, username: str, passwor
 
 
 def test_without_sign_in_configured_the_sidebar_says_local_admin(clients) -> None:
-    at = app().run()
+    at = app_test().run()
     assert narrative.LOCAL_ADMIN_NOTE in [c.value for c in at.sidebar.caption]
     assert set(experiment_options(at)) == {ACME, GLOBEX, DEMO_EXPERIMENT}
 
@@ -291,17 +269,17 @@ def oidc_secrets(**auth_overrides) -> dict:
 
 
 def test_incomplete_oidc_configuration_is_explained_without_secrets(clients) -> None:
-    at = app(oidc_secrets(client_id=None, server_metadata_url=None)).run()
-    errors = error_text(at)
-    assert "Sign-in is not set up correctly: [auth] lacks client_id, server_metadata_url." in errors
+    at = app_test(oidc_secrets(client_id=None, server_metadata_url=None)).run()
+    errors = page_text(at, ["error"])
+    assert "[auth] lacks client_id, server_metadata_url" in errors
     assert COOKIE_SECRET not in all_text(at) and CLIENT_SECRET not in all_text(at)
     assert not at.get("selectbox") and not at.text_input
 
 
 def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
-    at = app(oidc_secrets())
+    at = app_test(oidc_secrets())
     at.run()
-    assert "Sign in with your organisation's account" in [b.label for b in at.button]
+    assert len([b for b in at.button if b.label.startswith("Sign in with")]) == 1  # the one provider
     at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": True, "name": "Pat"}
     at.run()
     assert narrative.signed_in_as("Pat", "viewer") in all_text(at)
@@ -310,7 +288,7 @@ def test_oidc_user_is_mapped_to_a_role_by_rule(clients) -> None:
 
 
 def test_oidc_user_without_a_rule_is_turned_away(clients) -> None:
-    at = app(oidc_secrets())
+    at = app_test(oidc_secrets())
     at.user = {"is_logged_in": True, "email": "mallory@elsewhere.org", "email_verified": True}
     at.run()
     assert [e.value for e in at.error] == [narrative.account_without_access("mallory@elsewhere.org")]
@@ -322,7 +300,7 @@ def test_oidc_user_without_a_rule_is_turned_away(clients) -> None:
 
 
 def test_presentation_mode_explains_figures_and_hides_identifiers(clients) -> None:
-    at = app(experiment=clients["acme"], run=clients["acme_run"]).run()
+    at = app_test(experiment=clients["acme"], run=clients["acme_run"]).run()
     technical = [c.value for c in at.caption if "acme run · " in c.value]
     assert technical
     assert narrative.METRIC_EXPLANATIONS["accuracy"] not in [c.value for c in at.caption]
@@ -372,7 +350,7 @@ def test_evaluate_offers_only_the_users_models_and_experiments(clients, user: st
         assert "typed globex model: accepted" in text
     else:
         assert options == experiments
-        assert "typed globex model: No model was found at “models:/globex/1”." in text
+        assert "typed globex model: No model was found" in text and "“models:/globex/1”" in text
 
 
 # ---- configuration fails closed ---------------------------------------------------------------------
@@ -402,16 +380,16 @@ def assert_serves_nothing(at: AppTest) -> None:
 )
 def test_a_wrong_access_configuration_serves_no_data_and_names_the_key(clients, secrets: dict, named: str) -> None:
     """Each of these used to mean "no sign-in configured": everyone was the local admin."""
-    at = app(secrets).run()
-    assert named in error_text(at)
+    at = app_test(secrets).run()
+    assert named in page_text(at, ["error"])
     assert_serves_nothing(at)
 
 
 def test_the_example_secrets_file_copied_unchanged_serves_no_data(clients) -> None:
     from lib.config import read_secrets_file
 
-    at = app(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example")).run()
-    errors = error_text(at)
+    at = app_test(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example")).run()
+    errors = page_text(at, ["error"])
     assert "[auth] cookie_secret is placeholder text" in errors and "lack a valid argon2 password_hash" in errors
     assert "from your identity provider" not in errors
     assert_serves_nothing(at)
@@ -431,8 +409,8 @@ def broken_secrets_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_a_secrets_file_that_does_not_parse_serves_no_data(clients, broken_secrets_file) -> None:
-    at = app().run()  # Streamlit itself reads such a file as "no secrets"
-    errors = error_text(at)
+    at = app_test().run()  # Streamlit itself reads such a file as "no secrets"
+    errors = page_text(at, ["error"])
     assert f"The secrets file {broken_secrets_file} is not valid TOML: Invalid value (at line 2, column 8)" in errors
     assert "argon2" not in all_text(at)
     assert_serves_nothing(at)
@@ -442,7 +420,7 @@ def test_a_secrets_file_that_does_not_parse_serves_no_data(clients, broken_secre
 
 
 def test_an_unverified_email_gets_no_access_even_when_a_rule_matches(clients) -> None:
-    at = app(oidc_secrets())
+    at = app_test(oidc_secrets())
     at.user = {"is_logged_in": True, "email": "pat@acme.com", "email_verified": False, "name": "Pat", "provider": "default"}
     at.run()
     assert [e.value for e in at.error] == [auth_texts.EMAIL_NOT_VERIFIED]
@@ -493,7 +471,7 @@ def test_annotations_are_attributed_to_a_stable_identity_and_show_the_display_na
 def test_repeated_failures_make_the_next_attempt_wait_even_with_the_right_password(clients, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SENTIMENT_REVIEW_ANNOTATIONS_DB_URL", f"sqlite:///{tmp_path / 'annotations.db'}")
     monkeypatch.setattr(ui_auth, "_clock", lambda: 1_000_000.0)  # the attempts come within the same second
-    at = app(password_secrets())
+    at = app_test(password_secrets())
     for _ in range(3):
         sign_in(at, "boss", "wrong")
         assert [e.value for e in at.error] == [auth_texts.SIGN_IN_FAILED]

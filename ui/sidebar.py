@@ -111,7 +111,8 @@ def _recover_from_pages_folder_mode() -> None:
     "pages folder" mode until the first ``st.navigation`` call of the process; a link
     straight to a page then runs the page file alone, without app.py's sidebar. The flag
     is process-wide and ``st.navigation`` clears it on every run, so this is a no-op
-    except for that first request.
+    except for that first request. (``client.showSidebarNavigation = false`` hides the
+    file-name menu of that mode, but not this: Streamlit offers no public switch for it.)
     """
     from streamlit.runtime.pages_manager import PagesManager
 

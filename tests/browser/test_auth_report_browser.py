@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 
 from lib.config import Settings
 from lib.stores.demo import DEMO_EXPERIMENT
+from tests.helpers import settle
 from tests.servers import PROJECT_ROOT, START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
 
 pytestmark = pytest.mark.browser
@@ -76,12 +77,6 @@ def test_a_secrets_file_that_does_not_parse_stops_a_real_server(demo_settings: S
             assert page.get_by_role("combobox").count() == 0
         finally:
             page.close()
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(500)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=APP_TIMEOUT_MS)
 
 
 def sign_in(page, url: str, password: str = "client pass") -> None:
