@@ -7,7 +7,7 @@ from lib.outputs import charts
 from lib.quality.comparison import measured_on_same_reviews
 from lib.wording import compare_narrative, metric_names, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
-from ui import data, estimates, presentation, sidebar
+from ui import auth, checks, data, estimates, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
 selection = sidebar.selected()
@@ -20,6 +20,7 @@ presentation.technical_caption(escape_markdown(run_narrative.run_caption(run)))
 
 stop_unless_finished(run)
 if estimates.show_if_unlabelled(run):  # no true labels: lead with the quality estimated from the model's confidence
+    checks.overview_section(run, auth.allowed("annotate", selection.experiment))
     st.stop()
 report = loaded_or_stop(lambda: data.report(run))
 other_baseline = baseline is not None and baseline.run_id != run.run_id

@@ -153,7 +153,7 @@ def test_acme_viewer_sees_only_acme_everywhere(clients) -> None:
 
 def test_viewer_has_no_upload_or_annotate_controls_and_cannot_switch_to_them(clients) -> None:
     at = signed_in("acme-viewer")
-    for page in ("pages/mistakes.py", "pages/evaluate.py"):
+    for page in ("pages/mistakes.py", "pages/check.py", "pages/evaluate.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     for page in ("pages/overview.py", "pages/categories.py", "pages/compare.py", "pages/report.py"):

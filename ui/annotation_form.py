@@ -53,12 +53,14 @@ def annotation_form(
     label_required: bool = False,
     submit_label: str = "Save and go to the next review",
     key: str = "annotate",
+    tags: Sequence[str] = (),
 ) -> Annotation | None:
     """Draw the form for ``review``; the saved annotation on the run where it was saved, else None.
 
     ``verdicts`` are the ones offered (one verdict: no choice is shown). With
     ``label_required`` the verdict "The given label is wrong" needs a corrected label.
     A change someone else saved since the form opened is shown and nothing is overwritten.
+    ``tags`` are recorded with every verdict besides the ones typed (e.g. marking a check sample).
     """
     unknown = [v for v in verdicts if v not in VERDICTS]
     if not verdicts or unknown:
@@ -92,7 +94,7 @@ def annotation_form(
                 placeholder="Choose the right sentiment" if label_required else "— keep —",
                 key=f"{prefix}_corrected",
             )
-        tags = right.text_input("Tags (comma-separated, optional)", key=f"{prefix}_tags")
+        typed_tags = right.text_input("Tags (comma-separated, optional)", key=f"{prefix}_tags")
         note = st.text_area("Note (optional)", height=80, key=f"{prefix}_note")
         saved = st.button(submit_label, type="primary", key=f"{prefix}_save")
     if not saved:
@@ -113,7 +115,7 @@ def annotation_form(
             verdict=verdict,
             corrected_label=corrected,
             note=note,
-            tags=[t.strip() for t in tags.split(",") if t.strip()],
+            tags=[*tags, *(t.strip() for t in typed_tags.split(",") if t.strip())],
             expected_version=st.session_state[opened_key],
         )
     except StaleEditError as stale:

@@ -36,6 +36,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("categories", "Categories", ":material/category:"),
     PageEntry("compare", "Compare runs", ":material/compare_arrows:"),
     PageEntry("mistakes", "Mistakes", ":material/rule:", action="annotate"),
+    PageEntry("check", "Check the figures", ":material/fact_check:", action="annotate"),
     PageEntry("evaluate", "Evaluate a file", ":material/upload_file:", action="upload"),
     PageEntry("report", "Client report", ":material/description:", action="export"),
 )

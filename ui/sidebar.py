@@ -91,6 +91,9 @@ def render() -> Selection | None:
         key=run_picker_key(experiment.experiment_id),
         help="Each run is one model evaluated on one set of reviews.",
     )
+    # The widget keeps the object picked earlier; a run whose metrics or tags changed since
+    # (an estimate or a check logged to it) must be the fresh one from the list.
+    run = next((r for r in runs if r.run_id == run.run_id), run)
     tagged = [r for r in runs if r.is_baseline]
     if tagged:
         baseline = tagged[0]

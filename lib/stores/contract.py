@@ -21,6 +21,11 @@ Metric names (all logged at step 0):
   new to the model here and in the reference). Tags ``TAG_ESTIMATE_REFERENCE_RUN``,
   ``TAG_ESTIMATE_METHOD`` and ``TAG_DRIFT_LEVEL`` say what it was calibrated on, how, and
   how different the reviews looked.
+* checked by people on a sample (``lib/quality/checks.py``): ``checked_accuracy`` with
+  ``checked_accuracy_lower`` / ``_upper`` (95% interval), ``check_sample_size`` (checked
+  reviews it rests on) and ``check_population_size`` (scored reviews it speaks for); tag
+  ``TAG_CHECK_METHOD`` says how it was computed, ``TAG_CHECK_SAMPLE_SIZE`` and
+  ``TAG_CHECK_SAMPLE_SEED`` which sample was proposed.
 
 Tags start with ``sentiment_review.`` (see ``TAG_*``). The predictions artifact
 ``predictions.parquet`` has one row per review with the columns ``PREDICTION_COLUMNS``
@@ -65,6 +70,9 @@ EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
 TAG_ESTIMATE_REFERENCE_RUN = TAG_PREFIX + "estimate_reference_run"  # run id of the labelled run calibrated on
 TAG_ESTIMATE_METHOD = TAG_PREFIX + "estimate_method"  # e.g. "cbpe-isotonic"
 TAG_DRIFT_LEVEL = TAG_PREFIX + "drift_level"  # "similar", "somewhat different" or "quite different"
+TAG_CHECK_METHOD = TAG_PREFIX + "check_method"  # "ppi++" (with the model's confidence) or "sample-only"
+TAG_CHECK_SAMPLE_SIZE = TAG_PREFIX + "check_sample_size"  # reviews proposed for checking
+TAG_CHECK_SAMPLE_SEED = TAG_PREFIX + "check_sample_seed"
 
 ESTIMATED_PREFIX = "estimated_"
 ESTIMATE_BACKTEST_WITHIN = "estimate_backtest_within"
@@ -72,6 +80,9 @@ ESTIMATE_REFERENCE_COUNT = "estimate_reference_count"
 DRIFT_SEPARABILITY_AUC = "drift_separability_auc"
 DRIFT_UNSEEN_WORD_SHARE = "drift_unseen_word_share"
 DRIFT_USUAL_UNSEEN_WORD_SHARE = "drift_usual_unseen_word_share"
+CHECKED_ACCURACY = "checked_accuracy"
+CHECK_SAMPLE_SIZE = "check_sample_size"
+CHECK_POPULATION_SIZE = "check_population_size"
 
 RUN_KIND_EVALUATION = "evaluation"
 ROLE_BASELINE = "baseline"
