@@ -11,6 +11,16 @@ Metric names (all logged at step 0):
   ``[a-z0-9]`` turned into ``_`` (MLflow allows few characters in names). The original
   names are kept in the JSON artifact ``categories.json`` (slug -> name).
 
+* stress test (optional, logged into the evaluation run by the Stress test page, see
+  ``lib/quality/stress.py``): ``robustness.<change>.flip_rate`` (share of reviews whose
+  answer the change broke: flipped, or did not move as it should) and
+  ``robustness.<change>.example_count`` (reviews it applied to), for each ``<change>`` of
+  ``lib/quality/text_changes.TEXT_CHANGES`` (``typos``, ``lower_case``, ``upper_case``,
+  ``punctuation_removed``, ``punctuation_repeated``, ``emoji_added``, ``irrelevant_sentence``,
+  ``name_swapped``, ``negation``, ``opposite_clause``, ``intensifier``). The artifact
+  ``robustness.parquet`` holds every original/changed pair with both answers, and the tag
+  ``sentiment_review.robustness`` (JSON) the sample size, seed and model of the test.
+
 Tags start with ``sentiment_review.`` (see ``TAG_*``). The predictions artifact
 ``predictions.parquet`` has one row per review with the columns ``PREDICTION_COLUMNS``
 plus ``proba_<label>`` per class when the model gives probabilities, plus any other
@@ -29,6 +39,8 @@ from lib.quality.metrics import QualityReport
 
 PREDICTIONS_ARTIFACT = "predictions.parquet"
 CATEGORIES_ARTIFACT = "categories.json"
+ROBUSTNESS_ARTIFACT = "robustness.parquet"
+ROBUSTNESS_PREFIX = "robustness."
 
 REVIEW_ID = "review_id"
 TEXT = "text"
@@ -50,6 +62,7 @@ TAG_COLUMN_MAPPING = TAG_PREFIX + "column_mapping"  # JSON object
 TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"
 TAG_FAILURE = TAG_PREFIX + "failure_reason"  # "interrupted" when its writer died (lib/stores/run_health.py)
 TAG_WRITER = TAG_PREFIX + "writer"  # host, process id and process start of whoever created the run
+TAG_ROBUSTNESS = TAG_PREFIX + "robustness"  # JSON: sample size, seed and model of the stress test
 EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
 
 RUN_KIND_EVALUATION = "evaluation"
@@ -59,6 +72,11 @@ ROLE_BASELINE = "baseline"
 def proba_column(label: str) -> str:
     """Name of the probability column of one class in the predictions artifact."""
     return f"{PROBA_PREFIX}{label}"
+
+
+def robustness_metric(change: str, part: str) -> str:
+    """Metric name of a stress-test figure: ``robustness.<change>.flip_rate`` or ``.example_count``."""
+    return f"{ROBUSTNESS_PREFIX}{change}.{part}"
 
 
 def category_slug(name: str) -> str:
