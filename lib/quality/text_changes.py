@@ -151,9 +151,9 @@ def punctuation_removed(text: str, sentiment: str | None, rng: np.random.Generat
 
 
 def punctuation_repeated(text: str, sentiment: str | None, rng: np.random.Generator) -> Changed | None:
-    """Every ``!`` or ``?`` made three (``!!!``); a review with none ends in ``!!!`` instead of its full stop."""
+    """Every ``!`` or ``?`` made at least three (``!!!``); a review with none ends in ``!!!`` instead of its full stop."""
     if _EXCLAIMS.search(text):
-        return _unless_same(text, _EXCLAIMS.sub(lambda m: m.group()[-1] * 3, text))
+        return _unless_same(text, _EXCLAIMS.sub(lambda m: m.group() + m.group()[-1] * max(3 - len(m.group()), 0), text))
     return Changed(text.rstrip().removesuffix(".") + "!!!")
 
 
