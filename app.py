@@ -23,6 +23,7 @@ def main() -> None:
         st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
         st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
         st.Page("pages/evaluate.py", title="Evaluate a file", icon=":material/upload_file:"),
+        st.Page("pages/stress_test.py", title="Stress test", icon=":material/bolt:"),
         st.Page("pages/report.py", title="Client report", icon=":material/description:"),
     ]
     # Pages a role may not use are never declared; before sign-in the menu is hidden.

@@ -42,7 +42,7 @@ LAST_ACTIVITY_KEY = "signed_in_last_activity"
 SIGNED_OUT_IDLE_KEY = "signed_out_idle"
 _clock = time.time  # seconds; tests replace it
 # The pages a role may lack, by url path, and the action each needs.
-PAGE_ACTIONS = {"evaluate": "upload", "errors": "annotate", "report": "export"}
+PAGE_ACTIONS = {"evaluate": "upload", "stress_test": "upload", "errors": "annotate", "report": "export"}
 
 
 def _secrets() -> dict:

@@ -19,7 +19,7 @@ from lib.quality.review_queue import error_table, review_keys
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
-from lib.stores.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
+from lib.stores.tracking import ExperimentSummary, LoadedModel, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
 
@@ -200,6 +200,18 @@ def sklearn_model(tracking_uri: str, model_uri: str):
 def pyfunc_model(tracking_uri: str, model_uri: str):
     """Any MLflow model of a URI as a pyfunc, loaded once per process."""
     return tracking_store(tracking_uri).load_model(model_uri)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def scoring_model(tracking_uri: str, model_uri: str) -> LoadedModel:
+    """A model loaded once per process for scoring (``predict_proba`` when it has one), with its input column."""
+    return tracking_store(tracking_uri).load_scoring_model(model_uri)
+
+
+def forget_artifact_listings() -> None:
+    """Forget cached run lists and artifact listings, after something was added to a finished run (a stress test)."""
+    refresh_lists()
+    _finished_artifacts.clear()
 
 
 @st.cache_data(max_entries=64, show_spinner="Working out why the model decided…")

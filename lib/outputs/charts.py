@@ -185,3 +185,50 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
     )
     return _style((bars + text).properties(height=alt.Step(40)))
+
+
+# Keyed by the stress test's kinds in words (lib/wording/stress.py KIND_LABELS).
+STRESS_KIND_COLOURS = {
+    "should not change the answer": "#2563eb",
+    "should move the answer the expected way": "#ea580c",
+    "should keep the answer or make it stronger": "#16a34a",
+}
+
+
+def stress_chart(frame: pd.DataFrame, anchor: tuple[float, float] | None = None) -> alt.Chart:
+    """Share of reviews each change threw, most first, with 95% interval whiskers; colour = what it should do.
+
+    ``frame`` columns: slice (the change in words), kind (in words), rate, low, high, n.
+    ``anchor`` shades an outside reference range (Giskard's 13–15% under typos).
+    """
+    data = frame.assign(
+        rate_text=frame["rate"].map(percent),
+        interval_text=[f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+        reviews=frame["n"].map(count),
+    )
+    order = data.sort_values("rate", ascending=False)["slice"].tolist()
+    tooltip = [
+        alt.Tooltip("slice:N", title="Change"),
+        alt.Tooltip("kind:N", title="It"),
+        alt.Tooltip("rate_text:N", title="Reviews thrown"),
+        alt.Tooltip("interval_text:N", title="95% interval"),
+        alt.Tooltip("reviews:N", title="Reviews changed"),
+    ]
+    top = float(max(data["high"].max(), anchor[1] if anchor else 0.0, 0.05))
+    x = alt.X(
+        "rate:Q",
+        title="Share of reviews where the model did not behave as it should",
+        scale=alt.Scale(domain=[0, min(1.0, top * 1.1)]),
+        axis=alt.Axis(format="%"),
+    )
+    _, bars, whiskers = _bars_with_whiskers(data, x, order, "kind", STRESS_KIND_COLOURS, tooltip)
+    layers = [bars, whiskers]
+    if anchor is not None:
+        band = pd.DataFrame({"low": [anchor[0]], "high": [anchor[1]], "label": ["Giskard: public sentiment models under typos"]})
+        layers.insert(
+            0,
+            alt.Chart(band)
+            .mark_rect(color="#fde68a", opacity=0.6)
+            .encode(x="low:Q", x2="high:Q", tooltip=alt.Tooltip("label:N", title="")),
+        )
+    return _style(alt.layer(*layers).properties(height=alt.Step(34)))
