@@ -59,12 +59,6 @@ def run_and_store(run: RunSummary, predictions: pd.DataFrame, sample_size: int, 
     return result
 
 
-def chart_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The stress table with the changes and their kinds in words, for the chart (tested changes only)."""
-    tested = table[table["n"] > 0]
-    return tested.assign(slice=tested["change"].map(words.CHANGE_LABELS), kind=tested["kind"].map(words.KIND_LABELS))
-
-
 def findings(result: StressResult) -> None:
     """A sentence per change, the outside anchor for typos and the chart."""
     for sentence in words.findings(result.table):
@@ -72,7 +66,7 @@ def findings(result: StressResult) -> None:
     typos = result.row("typos")
     st.markdown(words.typo_anchor(typos["rate"], typos["low"], typos["high"], int(typos["n"])))
     anchor = (words.GISKARD_TYPO_LOW, words.GISKARD_TYPO_HIGH)
-    st.altair_chart(charts.stress_chart(chart_frame(result.table), anchor), width="stretch")
+    st.altair_chart(charts.stress_chart(result.table, anchor), width="stretch")
     st.caption("The yellow band: Giskard's 13–15% for public sentiment models under typos. Whiskers: 95% intervals.")
 
 

@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 
 from lib.quality.metrics import QualityReport
+from lib.quality.text_changes import DIRECTION, INVARIANCE, STAY_OR_STRONGER
+from lib.wording import stress as stress_words
 from lib.wording.narrative import count, percent
 
 FONT_SIZE = 15
@@ -189,22 +191,26 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
 
 # Keyed by the stress test's kinds in words (lib/wording/stress.py KIND_LABELS).
 STRESS_KIND_COLOURS = {
-    "should not change the answer": "#2563eb",
-    "should move the answer the expected way": "#ea580c",
-    "should keep the answer or make it stronger": "#16a34a",
+    stress_words.KIND_LABELS[INVARIANCE]: "#2563eb",
+    stress_words.KIND_LABELS[DIRECTION]: "#ea580c",
+    stress_words.KIND_LABELS[STAY_OR_STRONGER]: "#16a34a",
 }
 
 
-def stress_chart(frame: pd.DataFrame, anchor: tuple[float, float] | None = None) -> alt.Chart:
-    """Share of reviews each change threw, most first, with 95% interval whiskers; colour = what it should do.
+def stress_chart(table: pd.DataFrame, anchor: tuple[float, float] | None = None) -> alt.Chart:
+    """Share of reviews each change threw, most first, with 95% interval whiskers; colour = what the change should do.
 
-    ``frame`` columns: slice (the change in words), kind (in words), rate, low, high, n.
-    ``anchor`` shades an outside reference range (Giskard's 13–15% under typos).
+    ``table`` is a stress table (lib/quality/stress.py: change, kind, rate, low, high, n); changes
+    tested on no review are left out. ``anchor`` shades an outside reference range (Giskard's
+    13–15% under typos).
     """
-    data = frame.assign(
-        rate_text=frame["rate"].map(percent),
-        interval_text=[f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
-        reviews=frame["n"].map(count),
+    tested = table[table["n"] > 0]
+    data = tested.assign(
+        slice=tested["change"].map(stress_words.CHANGE_LABELS),
+        kind=tested["kind"].map(stress_words.KIND_LABELS),
+        rate_text=tested["rate"].map(stress_words.share),
+        interval_text=[f"{stress_words.share(lo)}–{stress_words.share(hi)}" for lo, hi in zip(tested["low"], tested["high"], strict=True)],
+        reviews=tested["n"].map(count),
     )
     order = data.sort_values("rate", ascending=False)["slice"].tolist()
     tooltip = [
@@ -228,7 +234,7 @@ def stress_chart(frame: pd.DataFrame, anchor: tuple[float, float] | None = None)
         layers.insert(
             0,
             alt.Chart(band)
-            .mark_rect(color="#fde68a", opacity=0.6)
+            .mark_rect(color="#fde68a", opacity=0.7)
             .encode(x="low:Q", x2="high:Q", tooltip=alt.Tooltip("label:N", title="")),
         )
     return _style(alt.layer(*layers).properties(height=alt.Step(34)))

@@ -72,13 +72,18 @@ RUN_HELP = "A random sample of the run's reviews, with the same mix of sentiment
 SEED_HELP = "The same number gives the same sample and the same changes, so a test can be repeated exactly."
 
 
+def share(value: float) -> str:
+    """A share in whole percent, with one decimal below 1% so a small non-zero share never reads "0%"."""
+    return percent(value, 1) if 0 < value < 0.01 else percent(value)
+
+
 def finding_sentence(change: str, kind: str, failed: int, n: int, low: float, high: float) -> str:
     """ "Typos change the model's answer on 14% of reviews (95% interval 12%–16%, from 1,000 reviews).\""""
     subject, plural = CHANGE_SUBJECTS[change]
     if n == 0:
         return f"{subject}: not tested, because {_NOT_APPLICABLE.get(change, 'it applied to no review in the sample')}."
     verb = _FAILURE_VERBS[kind][plural]
-    sentence = f"{subject} {verb} on **{percent(failed / n)}** of reviews (95% interval {percent(low)}–{percent(high)}, from {reviews(n)})."
+    sentence = f"{subject} {verb} on **{share(failed / n)}** of reviews (95% interval {share(low)}–{share(high)}, from {reviews(n)})."
     if n < MIN_REVIEWS_TO_JUDGE:
         sentence += f" Only {reviews(n)} could be changed this way, so this is a rough figure."
     return sentence
@@ -104,7 +109,7 @@ def typo_anchor(rate: float, low: float, high: float, n: int) -> str:
         where = "more: this model is less robust to typos than those"
     else:
         where = "about the same, within the uncertainty"
-    return f"{reference} This model: {percent(rate)} ({percent(low)}–{percent(high)}), {where}."
+    return f"{reference} This model: {share(rate)} ({share(low)}–{share(high)}), {where}."
 
 
 def progress_text(done: int, total: int) -> str:
