@@ -19,6 +19,7 @@ from lib.wording.markdown import escape_markdown
 from ui import data
 
 EXAMPLES_SHOWN = 5
+TOP_FINDINGS = 3
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the stored stress test…")
@@ -60,14 +61,18 @@ def run_and_store(run: RunSummary, predictions: pd.DataFrame, sample_size: int, 
 
 
 def findings(result: StressResult) -> None:
-    """A sentence per change, the outside anchor for typos and the chart."""
-    for sentence in words.findings(result.table):
+    """The changes that throw the model most in sentences, the outside anchor for typos, the chart, then every change in words."""
+    sentences = words.findings(result.table)
+    for sentence in sentences[:TOP_FINDINGS]:
         st.markdown(f"- {sentence}")
     typos = result.row("typos")
     st.markdown(words.typo_anchor(typos["rate"], typos["low"], typos["high"], int(typos["n"])))
     anchor = (words.GISKARD_TYPO_LOW, words.GISKARD_TYPO_HIGH)
     st.altair_chart(charts.stress_chart(result.table, anchor), width="stretch")
-    st.caption("The yellow band: Giskard's 13–15% for public sentiment models under typos. Whiskers: 95% intervals.")
+    st.caption(words.CHART_CAPTION)
+    with st.expander(words.all_changes_label(len(sentences))):
+        for sentence in sentences:
+            st.markdown(f"- {sentence}")
 
 
 def examples(result: StressResult) -> None:

@@ -237,4 +237,7 @@ def stress_chart(table: pd.DataFrame, anchor: tuple[float, float] | None = None)
             .mark_rect(color="#fde68a", opacity=0.7)
             .encode(x="low:Q", x2="high:Q", tooltip=alt.Tooltip("label:N", title="")),
         )
-    return _style(alt.layer(*layers).properties(height=alt.Step(34)))
+    # The kinds are short sentences: let the legend show them whole.
+    return _style(alt.layer(*layers).properties(height=alt.Step(34))).configure_legend(
+        labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE - 1, labelLimit=0
+    )

@@ -30,7 +30,7 @@ CHANGE_SUBJECTS = {
 # Short names for charts and tables.
 CHANGE_LABELS = {
     "typos": "Typos",
-    "lower_case": "all lower case",
+    "lower_case": "All lower case",
     "upper_case": "ALL CAPITALS",
     "punctuation_removed": "Punctuation removed",
     "punctuation_repeated": "Punctuation repeated (!!!)",
@@ -110,6 +110,17 @@ def typo_anchor(rate: float, low: float, high: float, n: int) -> str:
     else:
         where = "about the same, within the uncertainty"
     return f"{reference} This model: {share(rate)} ({share(low)}–{share(high)}), {where}."
+
+
+CHART_CAPTION = (
+    "Bars: the share of changed reviews where the model did not behave as it should; black whiskers: 95% intervals; "
+    "yellow band: Giskard's 13–15% for public sentiment models under typos."
+)
+
+
+def all_changes_label(changes: int) -> str:
+    """Label of the expander listing every change in words."""
+    return f"All {changes} changes in words"
 
 
 def progress_text(done: int, total: int) -> str:
