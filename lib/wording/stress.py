@@ -156,4 +156,16 @@ def comparison_sentence(change: str, baseline: float, new: float, low: float, hi
     )
 
 
-ROBUSTNESS_COMPARISON_INTRO = "Stress tests of both runs: the share of reviews where each change threw the model (lower is more robust)."
+ROBUSTNESS_DETAILS = "The share of reviews where each change threw the model, baseline → new version (lower is more robust)"
+ONE_SIDED_STRESS_TEST = (
+    "Only one of the two runs has been stress-tested; test the other on the Stress test page to compare how robust they are."
+)
+
+
+def robustness_summary(verdicts: list[str]) -> str:
+    """'Robustness (stress test): the new version is more robust to 2 of 11 changes and less robust to 1.'"""
+    more, less, total = verdicts.count("more robust"), verdicts.count("less robust"), len(verdicts)
+    if not more and not less:
+        return f"**Robustness (stress test):** no clear difference on any of the {total} changes tested in both runs."
+    parts = [f"more robust to {more}" if more else "", f"less robust to {less}" if less else ""]
+    return f"**Robustness (stress test):** the new version is {' and '.join(p for p in parts if p)} of the {total} changes tested in both runs."
