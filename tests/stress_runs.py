@@ -19,7 +19,9 @@ def champion_run(store: TrackingStore, reviews: int = 800) -> RunSummary:
     version = store.registered_model_aliases(DEMO_MODEL_NAME)["champion"]
     model_uri = f"models:/{DEMO_MODEL_NAME}/{version}"
     demo = store.experiment_by_name(DEMO_EXPERIMENT).experiment_id
-    source = next(r for r in store.runs(demo) if r.model_uri == model_uri and contract.PREDICTIONS_ARTIFACT in store.artifact_names(r.run_id))
+    source = next(
+        r for r in store.runs(demo) if r.model_uri == model_uri and contract.PREDICTIONS_ARTIFACT in store.artifact_names(r.run_id)
+    )
     run_id = log_evaluation_run(
         store,
         experiment_id=store.ensure_experiment(STRESS_EXPERIMENT),

@@ -58,7 +58,9 @@ def test_stress_test_runs_on_the_champion_and_is_stored_with_its_run(store: Trac
     # Each stored figure is said in words on the page, with its interval and basis.
     for row in table.itertuples():
         assert finding_sentence(row.change, row.kind, row.failed, row.n, row.low, row.high) in text
-    assert re.search(r"Typos \(.*\) change the model's answer on \*\*\d+%\*\* of reviews \(95% interval \d+%–\d+%, from 300 reviews\)", text)
+    assert re.search(
+        r"Typos \(.*\) change the model's answer on \*\*\d+%\*\* of reviews \(95% interval \d+%–\d+%, from 300 reviews\)", text
+    )
     assert "Giskard reports that typos change the answer of public sentiment models on 13%–15% of reviews. This model:" in text
     assert "Tested on a sample of 300 reviews (seed 0)" in text
     assert contract.ROBUSTNESS_ARTIFACT in store.artifact_names(run.run_id)
