@@ -190,14 +190,20 @@ def name_swapped(text: str, sentiment: str | None, rng: np.random.Generator) -> 
     return _unless_same(text, _NAMES.sub(lambda m: swaps[m.group()], text))
 
 
+_SENTIMENT_PATTERNS = {
+    sentiment: re.compile(r"\b(" + "|".join(words) + r")\b", flags=re.IGNORECASE) for sentiment, words in SENTIMENT_WORDS.items()
+}
+_LAST_WORD = re.compile(r"([\w']+)\W*$")
+
+
 def _sentiment_word(text: str, sentiment: str | None) -> re.Match | None:
     """The first word carrying the review's sentiment that is not already negated or intensified."""
-    if sentiment not in SENTIMENT_WORDS:
+    if sentiment not in _SENTIMENT_PATTERNS:
         return None
-    pattern = r"\b(" + "|".join(SENTIMENT_WORDS[sentiment]) + r")\b"
-    for match in re.finditer(pattern, text, flags=re.IGNORECASE):
-        before = re.findall(r"[\w']+", text[: match.start()].lower())[-1:]
-        if not before or (before[0] not in NEGATORS + INTENSIFIERS and not before[0].endswith("n't")):
+    for match in _SENTIMENT_PATTERNS[sentiment].finditer(text):
+        before = _LAST_WORD.search(text[max(0, match.start() - 40) : match.start()])  # the word just before
+        word = before.group(1).lower() if before else ""
+        if word not in NEGATORS + INTENSIFIERS and not word.endswith("n't"):
             return match
     return None
 
