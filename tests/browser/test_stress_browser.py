@@ -41,7 +41,7 @@ def test_stress_test_on_the_champion_shows_sentences_and_highlighted_examples(
     try:
         page.goto(f"{base}/stress_test?experiment={run.experiment_id}&run={run.run_id}")
         page.get_by_text("has not been stress-tested yet").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
-        page.get_by_label("Reviews to change").fill("300")
+        page.get_by_role("spinbutton", name="Reviews to change").fill("300")
         page.get_by_role("button", name="Run the stress test").click()
         page.get_by_text("Stress test finished and stored with the run.").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
         page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
