@@ -4,6 +4,7 @@ import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.quality.stress import DEFAULT_SAMPLE_SIZE, DEFAULT_SEED
+from lib.stores import contract
 from lib.wording import stress as words
 from lib.wording.markdown import escape_markdown
 from ui import auth, data, presentation, sidebar
@@ -19,8 +20,10 @@ st.title("How robust is the model?")
 st.markdown(words.INTRO)
 stop_unless_finished(run)
 predictions = loaded_or_stop(lambda: data.predictions(run))
-if predictions is None:
-    st.info("This run has no predictions file, so there are no reviews to change. Evaluate the model on a file first.")
+if predictions is None or contract.TEXT not in predictions:
+    st.info(
+        "This run has no predictions file with the reviews' text, so there are no reviews to change. Evaluate the model on a file first."
+    )
     st.stop()
 if not run.model_uri or not auth.model_visible(run.model_uri):
     st.info("This run does not name a model you can use, so it cannot be stress-tested. Evaluate a model on a file first.")
