@@ -14,9 +14,9 @@ from lib.stores.tracking import RunSummary, TrackingStore
 STRESS_EXPERIMENT = "Champion under stress"
 
 
-def champion_run(store: TrackingStore, reviews: int = 800) -> RunSummary:
-    """A FINISHED evaluation run of the champion's exact version on some of the demo's test reviews."""
-    version = store.registered_model_aliases(DEMO_MODEL_NAME)["champion"]
+def champion_run(store: TrackingStore, reviews: int = 800, alias: str = "champion") -> RunSummary:
+    """A FINISHED evaluation run of the champion's (or another alias's) exact version on some of the demo's test reviews."""
+    version = store.registered_model_aliases(DEMO_MODEL_NAME)[alias]
     model_uri = f"models:/{DEMO_MODEL_NAME}/{version}"
     demo = store.experiment_by_name(DEMO_EXPERIMENT).experiment_id
     source = next(
@@ -25,7 +25,7 @@ def champion_run(store: TrackingStore, reviews: int = 800) -> RunSummary:
     run_id = log_evaluation_run(
         store,
         experiment_id=store.ensure_experiment(STRESS_EXPERIMENT),
-        run_name="Champion on demo reviews",
+        run_name=f"{alias.capitalize()} on demo reviews",
         predictions=store.predictions(source.run_id).head(reviews),
         dataset_name="VADER test reviews",
         dataset_source="demo",

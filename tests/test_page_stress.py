@@ -9,10 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.config import Settings
-from lib.quality.stress import table_from_metrics
+from lib.quality.stress import robustness_difference, table_from_metrics
+from lib.scoring.stress_test import log_stress_result, run_stress_test
 from lib.stores import contract
 from lib.stores.tracking import TrackingStore
-from lib.wording.stress import finding_sentence
+from lib.wording.stress import comparison_sentence, finding_sentence
 from tests.conftest import PROJECT_ROOT
 from tests.private_store import private_copy
 from tests.stress_runs import champion_run
@@ -78,3 +79,23 @@ def test_stress_test_runs_on_the_champion_and_is_stored_with_its_run(store: Trac
     assert not again.exception
     assert "Run the stress test again" in [b.label for b in again.main.button]
     assert finding_sentence("typos", "invariance", int(typos["failed"]), 300, typos["low"], typos["high"]) in text_of(again)
+
+
+def test_compare_says_which_of_two_stress_tested_runs_is_more_robust(store: TrackingStore) -> None:
+    runs = [champion_run(store, alias=alias) for alias in ("champion", "challenger")]
+    for run in runs:
+        result = run_stress_test(store.load_scoring_model(run.model_uri), store.predictions(run.run_id), sample_size=300)
+        log_stress_result(store, run.run_id, result, seed=0, model_uri=run.model_uri)
+    baseline, new = (table_from_metrics(store.run(run.run_id).metrics) for run in runs)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["experiment"] = runs[1].experiment_id
+    at.query_params["run"] = runs[1].run_id
+    at.run()
+    at = at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    text = text_of(at)
+    assert (
+        "Robustness (stress test):" in text and "of the 11 changes tested in both runs" not in text
+    ) or "changes tested in both runs" in text
+    for row in robustness_difference(baseline, new).itertuples():
+        assert comparison_sentence(row.change, row.baseline, row.new, row.low, row.high, row.verdict) in text
