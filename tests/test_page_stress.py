@@ -13,7 +13,7 @@ from lib.quality.stress import robustness_difference, table_from_metrics
 from lib.scoring.stress_test import log_stress_result, run_stress_test
 from lib.stores import contract
 from lib.stores.tracking import TrackingStore
-from lib.wording.stress import comparison_sentence, finding_sentence
+from lib.wording.stress import comparison_sentence, finding_sentence, robustness_summary
 from tests.conftest import PROJECT_ROOT
 from tests.private_store import private_copy
 from tests.stress_runs import champion_run
@@ -94,8 +94,8 @@ def test_compare_says_which_of_two_stress_tested_runs_is_more_robust(store: Trac
     at = at.switch_page("pages/compare.py").run()
     assert not at.exception
     text = text_of(at)
-    assert (
-        "Robustness (stress test):" in text and "of the 11 changes tested in both runs" not in text
-    ) or "changes tested in both runs" in text
-    for row in robustness_difference(baseline, new).itertuples():
+    differences = robustness_difference(baseline, new)
+    assert len(differences) >= 9  # every change that applied to some of the 300 reviews
+    assert robustness_summary(differences["verdict"].tolist()) in text
+    for row in differences.itertuples():
         assert comparison_sentence(row.change, row.baseline, row.new, row.low, row.high, row.verdict) in text
