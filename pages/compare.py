@@ -6,8 +6,10 @@ import streamlit as st
 from lib.errors import UserFacingError
 from lib.outputs import charts
 from lib.quality.comparison import COMPARED_METRICS
+from lib.quality.stress import robustness_difference, table_from_metrics
 from lib.stores import contract
 from lib.wording import compare_narrative, metric_names, run_narrative
+from lib.wording import stress as stress_words
 from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import loaded_or_stop, show_user_error
@@ -46,6 +48,21 @@ metric = st.selectbox("Measure for the per-category chart", COMPARED_METRICS, fo
 st.caption(metric_names.metric_explanation(metric))
 
 
+def robustness_comparison(new_run) -> None:
+    """Which run is more robust, when both were stress-tested (from their robustness.* metrics)."""
+    tables = [table_from_metrics(r.metrics) for r in (baseline, new_run)]
+    if all(t is None for t in tables):
+        return
+    if any(t is None for t in tables):
+        st.caption(stress_words.ONE_SIDED_STRESS_TEST)
+        return
+    differences = robustness_difference(*tables)
+    st.markdown(stress_words.robustness_summary(differences["verdict"].tolist()))
+    with st.expander(stress_words.ROBUSTNESS_DETAILS):
+        for r in differences.itertuples():
+            st.markdown(f"- {stress_words.comparison_sentence(r.change, r.baseline, r.new, r.low, r.high, r.verdict)}")
+
+
 def show_changes(new_run) -> None:
     """Everything about one new version against the baseline."""
     column = contract.CATEGORY
@@ -67,6 +84,7 @@ def show_changes(new_run) -> None:
         st.markdown(f"**Change per category: {metric_names.metric_in_sentence(metric)}**")
         st.altair_chart(charts.delta_chart(per_category, metric_names.metric_label(metric)), width="stretch")
         st.caption(compare_narrative.per_category_changes_caption(per_category["slice"].nunique()))
+    robustness_comparison(new_run)
     if result.paired and changes is not None:
         st.markdown(compare_narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p))
         columns = [contract.TEXT, contract.TRUE_LABEL, "baseline_said", "new_says"] + (

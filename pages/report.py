@@ -10,6 +10,7 @@ from lib.outputs import report as client_report
 from lib.quality.comparison import measured_on_same_reviews
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_columns
+from lib.quality.stress import table_from_metrics
 from lib.stores import contract
 from lib.wording import compare_narrative, report_narrative
 from lib.wording.markdown import escape_markdown
@@ -116,6 +117,7 @@ content = client_report.report_content(
     category_report=category_report,
     comparison=comparison,
     examples=examples,
+    robustness=client_report.robustness_part(table_from_metrics(run.metrics)),
 )
 document = client_report.report_html(content)
 st.download_button(

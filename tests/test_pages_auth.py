@@ -153,7 +153,7 @@ def test_acme_viewer_sees_only_acme_everywhere(clients) -> None:
 
 def test_viewer_has_no_upload_or_annotate_controls_and_cannot_switch_to_them(clients) -> None:
     at = signed_in("acme-viewer")
-    for page in ("pages/mistakes.py", "pages/check.py", "pages/evaluate.py"):
+    for page in ("pages/mistakes.py", "pages/check.py", "pages/evaluate.py", "pages/stress_test.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     for page in ("pages/overview.py", "pages/categories.py", "pages/compare.py", "pages/report.py"):
@@ -178,7 +178,12 @@ def test_a_link_to_the_upload_page_before_sign_in_does_not_open_it_for_a_viewer(
 
 def test_page_files_check_permission_themselves(clients) -> None:
     """Run alone (as Streamlit does on a first request in pages-folder mode), the pages still refuse."""
-    for page, user in (("evaluate.py", "acme-viewer"), ("mistakes.py", "acme-viewer"), ("report.py", None)):
+    for page, user in (
+        ("evaluate.py", "acme-viewer"),
+        ("mistakes.py", "acme-viewer"),
+        ("stress_test.py", "acme-viewer"),
+        ("report.py", None),
+    ):
         at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=60)
         at.secrets.update(password_secrets())
         if user:

@@ -13,6 +13,7 @@ from lib.outputs import report as client_report
 from lib.quality.comparison import paired_comparison
 from lib.quality.metrics import SENTIMENT_LABELS, quality_report
 from lib.quality.review_queue import mistakes_table
+from lib.quality.stress import table_from_metrics
 from lib.stores import contract
 from lib.wording import overview_narrative
 
@@ -173,3 +174,24 @@ def test_unsafe_svg_is_refused(monkeypatch: pytest.MonkeyPatch, predictions: pd.
 def test_file_name_is_safe() -> None:
     name = client_report.report_file_name("Acme / <Q4>", 'run: "2"?')
     assert name == "Sentiment report - Acme Q4 - run 2.html"
+
+
+def test_stress_test_is_in_the_report_when_the_run_has_one(predictions: pd.DataFrame) -> None:
+    report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
+    metrics = {"accuracy_score": 0.7, "robustness.typos.flip_rate": 0.09, "robustness.typos.example_count": 1000.0}
+    metrics |= {"robustness.negation.flip_rate": 0.5, "robustness.negation.example_count": 40.0}
+    part = client_report.robustness_part(table_from_metrics(metrics))
+    content = client_report.report_content(
+        experiment_name="E", run_name="R", model_description="", generated="today", report=report, robustness=part
+    )
+    document = client_report.report_html(content)
+    assert "<h2>How robust is it?</h2>" in document and document.count("<svg") == 2
+    assert "change the model&#x27;s answer on <strong>9%</strong> of reviews (95% interval 7%–11%, from 1,000 reviews)" in document
+    assert "fails to move the model&#x27;s answer the expected way on <strong>50%</strong> of reviews" in document
+    assert "This model: 9% (7%–11%), fewer: this model is more robust to typos than those." in document
+    assert "<script" not in document
+    assert client_report.robustness_part(table_from_metrics({"accuracy_score": 0.7})) is None
+    plain = client_report.report_html(
+        client_report.report_content(experiment_name="E", run_name="R", model_description="", generated="today", report=report)
+    )
+    assert "How robust" not in plain

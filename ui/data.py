@@ -20,7 +20,7 @@ from lib.quality.run_quality import labelled_report
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
-from lib.stores.tracking import ExperimentSummary, ModelChoice, RunSummary, TrackingStore
+from lib.stores.tracking import ExperimentSummary, LoadedModel, ModelChoice, RunSummary, TrackingStore
 
 LIST_TTL_S = 20
 
@@ -180,6 +180,18 @@ def model_choice(tracking_uri: str, uri: str) -> ModelChoice:
 def sklearn_model(tracking_uri: str, model_uri: str):
     """The native scikit-learn model of a URI (None for other kinds), loaded once per process."""
     return tracking_store(tracking_uri).load_sklearn_model(model_uri)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def scoring_model(tracking_uri: str, model_uri: str) -> LoadedModel:
+    """A model loaded once per process for scoring (``predict_proba`` when it has one), with its input column."""
+    return tracking_store(tracking_uri).load_scoring_model(model_uri)
+
+
+def forget_artifact_listings() -> None:
+    """Forget cached run lists and artifact listings, after something was added to a finished run (a stress test)."""
+    refresh_lists()
+    _finished_artifacts.clear()
 
 
 @st.cache_data(max_entries=64, show_spinner="Working out why the model decided…")

@@ -37,6 +37,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("compare", "Compare runs", ":material/compare_arrows:"),
     PageEntry("mistakes", "Mistakes", ":material/rule:", action="annotate"),
     PageEntry("check", "Check the figures", ":material/fact_check:", action="annotate"),
+    PageEntry("stress_test", "Stress test", ":material/bolt:", action="upload"),
     PageEntry("evaluate", "Evaluate a file", ":material/upload_file:", action="upload"),
     PageEntry("report", "Client report", ":material/description:", action="export"),
 )

@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 
 from lib.quality.metrics import QualityReport
+from lib.quality.text_changes import DIRECTION, INVARIANCE, STAY_OR_STRONGER
+from lib.wording import stress as stress_words
 from lib.wording.counts import agreeing, counted
 from lib.wording.numbers import count, percent
 
@@ -229,3 +231,57 @@ def drift_chart(shares: pd.DataFrame) -> alt.Chart:
     bars = base.mark_bar().encode(color=alt.Color("source:N", scale=colours, sort=sources, legend=alt.Legend(title=None, orient="top")))
     text = base.mark_text(align="left", dx=4, color="#1f2937", fontSize=FONT_SIZE - 3).encode(text="Label:N")
     return _style((bars + text).properties(height=alt.Step(16)))
+
+
+# Keyed by the stress test's kinds in words (lib/wording/stress.py KIND_LABELS).
+STRESS_KIND_COLOURS = {
+    stress_words.KIND_LABELS[INVARIANCE]: "#2563eb",
+    stress_words.KIND_LABELS[DIRECTION]: "#ea580c",
+    stress_words.KIND_LABELS[STAY_OR_STRONGER]: "#16a34a",
+}
+
+
+def stress_chart(table: pd.DataFrame, anchor: tuple[float, float] | None = None) -> alt.Chart:
+    """Share of reviews each change threw, most first, with 95% interval whiskers; colour = what the change should do.
+
+    ``table`` is a stress table (lib/quality/stress.py: change, kind, rate, low, high, n); changes
+    tested on no review are left out. ``anchor`` shades an outside reference range (Giskard's
+    13–15% under typos).
+    """
+    tested = table[table["n"] > 0]
+    data = tested.assign(
+        slice=tested["change"].map(stress_words.CHANGE_LABELS),
+        kind=tested["kind"].map(stress_words.KIND_LABELS),
+        rate_text=tested["rate"].map(stress_words.share),
+        interval_text=[f"{stress_words.share(lo)}–{stress_words.share(hi)}" for lo, hi in zip(tested["low"], tested["high"], strict=True)],
+        reviews=tested["n"].map(count),
+    )
+    order = data.sort_values("rate", ascending=False)["slice"].tolist()
+    tooltip = [
+        alt.Tooltip("slice:N", title="Change"),
+        alt.Tooltip("kind:N", title="It"),
+        alt.Tooltip("rate_text:N", title="Reviews thrown"),
+        alt.Tooltip("interval_text:N", title="95% interval"),
+        alt.Tooltip("reviews:N", title="Reviews changed"),
+    ]
+    top = float(max(data["high"].max(), anchor[1] if anchor else 0.0, 0.05))
+    x = alt.X(
+        "rate:Q",
+        title="Share of reviews where the model did not behave as it should",
+        scale=alt.Scale(domain=[0, min(1.0, top * 1.1)]),
+        axis=alt.Axis(format="%"),
+    )
+    _, bars, whiskers = _bars_with_whiskers(data, x, order, "kind", STRESS_KIND_COLOURS, tooltip)
+    layers = [bars, whiskers]
+    if anchor is not None:
+        band = pd.DataFrame({"low": [anchor[0]], "high": [anchor[1]], "label": ["Giskard: public sentiment models under typos"]})
+        layers.insert(
+            0,
+            alt.Chart(band)
+            .mark_rect(color="#fde68a", opacity=0.7)
+            .encode(x="low:Q", x2="high:Q", tooltip=alt.Tooltip("label:N", title="")),
+        )
+    # The kinds are short sentences: let the legend show them whole.
+    return _style(alt.layer(*layers).properties(height=alt.Step(34))).configure_legend(
+        labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE - 1, labelLimit=0
+    )

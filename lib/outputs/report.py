@@ -38,6 +38,7 @@ from lib.wording import (
     overview_narrative,
     report_narrative,
 )
+from lib.wording import stress as stress_words
 
 MAX_EXAMPLES = 12
 CATEGORY_METRIC = "accuracy"
@@ -106,6 +107,15 @@ class ComparisonPart:
 
 
 @dataclass(frozen=True)
+class RobustnessPart:
+    """The stress test stored with the run: a sentence per change, the outside anchor and the chart."""
+
+    sentences: tuple[str, ...]
+    anchor: str
+    chart_svg: str
+
+
+@dataclass(frozen=True)
 class ReportContent:
     """Everything the report says, ready to lay out."""
 
@@ -121,6 +131,7 @@ class ReportContent:
     examples_intro: str
     examples: tuple[Example, ...]
     glossary: tuple[tuple[str, str], ...]
+    robustness: RobustnessPart | None = None
 
 
 # ---- charts -------------------------------------------------------------------------------
@@ -197,6 +208,17 @@ def comparison_part(result: Comparison, baseline_name: str) -> ComparisonPart:
     return ComparisonPart(report_narrative.comparison_intro(baseline_name, result.paired), verdict, rows, fixed_broken)
 
 
+def robustness_part(table: pd.DataFrame | None) -> RobustnessPart | None:
+    """The stress test's findings from a run's ``robustness.*`` metrics (None when the run was not stress-tested)."""
+    if table is None:
+        return None
+    anchor = (stress_words.GISKARD_TYPO_LOW, stress_words.GISKARD_TYPO_HIGH)
+    typos = table.set_index("change").loc["typos"] if "typos" in set(table["change"]) else None
+    anchor_sentence = stress_words.typo_anchor(typos["rate"], typos["low"], typos["high"], int(typos["n"])) if typos is not None else ""
+    chart = charts.stress_chart(table, anchor if typos is not None else None).properties(width=CHART_WIDTH)
+    return RobustnessPart(tuple(stress_words.findings(table)), anchor_sentence, chart_svg(chart))
+
+
 def annotation_summaries(current: pd.DataFrame) -> dict[str, str]:
     """review_key -> what annotators said of it ('The model is wrong (2 annotators), corrected to neutral')."""
     if current is None or current.empty:
@@ -246,6 +268,7 @@ def report_content(
     category_report: QualityReport | None = None,
     comparison: ComparisonPart | None = None,
     examples: Sequence[Example] = (),
+    robustness: RobustnessPart | None = None,
 ) -> ReportContent:
     """Gather the report's sentences, figures and charts for one run."""
     category_svg, category_sentences = category_part(category_report)
@@ -262,6 +285,7 @@ def report_content(
         examples_intro=report_narrative.examples_intro(len(examples)),
         examples=tuple(examples),
         glossary=metric_names.glossary(),
+        robustness=robustness,
     )
 
 
@@ -325,6 +349,15 @@ def report_html(content: ReportContent) -> str:
             f"<table><thead><tr><th>Measure</th><th>Change</th><th>Verdict</th></tr></thead><tbody>{rows}</tbody></table>"
             + (f"<p>{_text(part.fixed_broken)}</p>" if part.fixed_broken else "")
             + "</section>"
+        )
+    if content.robustness is not None:
+        part = content.robustness
+        sections.append(
+            f'<section class="keep"><h2>How robust is it?</h2><p>{_text(stress_words.INTRO)}</p>{_list(part.sentences)}'
+            + (f"<p>{_text(part.anchor)}</p>" if part.anchor else "")
+            + f'<figure role="img" aria-label="Chart of how often each change threw the model">{part.chart_svg}</figure>'
+            '<p class="note">Bars: the share of changed reviews where the model did not behave as it should; '
+            "black whiskers: its 95% interval; yellow band: Giskard's figure for public models under typos.</p></section>"
         )
     if content.examples:
         sections.append(

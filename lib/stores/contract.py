@@ -27,6 +27,16 @@ Metric names (all logged at step 0):
   ``TAG_CHECK_METHOD`` says how it was computed, ``TAG_CHECK_SAMPLE_SIZE`` and
   ``TAG_CHECK_SAMPLE_SEED`` which sample was proposed.
 
+* stress test (optional, logged into the evaluation run by the Stress test page, see
+  ``lib/quality/stress.py``): ``robustness.<change>.flip_rate`` (share of reviews whose
+  answer the change broke: flipped, or did not move as it should) and
+  ``robustness.<change>.example_count`` (reviews it applied to), for each ``<change>`` of
+  ``lib/quality/text_changes.TEXT_CHANGES`` (``typos``, ``lower_case``, ``upper_case``,
+  ``punctuation_removed``, ``punctuation_repeated``, ``emoji_added``, ``irrelevant_sentence``,
+  ``name_swapped``, ``negation``, ``opposite_clause``, ``intensifier``). The artifact
+  ``robustness.parquet`` holds every original/changed pair with both answers, and the tag
+  ``sentiment_review.robustness`` (JSON) the sample size, seed and model of the test.
+
 Tags start with ``sentiment_review.`` (see ``TAG_*``). The predictions artifact
 ``predictions.parquet`` has one row per review with the columns ``PREDICTION_COLUMNS``
 plus ``proba_<label>`` per class when the model gives probabilities, plus any other
@@ -45,6 +55,8 @@ from lib.quality.metrics import QualityReport
 
 PREDICTIONS_ARTIFACT = "predictions.parquet"
 CATEGORIES_ARTIFACT = "categories.json"
+ROBUSTNESS_ARTIFACT = "robustness.parquet"
+ROBUSTNESS_PREFIX = "robustness."
 
 REVIEW_ID = "review_id"
 TEXT = "text"
@@ -66,6 +78,7 @@ TAG_COLUMN_MAPPING = TAG_PREFIX + "column_mapping"  # JSON object
 TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"
 TAG_FAILURE = TAG_PREFIX + "failure_reason"  # "interrupted" when its writer died (lib/stores/run_health.py)
 TAG_WRITER = TAG_PREFIX + "writer"  # host, process id and process start of whoever created the run
+TAG_ROBUSTNESS = TAG_PREFIX + "robustness"  # JSON: sample size, seed and model of the stress test
 EXPERIMENT_TAG_SEED_COMPLETE = TAG_PREFIX + "demo_seed_complete"
 TAG_ESTIMATE_REFERENCE_RUN = TAG_PREFIX + "estimate_reference_run"  # run id of the labelled run calibrated on
 TAG_ESTIMATE_METHOD = TAG_PREFIX + "estimate_method"  # e.g. "cbpe-isotonic"
@@ -98,6 +111,11 @@ def estimated_metric_name(metric: str) -> str:
     if metric.startswith("recall:"):
         return f"{ESTIMATED_PREFIX}class.{metric.split(':', 1)[1]}.recall"
     return ESTIMATED_PREFIX + metric
+
+
+def robustness_metric(change: str, part: str) -> str:
+    """Metric name of a stress-test figure: ``robustness.<change>.flip_rate`` or ``.example_count``."""
+    return f"{ROBUSTNESS_PREFIX}{change}.{part}"
 
 
 def category_slug(name: str) -> str:

@@ -176,6 +176,13 @@ class TrackingStore:
         with tempfile.TemporaryDirectory() as tmp:
             return pd.read_parquet(self._downloaded(run_id, contract.PREDICTIONS_ARTIFACT, tmp))
 
+    def dataframe_artifact(self, run_id: str, name: str) -> pd.DataFrame | None:
+        """A Parquet artifact of the run as a dataframe, or None when it is missing."""
+        if name not in self.artifact_names(run_id):
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            return pd.read_parquet(self._downloaded(run_id, name, tmp))
+
     def json_artifact(self, run_id: str, name: str) -> Any | None:
         """A JSON artifact of the run, parsed, or None when it is missing."""
         if name not in self.artifact_names(run_id):
