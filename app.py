@@ -20,6 +20,7 @@ def main() -> None:
     pages = [
         st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
         st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
+        st.Page("pages/weak_spots.py", title="Weak spots", icon=":material/troubleshoot:"),
         st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
         st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
         st.Page("pages/evaluate.py", title="Evaluate a file", icon=":material/upload_file:"),

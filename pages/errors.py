@@ -15,6 +15,7 @@ from lib.wording.markdown import escape_markdown
 from ui import auth, data, identity, presentation, sidebar
 from ui.annotating import agreement_panel, exports_panel
 from ui.components import loaded_or_stop, show_user_error, stop_unless_finished
+from ui.weak_spots import only_weak_spot
 
 PAGE_SIZE = 25
 CURRENT_KEY = "errors_current_review"
@@ -81,7 +82,7 @@ with queue_tab:
         )
         disagreed = set(spread[(spread["people"] > 1) & ((spread["verdicts"] > 1) | (spread["labels"] > 1))].index)
     wanted = ReviewFilter(tuple(chosen_categories), tuple(true_labels), tuple(predicted_labels), low, high, search, status)
-    filtered = filter_reviews(table, wanted, annotated=annotated, mine=mine, disagreed=disagreed)
+    filtered = only_weak_spot(run, filter_reviews(table, wanted, annotated=annotated, mine=mine, disagreed=disagreed))
 
     pages = page_count(len(filtered), PAGE_SIZE)
     current_id = st.session_state.get(CURRENT_KEY)

@@ -133,6 +133,28 @@ class ReviewTraits:
         """The reviews having one trait (bool per review)."""
         return self.matrix[self.names.index(name)]
 
+    def category_of(self, slice_id: str) -> str | None:
+        """The category a slice id is limited to (None for all reviews); KeyError when there is no such category."""
+        _, slug = split_slice_id(slice_id)
+        if slug is None:
+            return None
+        names = {category_slug(name): name for name in self.category_names}
+        if slug not in names:
+            raise KeyError(f"these reviews have no category {slug!r}")
+        return names[slug]
+
+    def mask(self, slice_id: str) -> np.ndarray:
+        """The reviews in a slice (bool per review); KeyError when these reviews have no such slice."""
+        if not is_slice_id(slice_id):
+            raise KeyError(f"not a slice id: {slice_id!r}")
+        trait, _ = split_slice_id(slice_id)
+        if trait not in self.names:
+            raise KeyError(f"these reviews have no trait {trait!r}")
+        category = self.category_of(slice_id)
+        if category is None:
+            return self.trait(trait)
+        return self.trait(trait) & (self.category_codes == self.category_names.index(category))
+
 
 @dataclass(frozen=True)
 class WeakSpotSearch:
@@ -394,16 +416,4 @@ def slice_mask(predictions: pd.DataFrame, slice_id: str) -> np.ndarray:
     Raises KeyError when the run has no such slice (say a category it does not have, or a
     confidence band without stored probabilities).
     """
-    if not is_slice_id(slice_id):
-        raise KeyError(f"not a slice id: {slice_id!r}")
-    trait, category = split_slice_id(slice_id)
-    traits = review_traits(predictions)
-    if trait not in traits.names:
-        raise KeyError(f"this run has no trait {trait!r}")
-    mask = traits.trait(trait)
-    if category is None:
-        return mask
-    slugs = [category_slug(name) for name in traits.category_names]
-    if category not in slugs:
-        raise KeyError(f"this run has no category {category!r}")
-    return mask & (traits.category_codes == slugs.index(category))
+    return review_traits(predictions).mask(slice_id)

@@ -1,0 +1,76 @@
+"""Weak spots: groups of reviews, read from the texts, where the model is clearly weaker, each linked to its mistakes."""
+
+import pandas as pd
+import streamlit as st
+
+from lib.outputs import charts
+from lib.stores import contract
+from lib.wording import weak_spots as wording
+from lib.wording.markdown import escape_markdown
+from lib.wording.narrative import percent, reviews
+from ui import data, sidebar
+from ui.components import loaded_or_stop, stop_unless_finished
+from ui.weak_spots import can_open_mistakes, mistakes_link
+
+FIRST_SHOWN = 8
+
+selection = sidebar.selected()
+if selection is None:
+    st.stop()
+run = selection.run
+st.title("Weak spots found automatically")
+st.caption(escape_markdown(run.name))
+
+stop_unless_finished(run)
+frame = loaded_or_stop(lambda: data.predictions(run))
+search = loaded_or_stop(lambda: data.weak_spots(run)) if frame is not None else None
+if search is None:
+    st.info(wording.no_search_reason(frame is not None and contract.TEXT in frame))
+    st.stop()
+
+found = search.weak_spots()
+st.markdown(f"##### {wording.headline(len(found), search.tried, search.reviews)}")
+st.caption(wording.EXPLANATION)
+st.caption(wording.false_discovery_note(search.tried))
+
+
+def label_of(row, escape: bool = True) -> str:
+    """The group of a table row in words (category escaped for Markdown unless ``escape`` is False)."""
+    category = row.category if row.category is None or not escape else escape_markdown(row.category)
+    return wording.slice_label(row.trait, category)
+
+
+if len(found):
+    shown = found if len(found) <= FIRST_SHOWN else found.head(FIRST_SHOWN)
+    if len(found) > FIRST_SHOWN and st.toggle(f"Show all {len(found)} weak spots", key="weak_spots_all"):
+        shown = found
+    st.altair_chart(
+        charts.weak_spot_chart(shown.assign(label=[label_of(row, escape=False) for row in shown.itertuples()])), width="stretch"
+    )
+    st.caption("Orange bars: how often the model is right in the group, with its 95% interval; black ticks: the reviews outside it.")
+    openable = can_open_mistakes(selection)
+    for row in shown.itertuples():
+        text, link = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(wording.weak_spot_sentence(label_of(row), row))
+        if openable:
+            with link:
+                mistakes_link(selection, row.slice_id)
+    if not openable:
+        st.caption(wording.MISTAKES_NEED_ANNOTATOR)
+
+with st.expander(f"Every group tested ({search.tried})"):
+    tested = search.table.sort_values("accuracy", kind="stable")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Group": [label_of(row, escape=False) for row in tested.itertuples()],
+                "Right": tested["accuracy"].map(percent),
+                "95% interval": [f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(tested["low"], tested["high"], strict=True)],
+                "Right elsewhere": tested["rest_accuracy"].map(percent),
+                "Reviews": tested["n"].map(reviews),
+                "Clearly weaker": tested["weak"].map({True: "yes", False: ""}),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
