@@ -1,4 +1,4 @@
-"""lib/outputs/charts.py: the confusion heatmap."""
+"""lib/outputs/charts.py: the confusion heatmap and the weak-spot chart."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lib.outputs.charts import confusion_chart, confusion_frame
+from lib.outputs.charts import confusion_chart, confusion_frame, weak_spot_chart
 from lib.quality.metrics import QualityReport, quality_report
 
 
@@ -69,3 +69,25 @@ def test_distribution_chart_draws_every_group_and_sentiment_with_its_share() -> 
     overall = {r["sentiment"]: r for r in rows if r["group"] == "All reviews"}
     assert overall["positive"]["Label"] == "50%" and overall["positive"]["reviews"] == 6
     assert "All reviews: 6 reviews (50%) called positive" in overall["positive"]["Tooltip"]
+
+
+def test_weak_spot_chart_draws_each_group_weakest_on_top_beside_the_rest() -> None:
+    frame = pd.DataFrame(
+        {
+            "label": ["Reviews that contain “but”", "Very short reviews (1 to 5 words)"],
+            "accuracy": [0.6, 0.5],
+            "low": [0.55, 0.42],
+            "high": [0.65, 0.58],
+            "n": [812, 150],
+            "rest_accuracy": [0.7, 0.72],
+            "rest_n": [5000, 5662],
+        }
+    )
+    spec = weak_spot_chart(frame).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [(r["slice"], r["value"], r["rest_accuracy"], r["reviews"]) for r in rows] == [
+        ("Reviews that contain “but”", 0.6, 0.7, "812"),
+        ("Very short reviews (1 to 5 words)", 0.5, 0.72, "150"),
+    ]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Very short reviews (1 to 5 words)", "Reviews that contain “but”"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule", "tick"]

@@ -16,7 +16,7 @@ from lib.quality.explain import Explanation, explain
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import QualityReport, quality_report
 from lib.quality.review_queue import error_table, review_keys
-from lib.quality.weak_spots import WeakSpotSearch, find_weak_spots, review_traits
+from lib.quality.weak_spots import ReviewTraits, WeakSpotSearch, find_weak_spots, review_traits
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
@@ -265,10 +265,18 @@ def corrected_report(run: RunSummary, column: str | None = None) -> tuple[Qualit
     return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL], groups=groups), changed
 
 
+@st.cache_data(max_entries=4, show_spinner="Reading the reviews…")
+def _finished_review_traits(tracking_uri: str, run_id: str) -> ReviewTraits | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    return None if frame is None or contract.TEXT not in frame else review_traits(frame)
+
+
 @st.cache_data(max_entries=8, show_spinner="Looking for weak spots…")
 def _finished_weak_spots(tracking_uri: str, run_id: str) -> WeakSpotSearch | None:
     frame = _finished_predictions(tracking_uri, run_id)
-    return None if frame is None else find_weak_spots(frame)
+    if frame is None or contract.TEXT not in frame:
+        return None
+    return find_weak_spots(frame, _finished_review_traits(tracking_uri, run_id))
 
 
 def weak_spots(run: RunSummary) -> WeakSpotSearch | None:
@@ -282,9 +290,9 @@ def weak_spots(run: RunSummary) -> WeakSpotSearch | None:
 @st.cache_data(max_entries=16, show_spinner="Finding the reviews of this group…")
 def _finished_weak_spot_reviews(tracking_uri: str, run_id: str, slice_id: str) -> tuple[pd.Series, str | None] | None:
     frame = _finished_predictions(tracking_uri, run_id)
-    if frame is None or contract.TEXT not in frame or contract.REVIEW_ID not in frame:
+    traits = _finished_review_traits(tracking_uri, run_id)
+    if frame is None or traits is None or contract.REVIEW_ID not in frame:
         return None
-    traits = review_traits(frame)
     try:
         return frame.loc[traits.mask(slice_id), contract.REVIEW_ID].astype(str), traits.category_of(slice_id)
     except KeyError:

@@ -394,14 +394,14 @@ def labelled_correct(predictions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return labelled, correct
 
 
-def find_weak_spots(predictions: pd.DataFrame) -> WeakSpotSearch | None:
-    """Weak spots of a run's predictions; None when it has no true labels or no texts."""
+def find_weak_spots(predictions: pd.DataFrame, traits: ReviewTraits | None = None) -> WeakSpotSearch | None:
+    """Weak spots of a run's predictions (``traits``: their traits, when already read); None without true labels or texts."""
     if any(c not in predictions for c in (contract.TEXT, contract.TRUE_LABEL, contract.PREDICTED_LABEL)):
         return None
     labelled, correct = labelled_correct(predictions)
     if not labelled.any():
         return None
-    return search_weak_spots(review_traits(predictions), correct, labelled)
+    return search_weak_spots(review_traits(predictions) if traits is None else traits, correct, labelled)
 
 
 def split_slice_id(value: str) -> tuple[str, str | None]:
