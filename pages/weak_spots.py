@@ -10,7 +10,7 @@ from lib.wording.markdown import escape_markdown
 from lib.wording.narrative import percent, reviews
 from ui import data, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
-from ui.weak_spots import can_open_mistakes, mistakes_link
+from ui.weak_spots import can_open_mistakes, group_label, mistakes_link
 
 FIRST_SHOWN = 8
 
@@ -22,10 +22,10 @@ st.title("Weak spots found automatically")
 st.caption(escape_markdown(run.name))
 
 stop_unless_finished(run)
-frame = loaded_or_stop(lambda: data.predictions(run))
-search = loaded_or_stop(lambda: data.weak_spots(run)) if frame is not None else None
+search = loaded_or_stop(lambda: data.weak_spots(run))
 if search is None:
-    st.info(wording.no_search_reason(frame is not None and contract.TEXT in frame))
+    frame = loaded_or_stop(lambda: data.predictions(run))
+    st.info(wording.no_search_reason(frame is not None, frame is not None and contract.TEXT in frame))
     st.stop()
 
 found = search.weak_spots()
@@ -34,24 +34,17 @@ st.caption(wording.EXPLANATION)
 st.caption(wording.false_discovery_note(search.tried))
 
 
-def label_of(row, escape: bool = True) -> str:
-    """The group of a table row in words (category escaped for Markdown unless ``escape`` is False)."""
-    category = row.category if row.category is None or not escape else escape_markdown(row.category)
-    return wording.slice_label(row.trait, category)
-
-
 if len(found):
     shown = found if len(found) <= FIRST_SHOWN else found.head(FIRST_SHOWN)
     if len(found) > FIRST_SHOWN and st.toggle(f"Show all {len(found)} weak spots", key="weak_spots_all"):
         shown = found
-    st.altair_chart(
-        charts.weak_spot_chart(shown.assign(label=[label_of(row, escape=False) for row in shown.itertuples()])), width="stretch"
-    )
-    st.caption("Orange bars: how often the model is right in the group, with its 95% interval; black ticks: the reviews outside it.")
+    chart_labels = [wording.short_label(row.trait, row.category) for row in shown.itertuples()]
+    st.altair_chart(charts.weak_spot_chart(shown.assign(label=chart_labels)), width="stretch")
+    st.caption(wording.CHART_CAPTION)
     openable = can_open_mistakes(selection)
     for row in shown.itertuples():
         text, link = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(wording.weak_spot_sentence(label_of(row), row))
+        text.markdown(wording.weak_spot_sentence(group_label(row), row))
         if openable:
             with link:
                 mistakes_link(selection, row.slice_id)
@@ -63,7 +56,7 @@ with st.expander(f"Every group tested ({search.tried})"):
     st.dataframe(
         pd.DataFrame(
             {
-                "Group": [label_of(row, escape=False) for row in tested.itertuples()],
+                "Group": [group_label(row, for_markdown=False) for row in tested.itertuples()],
                 "Right": tested["accuracy"].map(percent),
                 "95% interval": [f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(tested["low"], tested["high"], strict=True)],
                 "Right elsewhere": tested["rest_accuracy"].map(percent),

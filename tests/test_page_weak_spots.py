@@ -152,7 +152,7 @@ def test_a_link_to_a_group_the_run_lacks_says_so_and_shows_every_mistake(planted
 
 def test_a_run_without_true_labels_says_why_there_are_no_weak_spots(planted_env: PlantedStore) -> None:
     at = open_page("pages/weak_spots.py", experiment=planted_env.experiments["unlabelled"])
-    assert wording.no_search_reason(True) in page_text(at)
+    assert wording.no_search_reason(True, True) in page_text(at)
     assert not at.page_link
 
 

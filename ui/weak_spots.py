@@ -17,6 +17,12 @@ MISTAKES_PAGE = "pages/errors.py"
 QUERY_KEY = "weak_spot"
 
 
+def group_label(row, for_markdown: bool = True) -> str:
+    """The group of a row of a weak-spot table in words, its category escaped for Markdown unless ``for_markdown`` is False."""
+    category = row.category if row.category is None or not for_markdown else escape_markdown(row.category)
+    return wording.slice_label(row.trait, category)
+
+
 def can_open_mistakes(selection: Selection) -> bool:
     """True when the person may open the Mistakes page of this experiment."""
     return auth.allowed("annotate", selection.experiment)

@@ -33,6 +33,30 @@ TRAIT_PHRASES = {
     "confidence-80-plus": "Reviews the model was very sure about (80% sure or more)",
 }
 
+# Short names for chart axes, where a whole phrase would be cut off.
+TRAIT_SHORT_NAMES = {
+    "negation": "Negation (not, never…)",
+    "but": "Contains “but”",
+    "contrast": "Other contrast word",
+    "question": "Question mark",
+    "exclamation": "Exclamation mark",
+    "capitals": "Word in capitals",
+    "emoji": "Emoji or smiley",
+    "link": "Web link",
+    "mention": "@mention",
+    "hashtag": "#hashtag",
+    "number": "Number",
+    "rare-words": "Many rare words",
+    "length-1-5": "1 to 5 words",
+    "length-6-10": "6 to 10 words",
+    "length-11-20": "11 to 20 words",
+    "length-21-40": "21 to 40 words",
+    "length-41-plus": "Over 40 words",
+    "confidence-0-50": "Model unsure (under 50%)",
+    "confidence-50-80": "Model fairly sure (50–80%)",
+    "confidence-80-plus": "Model very sure (80%+)",
+}
+
 EXPLANATION = (
     "We split the reviews into groups anyone can check by reading them (short reviews, reviews with a negation, "
     "with “but”, with a question, with an emoji, …) and, where reviews have categories, into the same groups within "
@@ -50,6 +74,12 @@ def slice_label(trait: str, category: str | None = None) -> str:
     """The group in words: 'Reviews that contain “but”', or '… in “Tweets”' (category escaped by the caller)."""
     phrase = TRAIT_PHRASES.get(trait, trait)
     return phrase if category is None else f"{phrase} in “{category}”"
+
+
+def short_label(trait: str, category: str | None = None) -> str:
+    """The group in a few words for a chart axis: 'Contains “but” · Tweets'."""
+    name = TRAIT_SHORT_NAMES.get(trait, trait)
+    return name if category is None else f"{name} · {category}"
 
 
 def weak_spot_sentence(label: str, row) -> str:
@@ -72,8 +102,7 @@ def headline(found: int, tried: int, searched: int) -> str:
         return f"None of the groups has at least {MIN_REVIEWS} reviews inside and outside it, so none could be tested."
     if found == 0:
         return f"No group of reviews stands out: none is clearly weaker than the rest ({basis})."
-    verb = "is" if found == 1 else "are"
-    return f"**{groups(found)} of reviews where the model is clearly weaker** {verb} found, {basis}."
+    return f"**The model is clearly weaker in {groups(found)} of reviews** ({basis})."
 
 
 def false_discovery_note(tried: int) -> str:
@@ -86,13 +115,16 @@ def false_discovery_note(tried: int) -> str:
     )
 
 
-def no_search_reason(has_texts: bool) -> str:
+def no_search_reason(has_predictions: bool, has_texts: bool) -> str:
     """Why a run's weak spots cannot be looked for."""
+    if not has_predictions:
+        return "This run has no predictions file, so its reviews cannot be split into groups."
     if not has_texts:
         return "This run's predictions keep no review texts, so there is nothing to read groups from."
     return "This run's reviews have no true labels, so it cannot be told where the model is right or wrong."
 
 
+CHART_CAPTION = "Orange bars: how often the model is right in the group, with its 95% interval; black ticks: the reviews outside it."
 MISTAKES_LINK = "See these mistakes"
 MISTAKES_NEED_ANNOTATOR = "People who may annotate can open each group's mistakes on the Mistakes page."
 
