@@ -4,13 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from lib.outputs import charts
+from lib.quality.weak_spots import CONFIDENCE_TRAITS
 from lib.stores import contract
 from lib.wording import weak_spots as wording
 from lib.wording.markdown import escape_markdown
 from lib.wording.narrative import percent, reviews
 from ui import data, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
-from ui.weak_spots import can_open_mistakes, group_label, mistakes_link
+from ui.weak_spots import can_open_mistakes, group_label, weak_spot_list
 
 FIRST_SHOWN = 8
 
@@ -33,23 +34,24 @@ st.markdown(f"##### {wording.headline(len(found), search.tried, search.reviews)}
 st.caption(wording.EXPLANATION)
 st.caption(wording.false_discovery_note(search.tried))
 
-
-if len(found):
-    shown = found if len(found) <= FIRST_SHOWN else found.head(FIRST_SHOWN)
-    if len(found) > FIRST_SHOWN and st.toggle(f"Show all {len(found)} weak spots", key="weak_spots_all"):
-        shown = found
+# What the texts say comes first; the model's own hesitation is expected to cost accuracy and is shown apart.
+about_confidence = found["trait"].isin(CONFIDENCE_TRAITS)
+in_texts, in_confidence = found[~about_confidence], found[about_confidence]
+if len(in_texts):
+    st.subheader(wording.TEXT_SECTION, divider="gray")
+    shown = in_texts.head(FIRST_SHOWN)
+    if len(in_texts) > FIRST_SHOWN and st.toggle(wording.show_all(len(in_texts)), key="weak_spots_all"):
+        shown = in_texts
     chart_labels = [wording.short_label(row.trait, row.category) for row in shown.itertuples()]
     st.altair_chart(charts.weak_spot_chart(shown.assign(label=chart_labels)), width="stretch")
     st.caption(wording.CHART_CAPTION)
-    openable = can_open_mistakes(selection)
-    for row in shown.itertuples():
-        text, link = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(wording.weak_spot_sentence(group_label(row), row))
-        if openable:
-            with link:
-                mistakes_link(selection, row.slice_id)
-    if not openable:
-        st.caption(wording.MISTAKES_NEED_ANNOTATOR)
+    weak_spot_list(selection, shown)
+if len(in_confidence):
+    st.subheader(wording.CONFIDENCE_SECTION, divider="gray")
+    st.caption(wording.CONFIDENCE_EXPLANATION)
+    weak_spot_list(selection, in_confidence)
+if len(found) and not can_open_mistakes(selection):
+    st.caption(wording.MISTAKES_NEED_ANNOTATOR)
 
 with st.expander(f"Every group tested ({search.tried})"):
     tested = search.table.sort_values("accuracy", kind="stable")

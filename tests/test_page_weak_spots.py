@@ -8,10 +8,11 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.quality.weak_spots import find_weak_spots, slice_id, slice_mask
+from lib.quality.weak_spots import CONFIDENCE_TRAITS, find_weak_spots, slice_id, slice_mask
 from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
@@ -164,8 +165,12 @@ def test_on_the_demo_every_sentence_matches_a_direct_count(app_env, demo_store: 
     found = find_weak_spots(predictions).weak_spots()
     text = page_text(at)
     right = (predictions[contract.TRUE_LABEL] == predictions[contract.PREDICTED_LABEL]).to_numpy()
-    for row in found.head(8).itertuples():
+    about_confidence = found["trait"].isin(CONFIDENCE_TRAITS)
+    shown = pd.concat([found[~about_confidence].head(8), found[about_confidence]])
+    assert len(shown) and about_confidence.any() and not about_confidence.all()  # both sections appear on the demo
+    for row in shown.itertuples():
         inside = slice_mask(predictions, row.slice_id)
         sentence = sentence_of(text, wording.slice_label(row.trait, row.category))
         assert f": {percent(right[inside].mean())} right" in sentence and f"from {count(inside.sum())} reviews." in sentence
-    assert set(mistakes_links(at)) == set(found["slice_id"].head(8))
+    assert set(mistakes_links(at)) == set(shown["slice_id"])
+    assert wording.TEXT_SECTION in [h.value for h in at.subheader] and wording.CONFIDENCE_SECTION in [h.value for h in at.subheader]

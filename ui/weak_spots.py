@@ -38,6 +38,17 @@ def mistakes_link(selection: Selection, slice_id: str) -> None:
     )
 
 
+def weak_spot_list(selection: Selection, rows: pd.DataFrame) -> None:
+    """One sentence per weak spot, each with a link to its mistakes for those who may open them."""
+    openable = can_open_mistakes(selection)
+    for row in rows.itertuples():
+        text, link = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(wording.weak_spot_sentence(group_label(row), row))
+        if openable:
+            with link:
+                mistakes_link(selection, row.slice_id)
+
+
 def only_weak_spot(run: RunSummary, table: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``table`` in the weak spot the page's link names (every row when the link names none)."""
     wanted = st.query_params.get(QUERY_KEY)

@@ -124,6 +124,19 @@ def no_search_reason(has_predictions: bool, has_texts: bool) -> str:
     return "This run's reviews have no true labels, so it cannot be told where the model is right or wrong."
 
 
+TEXT_SECTION = "In what the reviews say"
+CONFIDENCE_SECTION = "Where the model itself hesitates"
+CONFIDENCE_EXPLANATION = (
+    "Reviews the model is unsure about are expected to be wrong more often; how much more shows how far its "
+    "confidence can be trusted, and which categories make it hesitate."
+)
+
+
+def show_all(n: int) -> str:
+    """Label of the switch that shows every weak spot rather than the weakest few."""
+    return f"Show all {n} of them"
+
+
 CHART_CAPTION = "Orange bars: how often the model is right in the group, with its 95% interval; black ticks: the reviews outside it."
 MISTAKES_LINK = "See these mistakes"
 MISTAKES_NEED_ANNOTATOR = "People who may annotate can open each group's mistakes on the Mistakes page."
