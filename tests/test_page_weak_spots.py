@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from lib.quality.weak_spots import CONFIDENCE_TRAITS, find_weak_spots, slice_id, slice_mask
@@ -20,9 +21,12 @@ from lib.stores.tracking import TrackingStore
 from lib.wording import weak_spots as wording
 from lib.wording.narrative import count, percent
 from tests.conftest import PROJECT_ROOT, settings_for
+from tests.test_hostile_text import live_payloads
 from tests.test_weak_spots import contains_word, synthetic_reviews, with_predictions
 
 APP = str(PROJECT_ROOT / "app.py")
+HOSTILE_CATEGORY = "[pixel](https://evil.example/x) ![img](https://evil.example/p.png) <b>x</b> :material/warning:"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,14 @@ def planted_store(tmp_path_factory: pytest.TempPathFactory) -> PlantedStore:
             store, experiment_id=experiment_id, run_name=name, predictions=predictions, dataset_name=name, dataset_source="hand-made"
         )
 
+    hostile = store.ensure_experiment("Hostile category names", artifact_location=artifacts)
     runs = {
         "planted": log(experiment, "but is hard", planted),
         "unlabelled": log(unlabelled, "no labels", planted.drop(columns=contract.TRUE_LABEL)),
+        "hostile": log(hostile, "hostile", planted.replace({contract.CATEGORY: {"Tweets": HOSTILE_CATEGORY}})),
     }
-    return PlantedStore(data_dir, settings.tracking_uri, {"planted": experiment, "unlabelled": unlabelled}, runs)
+    experiments = {"planted": experiment, "unlabelled": unlabelled, "hostile": hostile}
+    return PlantedStore(data_dir, settings.tracking_uri, experiments, runs)
 
 
 @pytest.fixture
@@ -155,6 +162,33 @@ def test_a_run_without_true_labels_says_why_there_are_no_weak_spots(planted_env:
     at = open_page("pages/weak_spots.py", experiment=planted_env.experiments["unlabelled"])
     assert wording.no_search_reason(True, True) in page_text(at)
     assert not at.page_link
+
+
+def test_hostile_category_names_stay_plain_text_on_both_pages(planted_env: PlantedStore) -> None:
+    run_id = planted_env.runs["hostile"]
+    at = open_page("pages/weak_spots.py", experiment=planted_env.experiments["hostile"], run=run_id)
+    assert f"Reviews that contain “but” in “{HOSTILE_CATEGORY}”" in page_text(at)
+    assert live_payloads(at) == []
+    at = open_page(
+        "pages/errors.py", experiment=planted_env.experiments["hostile"], run=run_id, weak_spot=slice_id("but", HOSTILE_CATEGORY)
+    )
+    assert wording.filter_note(wording.slice_label("but", HOSTILE_CATEGORY)) in page_text(at)
+    assert live_payloads(at) == []
+
+
+def test_a_viewer_sees_the_weak_spots_without_links_to_the_mistakes(planted_env: PlantedStore) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.secrets.update({"access": {"users": {"vic": {"role": "viewer", "all_experiments": True, "password_hash": FAST.hash("pw-vic")}}}})
+    at.query_params["experiment"] = planted_env.experiments["planted"]
+    at.run()
+    at.text_input[0].input("vic")
+    at.text_input[1].input("pw-vic")
+    at = at.button[0].click().run()
+    at.switch_page("pages/weak_spots.py").run()
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert sentence_of(text, wording.slice_label("but"))
+    assert not at.page_link and wording.MISTAKES_NEED_ANNOTATOR in text
 
 
 def test_on_the_demo_every_sentence_matches_a_direct_count(app_env, demo_store: TrackingStore) -> None:
