@@ -262,3 +262,18 @@ def test_labelled_correct_ignores_missing_labels_and_mixed_dtypes() -> None:
     labelled, correct = labelled_correct(frame)
     assert labelled.tolist() == [True, False, True, False]
     assert correct.tolist() == [True, False, False, False]
+
+
+def test_too_few_reviews_means_nothing_is_tried_and_no_reviews_means_no_search() -> None:
+    few = pd.DataFrame(
+        {
+            contract.TEXT: ["good", "bad but ok"] * 20,
+            contract.TRUE_LABEL: ["positive"] * 40,
+            contract.PREDICTED_LABEL: ["positive", "negative"] * 20,
+            contract.CATEGORY: ["a", "b"] * 20,
+        }
+    )
+    search = find_weak_spots(few)
+    assert (search.tried, search.reviews, len(search.weak_spots())) == (0, 40, 0)  # no group has 30 reviews on both sides
+    assert find_weak_spots(few.iloc[:0]) is None
+    assert review_traits(few.iloc[:0]).matrix.shape[1] == 0
