@@ -277,3 +277,15 @@ def test_too_few_reviews_means_nothing_is_tried_and_no_reviews_means_no_search()
     assert (search.tried, search.reviews, len(search.weak_spots())) == (0, 40, 0)  # no group has 30 reviews on both sides
     assert find_weak_spots(few.iloc[:0]) is None
     assert review_traits(few.iloc[:0]).matrix.shape[1] == 0
+
+
+def test_splitting_in_chunks_on_threads_gives_the_same_traits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.quality import weak_spots
+
+    frame = synthetic_reviews(500, seed=51)
+    frame[contract.TEXT] = [f"{text} unique{i}" if i % 10 == 0 else text for i, text in enumerate(frame[contract.TEXT])]
+    whole = review_traits(frame)
+    monkeypatch.setattr(weak_spots, "SPLIT_CHUNK", 7)  # 72 chunks, each with its own dictionary of words
+    chunked = review_traits(frame)
+    assert chunked.names == whole.names and np.array_equal(chunked.matrix, whole.matrix)
+    assert whole.trait(RARE_WORDS).any() and whole.trait("but").any()
