@@ -14,6 +14,7 @@ from ui.mistakes.label_errors import label_errors_panel
 from ui.mistakes.review import show_review
 from ui.mistakes.table import CURRENT_KEY, picked_review
 from ui.mistakes.team import agreement_panel, exports_panel
+from ui.weak_spots import only_weak_spot
 
 selection = sidebar.selected()
 if selection is None:
@@ -35,7 +36,7 @@ annotated = set(annotations.current[REVIEW_KEY]) if len(annotations.current) els
 queue_tab, label_tab, team_tab = st.tabs(["Misclassified reviews", "Likely label errors", "Annotators and export"])
 
 with queue_tab:
-    matching = matching_mistakes(table, chosen_filter(table), annotations.current, identity.annotator())
+    matching = only_weak_spot(run, matching_mistakes(table, chosen_filter(table), annotations.current, identity.annotator()))
     review = picked_review(matching, len(table), run.run_id, annotated)
     if review is None:
         st.info("No mistakes match these filters.")

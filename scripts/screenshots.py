@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-PAGES = ["overview", "categories", "compare", "evaluate", "mistakes", "check", "stress_test", "report"]
+PAGES = ["overview", "categories", "weak_spots", "compare", "evaluate", "mistakes", "check", "stress_test", "report"]
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""lib/outputs/charts.py: the confusion heatmap."""
+"""lib/outputs/charts.py: the confusion heatmap and the weak-spot chart."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lib.outputs.charts import confusion_chart, confusion_frame, review_probability_chart
+from lib.outputs.charts import confusion_chart, confusion_frame, review_probability_chart, weak_spot_chart
 from lib.quality.metrics import QualityReport, quality_report
 
 
@@ -78,3 +78,25 @@ def test_review_probability_chart_draws_one_bar_per_sentiment_and_marks_the_answ
     assert [(r["Sentiment"], r["Probability"]) for r in rows] == [("negative", 0.1), ("neutral", 0.2), ("positive", 0.7)]
     assert spec["encoding"]["color"]["condition"]["test"] == "(datum.Sentiment === 'positive')"
     assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]
+
+
+def test_weak_spot_chart_draws_each_group_weakest_on_top_beside_the_rest() -> None:
+    frame = pd.DataFrame(
+        {
+            "label": ["Reviews that contain “but”", "Very short reviews (1 to 5 words)"],
+            "accuracy": [0.6, 0.5],
+            "low": [0.55, 0.42],
+            "high": [0.65, 0.58],
+            "n": [812, 150],
+            "rest_accuracy": [0.7, 0.72],
+            "rest_n": [5000, 5662],
+        }
+    )
+    spec = weak_spot_chart(frame).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [(r["slice"], r["value"], r["rest_accuracy"], r["reviews"]) for r in rows] == [
+        ("Reviews that contain “but”", 0.6, 0.7, "812"),
+        ("Very short reviews (1 to 5 words)", 0.5, 0.72, "150"),
+    ]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Very short reviews (1 to 5 words)", "Reviews that contain “but”"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule", "tick"]

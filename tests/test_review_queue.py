@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from lib.quality.review_queue import PREDICTION_ROW, ReviewFilter, filter_reviews, mistakes_table
+from lib.quality.review_queue import mistakes_table
 from lib.stores import contract
 
 
@@ -23,18 +22,6 @@ def predictions() -> pd.DataFrame:
     )
 
 
-def test_mistakes_table_keeps_each_mistakes_position_in_the_predictions() -> None:
+def test_mistakes_table_lists_only_the_mistakes_confidently_wrong_first() -> None:
     table = mistakes_table(predictions(), "1")
-    assert table[contract.REVIEW_ID].tolist() == ["c", "d", "a"]  # confidently wrong first
-    assert table[PREDICTION_ROW].tolist() == [2, 3, 0]
-
-
-def test_a_row_mask_over_the_predictions_restricts_the_mistakes() -> None:
-    frame = predictions()
-    table = mistakes_table(frame, "1")
-    in_spot = frame[contract.TEXT].isin(["fine", "great", "awful"]).to_numpy()  # e.g. one weak spot
-    kept = filter_reviews(table, ReviewFilter(), prediction_rows=in_spot)
-    assert kept[contract.REVIEW_ID].tolist() == ["d", "a"]
-    both = filter_reviews(table, ReviewFilter(true_labels=("neutral",)), prediction_rows=in_spot)
-    assert both.empty
-    assert len(filter_reviews(table, ReviewFilter(), prediction_rows=np.ones(len(frame), dtype=bool))) == 3
+    assert table[contract.REVIEW_ID].tolist() == ["c", "d", "a"]

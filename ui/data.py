@@ -17,6 +17,7 @@ from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import QualityReport
 from lib.quality.review_queue import mistakes_table, review_keys
 from lib.quality.run_quality import labelled_report
+from lib.quality.weak_spots import ReviewTraits, WeakSpotSearch, find_weak_spots, review_traits
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
@@ -247,3 +248,42 @@ def corrected_report(run: RunSummary, column: str | None = None) -> tuple[Qualit
         return None
     consensus = annotation_store().consensus_labels(run.experiment_id)
     return run_quality.corrected_report(frame, _finished_review_keys(uri, run.run_id, run.experiment_id), consensus, column)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the reviews…")
+def _finished_review_traits(tracking_uri: str, run_id: str) -> ReviewTraits | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    return None if frame is None or contract.TEXT not in frame else review_traits(frame)
+
+
+@st.cache_data(max_entries=8, show_spinner="Looking for weak spots…")
+def _finished_weak_spots(tracking_uri: str, run_id: str) -> WeakSpotSearch | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    if frame is None or contract.TEXT not in frame:
+        return None
+    return find_weak_spots(frame, _finished_review_traits(tracking_uri, run_id))
+
+
+def weak_spots(run: RunSummary) -> WeakSpotSearch | None:
+    """Every group of reviews tested for the run and which are weak spots (None without texts or true labels)."""
+    if run.is_finished:
+        return _finished_weak_spots(settings().tracking_uri, run.run_id)
+    frame = predictions(run)
+    return None if frame is None else find_weak_spots(frame)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding the reviews of this group…")
+def _finished_weak_spot_reviews(tracking_uri: str, run_id: str, slice_id: str) -> tuple[pd.Series, str | None] | None:
+    frame = _finished_predictions(tracking_uri, run_id)
+    traits = _finished_review_traits(tracking_uri, run_id)
+    if frame is None or traits is None or contract.REVIEW_ID not in frame:
+        return None
+    try:
+        return frame.loc[traits.mask(slice_id), contract.REVIEW_ID].astype(str), traits.category_of(slice_id)
+    except KeyError:
+        return None
+
+
+def weak_spot_reviews(run: RunSummary, slice_id: str) -> tuple[pd.Series, str | None] | None:
+    """Review ids in one group of a finished run and the group's category (None when the run has no such group)."""
+    return _finished_weak_spot_reviews(settings().tracking_uri, run.run_id, slice_id) if run.is_finished else None

@@ -34,6 +34,7 @@ class PageEntry:
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("overview", "Overview", ":material/insights:", default=True),
     PageEntry("categories", "Categories", ":material/category:"),
+    PageEntry("weak_spots", "Weak spots", ":material/troubleshoot:"),
     PageEntry("compare", "Compare runs", ":material/compare_arrows:"),
     PageEntry("mistakes", "Mistakes", ":material/rule:", action="annotate"),
     PageEntry("check", "Check the figures", ":material/fact_check:", action="annotate"),

@@ -285,3 +285,36 @@ def stress_chart(table: pd.DataFrame, anchor: tuple[float, float] | None = None)
     return _style(alt.layer(*layers).properties(height=alt.Step(34))).configure_legend(
         labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE - 1, labelLimit=0
     )
+
+
+WEAK_SPOT_COLOURS = {"In the group": "#ea580c"}
+
+
+def weak_spot_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Accuracy in each weak spot (orange bar, 95% whiskers) beside the rest of the reviews (black tick), weakest on top.
+
+    ``frame`` columns: label, accuracy, low, high, n, rest_accuracy, rest_n.
+    """
+    data = frame.assign(
+        slice=frame["label"],
+        where="In the group",
+        value=frame["accuracy"],
+        value_text=frame["accuracy"].map(percent),
+        interval_text=[f"{percent(lo)}–{percent(hi)}" for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+        rest_text=frame["rest_accuracy"].map(percent),
+        reviews=frame["n"].map(count),
+        rest_reviews=frame["rest_n"].map(count),
+    )
+    tooltip = [
+        alt.Tooltip("slice:N", title="Group"),
+        alt.Tooltip("value_text:N", title="Labelled correctly"),
+        alt.Tooltip("interval_text:N", title="95% interval"),
+        alt.Tooltip("reviews:N", title="Reviews"),
+        alt.Tooltip("rest_text:N", title="Labelled correctly elsewhere"),
+        alt.Tooltip("rest_reviews:N", title="Reviews elsewhere"),
+    ]
+    order = data.sort_values("accuracy", kind="stable")["slice"].tolist()
+    x = alt.X("value:Q", title="Labelled correctly", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    y, bars, whiskers = _bars_with_whiskers(data, x, order, "where", WEAK_SPOT_COLOURS, tooltip)
+    rest = alt.Chart(data).mark_tick(thickness=3, size=30, color="#111827").encode(x="rest_accuracy:Q", y=y, tooltip=tooltip)
+    return _style(alt.layer(bars, whiskers, rest).properties(height=alt.Step(38)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -40,15 +39,8 @@ def matching_mistakes(
     wanted: ReviewFilter,
     current: pd.DataFrame,
     annotator: str | None,
-    prediction_rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The mistakes matching ``wanted`` given the experiment's ``current`` annotations, in the table's order.
-
-    ``prediction_rows`` optionally restricts them further: a boolean mask over the run's
-    predictions, e.g. the reviews of a weak spot a link points to.
-    """
+    """The mistakes matching ``wanted`` given the experiment's ``current`` annotations, in the table's order."""
     annotated = set(current[REVIEW_KEY]) if len(current) else set()
     mine = set(current.loc[current["annotator"] == annotator, REVIEW_KEY]) if annotator and len(current) else set()
-    return filter_reviews(
-        table, wanted, annotated=annotated, mine=mine, disagreed=disagreeing_reviews(current), prediction_rows=prediction_rows
-    )
+    return filter_reviews(table, wanted, annotated=annotated, mine=mine, disagreed=disagreeing_reviews(current))
