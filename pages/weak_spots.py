@@ -2,13 +2,14 @@
 
 import pandas as pd
 import streamlit as st
-from lib.wording.narrative import percent, reviews
 
 from lib.outputs import charts
 from lib.quality.weak_spots import CONFIDENCE_TRAITS
 from lib.stores import contract
 from lib.wording import weak_spots as wording
+from lib.wording.counts import reviews
 from lib.wording.markdown import escape_markdown
+from lib.wording.numbers import percent
 from ui import data, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
 from ui.weak_spots import can_open_mistakes, group_label, weak_spot_list

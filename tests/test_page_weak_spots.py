@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher
-from lib.wording.narrative import count, percent
 from streamlit.testing.v1 import AppTest
 
 from lib.quality.weak_spots import CONFIDENCE_TRAITS, find_weak_spots, slice_id, slice_mask
@@ -20,6 +19,7 @@ from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
 from lib.wording import weak_spots as wording
+from lib.wording.numbers import count, percent
 from tests.conftest import PROJECT_ROOT, settings_for
 from tests.test_hostile_text import live_payloads
 from tests.test_weak_spots import contains_word, synthetic_reviews, with_predictions

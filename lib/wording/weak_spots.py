@@ -1,6 +1,6 @@
 """Plain words for the weak spots found automatically (lib/quality/weak_spots.py).
 
-As in lib/wording/narrative.py, sentences are plain text with Markdown's **bold**; a
+As everywhere in lib/wording/, sentences are plain text with Markdown's **bold**; a
 category name from data is escaped by the caller, who knows where the sentence goes
 (``escape_markdown`` for a page, nothing for a chart label).
 """
@@ -8,7 +8,8 @@ category name from data is escaped by the caller, who knows where the sentence g
 from __future__ import annotations
 
 from lib.quality.weak_spots import FALSE_DISCOVERY_RATE, MIN_GAP, MIN_REVIEWS, RARE_WORD_SHARE
-from lib.wording.narrative import count, percent, reviews
+from lib.wording.counts import reviews
+from lib.wording.numbers import count, percent
 
 TRAIT_PHRASES = {
     "negation": "Reviews with a negation (not, never, don't…)",
