@@ -325,6 +325,6 @@ def test_two_models_on_unlabelled_feedback_show_where_they_differ(store: Trackin
     at = evaluate_into_new_experiment(at, "Unlabelled pair")
     assert not at.exception and not at.error
     text = text_of(at)
-    assert ("give a different sentiment to" in text) or ("give every one of the 12 reviews the same sentiment" in text)
+    assert ("give a different sentiment to" in text) or ("give all 12 reviews the same sentiment" in text)
     assert "An estimated difference, marked as an estimate, comes with the quality estimate of each run." in text
     assert "On this feedback, " not in text

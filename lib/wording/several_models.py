@@ -71,7 +71,8 @@ def right_and_wrong_sentence(first: str, second: str, second_only: int, first_on
 def differences_sentence(first: str, second: str, found: PredictionDifferences) -> str:
     """How often two models disagree on unlabelled reviews, and their commonest disagreement."""
     if found.differ == 0:
-        return f"{_bold(first)} and {_bold(second)} give every one of the {reviews(found.reviews)} the same sentiment."
+        which = "the only review" if found.reviews == 1 else f"all {reviews(found.reviews)}"
+        return f"{_bold(first)} and {_bold(second)} give {which} the same sentiment."
     share = found.differ / found.reviews
     sentence = (
         f"{_bold(first)} and {_bold(second)} give a different sentiment to {count(found.differ)} of the "
