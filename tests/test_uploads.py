@@ -724,3 +724,15 @@ def test_star_ratings_are_flagged_so_the_user_is_told_how_they_count() -> None:
     assert not uploads.uses_star_ratings(propose_label_mapping(["0", "1"]))
     assert not uploads.uses_star_ratings(propose_label_mapping(["-1", "0", "1"]))
     assert not uploads.uses_star_ratings(propose_label_mapping(["positif", "négatif"]))
+
+
+def test_a_workbook_without_header_row_keeps_its_first_review() -> None:
+    book = OpenpyxlWorkbook()
+    for row in [("Arrived late but works fine.", "neutral"), ("Great value!", "positive"), ("Broke at once", "negative")]:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    table = read_upload("feedback.xlsx", out.getvalue())
+    assert table.first_row_is_review and list(table.frame.columns) == ["Column 1", "Column 2"]
+    assert table.frame["Column 1"].tolist() == ["Arrived late but works fine.", "Great value!", "Broke at once"]
+    assert guess_columns(table.frame) == ColumnGuess("Column 1", "Column 2", None)
