@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.quality.comparison import Comparison
+from lib.quality.comparison import COMPARED_METRICS, Comparison
 from lib.quality.model_differences import prediction_differences
 from lib.stores import contract
 from lib.stores.tracking import RunSummary
@@ -35,18 +35,20 @@ def show_comparison(runs: list[RunSummary], names: list[str]) -> None:
 def _show_paired(result: Comparison, first_name: str, second_name: str) -> None:
     st.markdown(f"#### {words.accuracy_verdict(first_name, second_name, result.row('accuracy'))}")
     st.markdown(words.right_and_wrong_sentence(first_name, second_name, result.fixed, result.broken, result.mcnemar_p))
-    overall = result.table[result.table["slice"] == result.table["slice"].iloc[0]]
-    rows = [
-        {
-            "Measure": narrative.metric_label(r.metric),
-            first_name: narrative.percent(r.baseline),
-            second_name: narrative.percent(r.new),
-            "Change (95% interval)": narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
-            "Verdict": narrative.VERDICT_WORDS[r.verdict],
-            "Reviews": narrative.count(r.n),
-        }
-        for r in overall.itertuples()
-    ]
+    rows = []
+    for metric in COMPARED_METRICS:
+        r = result.row(metric)  # all reviews
+        change = narrative.change_sentence(metric, r["baseline"], r["new"], r["low"], r["high"]).split(": ", 1)[1]
+        rows.append(
+            {
+                "Measure": narrative.metric_label(metric),
+                first_name: narrative.percent(r["baseline"]),
+                second_name: narrative.percent(r["new"]),
+                "Change (95% interval)": change,
+                "Verdict": narrative.VERDICT_WORDS[r["verdict"]],
+                "Reviews": narrative.count(r["n"]),
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
