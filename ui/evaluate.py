@@ -199,7 +199,7 @@ def model_picker() -> list[ModelChoice]:
         "Models",
         choices,
         default=champion,
-        format_func=lambda c: c if isinstance(c, str) else words.model_choice_label(c),
+        format_func=lambda c: c if isinstance(c, str) else words.model_choice_name(c),
         accept_new_options=True,
         placeholder="Pick a model, or type its URI",
         key="evaluate_models",
@@ -212,6 +212,8 @@ def model_picker() -> list[ModelChoice]:
                 st.warning(words.ADMIN_TYPED_MODEL_WARNING, icon=":material/warning:")
             entry = auth.typed_model(entry)
         models.setdefault(entry.version_uri, entry)
+    if models:
+        st.caption(words.ticked_models_caption(list(models.values())))
     return list(models.values())
 
 

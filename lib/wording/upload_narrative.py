@@ -183,15 +183,18 @@ def _not_neutral_sentence(accuracy: Estimate) -> str:
     )
 
 
-def model_choice_label(choice: ModelChoice) -> str:
-    """How a model is listed: 'sentiment-demo-classifier @champion (version 1) · Single words, …'."""
+def model_choice_name(choice: ModelChoice) -> str:
+    """A model as ticked in the list, without its description: 'sentiment-demo-classifier @champion (version 1)'."""
     if choice.alias:
-        name = f"{choice.name} @{choice.alias} (version {choice.version})"
-    elif choice.version:
-        name = f"{choice.name} version {choice.version}"
-    else:
-        name = f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
-    return f"{name} · {choice.description}" if choice.description else name
+        return f"{choice.name} @{choice.alias} (version {choice.version})"
+    if choice.version:
+        return f"{choice.name} version {choice.version}"
+    return f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
+
+
+def ticked_models_caption(choices: list[ModelChoice]) -> str:
+    """What each ticked model is: 'sentiment-demo-classifier @champion: Single words, …'."""
+    return " · ".join(f"{escape_markdown(model_short_name(c))}: {escape_markdown(c.description or 'no description')}" for c in choices)
 
 
 def result_note(run: RunSummary, experiment_name: str, just_logged: bool) -> str:
