@@ -80,10 +80,10 @@ def test_scoring_progress_estimates_the_time_left_from_the_pace_so_far(done: int
 def test_run_name_model_labels_and_result_notes() -> None:
     assert words.evaluation_run_name("feedback.csv", datetime(2026, 11, 25, 16, 5)) == "feedback.csv · 25 Nov 2026 16:05"
     alias = ModelChoice("models:/m@champion", "models:/m/1", "m", "Word TF-IDF", "1", "champion", "1")
-    assert words.model_choice_name(alias) == "m @champion (version 1)"
+    assert words.model_short_name(alias) == "m @champion"
     assert words.ticked_models_caption([alias]) == "m \\@\u2060champion: Word TF\\-IDF"
-    assert words.model_choice_name(ModelChoice("models:/m/2", "models:/m/2", "m", "", "1", "", "2")) == "m version 2"
-    assert words.model_choice_name(ModelChoice("runs:/abc/model", "runs:/abc/model", "my run", "", "1")) == "my run (runs:/abc/model)"
+    assert words.model_short_name(ModelChoice("models:/m/2", "models:/m/2", "m", "", "1", "", "2")) == "m version 2"
+    assert words.model_short_name(ModelChoice("runs:/abc/model", "runs:/abc/model", "my run", "", "1")) == "my run (runs:/abc/model)"
     run = RunSummary(
         "r1", "1", "feedback.csv · 25 Nov", "FINISHED", datetime(2026, 11, 25, 16, 5, tzinfo=UTC), {"example_count": 1234.0}, {}, {}
     )

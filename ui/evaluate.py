@@ -199,7 +199,7 @@ def model_picker() -> list[ModelChoice]:
         "Models",
         choices,
         default=champion,
-        format_func=lambda c: c if isinstance(c, str) else words.model_choice_name(c),
+        format_func=lambda c: c if isinstance(c, str) else words.model_short_name(c),
         accept_new_options=True,
         placeholder="Pick a model, or type its URI",
         key="evaluate_models",

@@ -148,12 +148,12 @@ MODELS_HELP = (
 
 
 def model_short_name(choice: ModelChoice) -> str:
-    """A model named briefly, without its description: 'sentiment-demo-classifier @champion', '… version 2'."""
+    """A model named briefly, without its description: 'sentiment-demo-classifier @champion', '… version 2', 'my run (runs:/…)'."""
     if choice.alias:
         return f"{choice.name} @{choice.alias}"
     if choice.version:
         return f"{choice.name} version {choice.version}"
-    return choice.name
+    return f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
 
 
 def model_progress(model: str, progress: str) -> str:
@@ -181,15 +181,6 @@ def _not_neutral_sentence(accuracy: Estimate) -> str:
         f"Over the {reviews(accuracy.n)} it did not call neutral, it picks the right side {percent(accuracy.value)} of the time "
         f"({interval(accuracy)})."
     )
-
-
-def model_choice_name(choice: ModelChoice) -> str:
-    """A model as ticked in the list, without its description: 'sentiment-demo-classifier @champion (version 1)'."""
-    if choice.alias:
-        return f"{choice.name} @{choice.alias} (version {choice.version})"
-    if choice.version:
-        return f"{choice.name} version {choice.version}"
-    return f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
 
 
 def ticked_models_caption(choices: list[ModelChoice]) -> str:
