@@ -32,7 +32,13 @@ def test_no_clear_difference_is_called_chance() -> None:
     first = ["positive", "negative"] * 9 + ["negative", "negative"]
     second = ["positive", "negative"] * 9 + ["positive", "positive"]
     sentence = words.accuracy_verdict("A", "B", accuracy_row(truth, first, second))
-    assert sentence.startswith("On this feedback, **A** and **B** are right about equally often") and "could be chance" in sentence
+    assert sentence.startswith("On this feedback, **A** and **B** are right about equally often: 95% and 95% of the same 20 reviews.")
+    assert "The difference (+0.0 points, 95% interval " in sentence and sentence.endswith("points) could be chance.")
+
+
+def test_a_change_cell_is_short_and_says_when_it_cannot_be_measured() -> None:
+    assert words.change_cell(0.04, 0.012, 0.068) == "+4.0 pts (+1.2 to +6.8)"
+    assert words.change_cell(float("nan"), 0.0, 0.1) == "cannot be measured"
 
 
 def test_right_and_wrong_counts_agree_in_number_and_names_are_escaped() -> None:

@@ -38,13 +38,12 @@ def _show_paired(result: Comparison, first_name: str, second_name: str) -> None:
     rows = []
     for metric in COMPARED_METRICS:
         r = result.row(metric)  # all reviews
-        change = narrative.change_sentence(metric, r["baseline"], r["new"], r["low"], r["high"]).split(": ", 1)[1]
         rows.append(
             {
                 "Measure": narrative.metric_label(metric),
                 first_name: narrative.percent(r["baseline"]),
                 second_name: narrative.percent(r["new"]),
-                "Change (95% interval)": change,
+                "Change (95% interval)": words.change_cell(r["delta"], r["low"], r["high"]),
                 "Verdict": narrative.VERDICT_WORDS[r["verdict"]],
                 "Reviews": narrative.count(r["n"]),
             }

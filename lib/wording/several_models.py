@@ -6,6 +6,8 @@ Markdown before they go into a sentence.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from lib.quality.comparison import BETTER, MAYBE_BETTER, MAYBE_WORSE, NOISE, WORSE
@@ -48,7 +50,12 @@ def accuracy_verdict(first: str, second: str, accuracy: pd.Series) -> str:
             "but with several measures compared at once this could still be chance."
         )
     if verdict == NOISE:
-        return f"On this feedback, {_bold(first)} and {_bold(second)} are right about equally often ({both}); {difference} could be chance."
+        return (
+            f"On this feedback, {_bold(first)} and {_bold(second)} are right about equally often: "
+            f"{percent(accuracy['baseline'])} and {percent(accuracy['new'])} of the same {reviews(n)}. "
+            f"The difference ({_points(accuracy['delta'])} points, 95% interval {_points(accuracy['low'])} to "
+            f"{_points(accuracy['high'])} points) could be chance."
+        )
     return f"{_bold(first)} and {_bold(second)} cannot be compared on these reviews: none of them has a true sentiment."
 
 
@@ -83,6 +90,13 @@ def differences_sentence(first: str, second: str, found: PredictionDifferences) 
         f"{sentence} Most often {_bold(first)} says {top['first_says']} where {_bold(second)} says {top['second_says']} "
         f"({reviews(int(top['reviews']))})."
     )
+
+
+def change_cell(delta: float, low: float, high: float) -> str:
+    """A change in a table cell: '+4.0 pts (+1.2 to +6.8)'; 'cannot be measured' when it cannot."""
+    if not all(map(math.isfinite, (delta, low, high))):
+        return "cannot be measured"
+    return f"{_points(delta)} pts ({_points(low)} to {_points(high)})"
 
 
 UNLABELLED_COMPARISON_NOTE = (
