@@ -134,3 +134,13 @@ def test_evaluate_button_and_already_evaluated_note_agree_in_number() -> None:
     assert words.evaluate_button(12, 2) == "Evaluate 12 reviews with 2 models"
     assert words.already_evaluated_note(1, 1) == "1 of the models has already evaluated these reviews, so only the other one is scored now."
     assert words.already_evaluated_note(2, 3) == "2 of the models have already evaluated these reviews, so only the other 3 are scored now."
+
+
+def test_a_two_class_file_with_no_neutral_answer_gets_one_sentence() -> None:
+    from lib.quality.two_class import two_class_summary
+
+    summary = two_class_summary(pd.Series(["positive", "negative"]), pd.Series(["positive", "positive"]))
+    assert words.two_class_sentences(summary) == [
+        "The file's true sentiments are only negative or positive. The model can also answer neutral, but called none of the "
+        "2 reviews neutral, so its accuracy above is how well it tells negative from positive."
+    ]

@@ -329,7 +329,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
         two_class = (
             None if predictions is None else two_class_summary(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
         )
-        if two_class is not None and two_class.called_neutral:
+        if two_class is not None:
             st.info(" ".join(words.two_class_sentences(two_class)), icon=":material/info:")
         chart_column, words_column = st.columns([3, 2])
         chart_column.altair_chart(charts.confusion_chart(report), width="stretch")

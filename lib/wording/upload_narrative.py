@@ -164,6 +164,11 @@ def model_progress(model: str, progress: str) -> str:
 def two_class_sentences(summary: TwoClassSummary) -> list[str]:
     """What a negative/positive-only file means for a model that can also answer neutral, with both accuracies."""
     neutral = summary.called_neutral
+    if not neutral:
+        return [
+            f"The file's true sentiments are only negative or positive. The model can also answer neutral, "
+            f"but called none of the {reviews(summary.reviews)} neutral, so its accuracy above is how well it tells negative from positive."
+        ]
     return [
         f"The file's true sentiments are only negative or positive, but the model can also answer neutral: it called "
         f"{count(neutral)} of the {reviews(summary.reviews)} ({percent(neutral / summary.reviews)}) neutral, "
