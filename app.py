@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.access.redaction import install_log_redaction
 from lib.scoring.parallel import use_safe_start_method
-from ui import auth, presentation, seeding, sidebar
+from ui import auth, navigation, presentation, seeding, sidebar
 from ui.failures import page_boundary
 
 
@@ -17,27 +17,21 @@ def main() -> None:
 
     st.set_page_config(page_title="Sentiment Review", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
-    pages = [
-        st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
-        st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
-        st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
-        st.Page("pages/errors.py", title="Mistakes", icon=":material/rule:"),
-        st.Page("pages/evaluate.py", title="Evaluate a file", icon=":material/upload_file:"),
-        st.Page("pages/report.py", title="Client report", icon=":material/description:"),
-    ]
-    # Pages a role may not use are never declared; before sign-in the menu is hidden.
+    # Pages a role may not use are never declared; before sign-in there is no menu.
     user = auth.current_user()
-    navigation = st.navigation(auth.permitted_pages(pages, user), position="sidebar" if user else "hidden")
+    pages = navigation.declared_pages(user)
+    current = st.navigation(pages, position="hidden")
 
     st.sidebar.title("Sentiment Review")
     auth.require_sign_in(user)
+    navigation.menu(pages)
     # Anything unexpected below is logged with an id; the user sees a plain message quoting it.
     with page_boundary():
         seeding.heal_interrupted_runs_once()
         seeding.ensure_demo()
         sidebar.render()
         presentation.toggle()
-        navigation.run()
+        current.run()
 
 
 # Streamlit runs this file as "__main__". A worker process that multiprocessing starts with

@@ -61,7 +61,8 @@ def _writer(url: str, writer: int, edits: int, reviews: int, barrier, results) -
     barrier.wait()
     for i in range(edits):
         review = rng.randrange(reviews)
-        verdict, label = rng.choice(VERDICTS), rng.choice([None, *LABELS])
+        verdict = rng.choice(VERDICTS)
+        label = rng.choice([None, *LABELS]) if verdict == "label_wrong" else None
         started = time.perf_counter()
         expected = store.review_version(EXPERIMENT, keys[review])
         while True:

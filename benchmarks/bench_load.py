@@ -56,7 +56,7 @@ PAGES = {  # URL path -> the page's title, shown once its script runs
     "": "How good is the model?",
     "categories": "Where is the model weak?",
     "compare": "Is the new version better?",
-    "errors": "Mistakes to review",
+    "mistakes": "Mistakes to review",
     "evaluate": "Evaluate a file of feedback",
     "report": "Client report",
 }
@@ -167,7 +167,7 @@ async def browse(browser, base: str, seen: Observations, who: str, deadline: flo
             for path in [*list(PAGES)[1:], ""]:
                 if time.monotonic() > deadline:
                     return
-                await page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
+                await page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{base}/{path}"]').click()
                 await _settle(page, path, seen, who)
     except Exception as error:
         seen.errors.append(f"{who}: stopped by {type(error).__name__}: {str(error)[:200]}")

@@ -19,13 +19,11 @@ Each figure is the best of 3 timed runs after one warm-up run.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report
 
+from benchmarks.timing import best_time
 from lib.quality.comparison import paired_comparison
 from lib.quality.metrics import DEFAULT_BOOTSTRAP_SAMPLES, SENTIMENT_LABELS, quality_report
 
@@ -34,17 +32,6 @@ CATEGORIES = 50
 TARGET_S = 0.5
 REPEATS = 3
 SEED = 20240611
-
-
-def best_time(run: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Seconds of the fastest of ``repeats`` runs, after one untimed warm-up run."""
-    run()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def synthetic_predictions(n: int = REVIEWS, categories: int = CATEGORIES, seed: int = SEED) -> pd.DataFrame:
@@ -105,9 +92,9 @@ def main() -> None:
     )
     print(f"largest difference in per-category recall, ours vs scikit-learn: {worst:.1e}")
 
-    ours_s = best_time(lambda: ours(frame))
-    sklearn_s = best_time(lambda: sklearn_loop(frame))
-    paired_s = best_time(lambda: paired(frame))
+    ours_s = best_time(lambda: ours(frame), REPEATS)
+    sklearn_s = best_time(lambda: sklearn_loop(frame), REPEATS)
+    paired_s = best_time(lambda: paired(frame), REPEATS)
     print(f"ours  quality_report (all metrics + 95% intervals, overall + {categories} categories): {ours_s:.3f} s")
     print(f"base  classification_report loop (point values only, overall + {categories} categories): {sklearn_s:.3f} s")
     print(f"ratio baseline / ours: {sklearn_s / ours_s:.1f}× (ours is {'faster' if ours_s < sklearn_s else 'slower'})")

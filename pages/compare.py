@@ -6,9 +6,8 @@ import streamlit as st
 from lib.errors import UserFacingError
 from lib.outputs import charts
 from lib.quality.comparison import COMPARED_METRICS
-from lib.quality.metrics import OVERALL
 from lib.stores import contract
-from lib.wording import narrative
+from lib.wording import compare_narrative, metric_names, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import loaded_or_stop, show_user_error
@@ -34,17 +33,17 @@ baseline = left.selectbox(
     "Baseline (the version to beat)",
     comparable,
     index=comparable.index(default_base),
-    format_func=narrative.run_choice_label,
+    format_func=run_narrative.run_choice_label,
     key="compare_baseline",
 )
 others = [r for r in comparable if r.run_id != baseline.run_id]
 default_new = [selection.run] if selection.run in others else others[:1]
-iterations = right.multiselect("New versions", others, default=default_new, format_func=narrative.run_choice_label, key="compare_new")
+iterations = right.multiselect("New versions", others, default=default_new, format_func=run_narrative.run_choice_label, key="compare_new")
 if not iterations:
     st.info("Pick at least one new version to compare with the baseline.")
     st.stop()
-metric = st.selectbox("Measure for the per-category chart", COMPARED_METRICS, format_func=narrative.metric_label, key="compare_metric")
-st.caption(narrative.metric_explanation(metric))
+metric = st.selectbox("Measure for the per-category chart", COMPARED_METRICS, format_func=metric_names.metric_label, key="compare_metric")
+st.caption(metric_names.metric_explanation(metric))
 
 
 def show_changes(new_run) -> None:
@@ -61,29 +60,15 @@ def show_changes(new_run) -> None:
             "each with its own uncertainty. Which reviews were fixed or broken cannot be said.",
             icon="⚠️",
         )
-    overall = result.table[result.table["slice"] == OVERALL]
-    rows = [
-        {
-            "Measure": narrative.metric_label(r.metric),
-            "Change": narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
-            "Verdict": narrative.VERDICT_WORDS[r.verdict],
-            "Reviews": f"{int(r.n):,}",
-        }
-        for r in overall.itertuples()
-    ]
-    accuracy = result.row("accuracy")
-    st.markdown(
-        f"#### {narrative.change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} "
-        f"{narrative.VERDICT_WORDS[accuracy.verdict]}."
-    )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    per_category = result.table[(result.table["slice"] != OVERALL) & (result.table["metric"] == metric)]
+    st.markdown(f"#### {compare_narrative.accuracy_verdict(result)}")
+    st.dataframe(pd.DataFrame(compare_narrative.measure_changes(result)), hide_index=True, width="stretch")
+    per_category = result.by_group[result.by_group["metric"] == metric]
     if len(per_category):
-        st.markdown(f"**Change per category: {narrative.metric_in_sentence(metric)}**")
-        st.altair_chart(charts.delta_chart(per_category, narrative.metric_label(metric)), width="stretch")
-        st.caption(narrative.per_category_changes_caption(per_category["slice"].nunique()))
+        st.markdown(f"**Change per category: {metric_names.metric_in_sentence(metric)}**")
+        st.altair_chart(charts.delta_chart(per_category, metric_names.metric_label(metric)), width="stretch")
+        st.caption(compare_narrative.per_category_changes_caption(per_category["slice"].nunique()))
     if result.paired and changes is not None:
-        st.markdown(narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p))
+        st.markdown(compare_narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p))
         columns = [contract.TEXT, contract.TRUE_LABEL, "baseline_said", "new_says"] + (
             [contract.CATEGORY] if contract.CATEGORY in changes else []
         )

@@ -6,7 +6,7 @@ from lib.errors import UserFacingError
 from lib.scoring import uploads
 from lib.wording import upload_narrative as words
 from lib.wording.markdown import escape_markdown
-from ui import auth, data, sidebar
+from ui import data, navigation, sidebar
 from ui import evaluate as ev
 from ui.components import show_user_error
 from ui.model_comparison import show_comparison
@@ -14,7 +14,7 @@ from ui.model_comparison import show_comparison
 PREVIEW_ROWS = 8
 
 sidebar.selected()  # not needed here, but asking also repairs a direct link to this page
-auth.require("upload")  # viewers never get this page; a link cannot open it either
+navigation.require_page(__file__)  # viewers never get this page; a link cannot open it either
 
 st.title("Evaluate a file of feedback")
 st.caption("Upload reviews exported from any system, confirm what each column means, pick a model, and get its figures as a new run.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib.outputs import charts
 from lib.quality.comparison import measured_on_same_reviews
-from lib.wording import narrative
+from lib.wording import compare_narrative, metric_names, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import data, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
@@ -16,9 +16,7 @@ if selection is None:
 run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")
-presentation.technical_caption(
-    escape_markdown(" · ".join(p for p in (run.name, run.model_description, narrative.run_choice_label(run).split(" · ", 1)[-1]) if p))
-)
+presentation.technical_caption(escape_markdown(run_narrative.run_caption(run)))
 
 stop_unless_finished(run)
 report = loaded_or_stop(lambda: data.report(run))
@@ -27,20 +25,22 @@ like_with_like = other_baseline and measured_on_same_reviews(run, baseline)
 baseline_report = loaded_or_stop(lambda: data.report(baseline) if like_with_like else None)
 
 if report is None:
-    for note in narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
+    for note in run_narrative.missing_parts(False, run.metrics, data.artifact_names(run)):
         st.info(note, icon="ℹ️")
-    rows = narrative.logged_metric_rows(run.metrics)
+    rows = metric_names.logged_metric_rows(run.metrics)
     if rows:
         st.subheader("What this run logged")
         logged = pd.DataFrame(rows)
         st.dataframe(logged.drop(columns="Logged as") if presentation.presenting() else logged, hide_index=True, width="stretch")
     st.stop()
 
-for sentence in narrative.headline(report):
+for sentence in overview_narrative.headline(report):
     st.markdown(f"#### {sentence}")
 human = data.ceiling(run)
 if human is not None and human.estimate() is not None:
-    st.markdown(narrative.ceiling_sentence(report.estimate("accuracy"), human.estimate()), help=narrative.CEILING_EXPLANATION)
+    st.markdown(
+        overview_narrative.ceiling_sentence(report.estimate("accuracy"), human.estimate()), help=overview_narrative.CEILING_EXPLANATION
+    )
 corrected_labels_switch(run, report, ["accuracy", "macro_f1", *(f"recall:{label}" for label in report.labels)])
 
 
@@ -49,14 +49,12 @@ def baseline_estimate(metric: str):
     return baseline_report.estimate(metric) if baseline_report is not None else None
 
 
-cards = [("accuracy", narrative.METRIC_NAMES["accuracy"], narrative.METRIC_EXPLANATIONS["accuracy"])]
-cards.append(("macro_f1", "Balanced score", narrative.METRIC_EXPLANATIONS["macro_f1"]))
-cards += [(f"recall:{label}", f"Finds {label}", narrative.METRIC_EXPLANATIONS["recall"]) for label in report.labels]
-for column, (metric, title, explanation) in zip(st.columns(len(cards)), cards, strict=True):
+cards = metric_names.kpi_cards(report.labels)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column:
-        kpi_card(title, report.estimate(metric), baseline_estimate(metric), explanation)
+        kpi_card(card.title, report.estimate(card.metric), baseline_estimate(card.metric), card.explanation)
 if other_baseline and not like_with_like:
-    st.caption(narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
+    st.caption(compare_narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif like_with_like and baseline_report is None:
     st.caption(f"The baseline run “{escape_markdown(baseline.name)}” has no predictions file, so no changes are shown.")
 
@@ -65,10 +63,10 @@ chart_column, words_column = st.columns([3, 2])
 with chart_column:
     st.altair_chart(charts.confusion_chart(report), width="stretch")
 with words_column:
-    for sentence in narrative.confusion_sentences(report):
+    for sentence in overview_narrative.confusion_sentences(report):
         st.markdown(f"- {sentence}")
     st.caption("Each row of the chart is one true sentiment; the dark squares on the diagonal are the right answers.")
 
 with st.expander("What these numbers mean"):
-    for key in ("accuracy", "macro_f1", "recall", "precision", "interval"):
-        st.markdown(f"**{narrative.METRIC_NAMES.get(key, key.capitalize())}**: {narrative.METRIC_EXPLANATIONS[key]}")
+    for term, meaning in metric_names.glossary():
+        st.markdown(f"**{term}**: {meaning}")

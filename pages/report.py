@@ -11,9 +11,9 @@ from lib.quality.comparison import measured_on_same_reviews
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_columns
 from lib.stores import contract
-from lib.wording import narrative
+from lib.wording import compare_narrative, report_narrative
 from lib.wording.markdown import escape_markdown
-from ui import auth, data, sidebar
+from ui import data, navigation, sidebar
 from ui.components import loaded_or_stop, stop_unless_finished
 
 EXAMPLE_CHOICES = 200
@@ -22,15 +22,15 @@ selection = sidebar.selected()
 if selection is None:
     st.stop()
 run, experiment = selection.run, selection.experiment
-auth.require("export", experiment)
+navigation.require_page(__file__, experiment)
 
 st.title("Client report")
-st.caption(narrative.REPORT_CONTENTS)
+st.caption(report_narrative.REPORT_CONTENTS)
 stop_unless_finished(run)
 frame = loaded_or_stop(lambda: data.predictions(run))
 report = loaded_or_stop(lambda: data.report(run))
 if frame is None or report is None or report.n == 0:
-    st.info(narrative.REPORT_NEEDS_PREDICTIONS, icon="ℹ️")
+    st.info(report_narrative.REPORT_NEEDS_PREDICTIONS, icon="ℹ️")
     st.stop()
 
 # ---- what goes in ---------------------------------------------------------------------------
@@ -38,7 +38,7 @@ if frame is None or report is None or report.n == 0:
 baseline, baseline_report, comparison = selection.baseline, None, None
 other_baseline = baseline is not None and baseline.run_id != run.run_id
 if other_baseline and not measured_on_same_reviews(run, baseline):
-    st.caption(narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
+    st.caption(compare_narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif other_baseline and baseline.is_finished:
     try:
         baseline_report = data.report(baseline)
@@ -57,7 +57,7 @@ column = contract.CATEGORY if contract.CATEGORY in columns else (columns[0] if c
 category_report = data.category_report(run, column) if column else None
 
 st.subheader("Example reviews")
-mistakes = data.errors(run)
+mistakes = data.mistakes(run)
 picked: list[str] = []
 if mistakes is None or mistakes.empty:
     st.caption("This run has no misclassified reviews with a true label to pick from.")

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-PAGES = ["overview", "categories", "compare", "evaluate", "errors", "report"]
+PAGES = ["overview", "categories", "compare", "evaluate", "mistakes", "report"]
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from lib.quality.agreement import (
     alpha_from_counts,
     annotator_agreement,
     cohen_kappa,
+    disagreeing_reviews,
     fleiss_kappa,
     krippendorff_alpha_nominal,
 )
@@ -216,3 +217,19 @@ def test_agreement_from_a_real_store(tmp_path):
     assert (summary.reviews_with_two_or_more, summary.kappa_method, summary.pairwise_agreement) == (2, COHEN, 0.5)
     assert summary.disagreements.review_id.tolist() == ["meh"]
     store.close()
+
+
+def test_one_disagreement_rule_for_the_filter_and_the_table():
+    rows = [
+        ("blank", "ann", "label_wrong", "neutral"),
+        ("blank", "bob", "label_wrong", None),  # a blank corrected label differs from "neutral"
+        ("same", "ann", "model_wrong", None),
+        ("same", "bob", "model_wrong", None),
+        ("verdict", "ann", "ambiguous", None),
+        ("verdict", "bob", "model_wrong", None),
+        ("alone", "ann", "label_wrong", None),
+    ]
+    current = current_frame(rows)
+    assert disagreeing_reviews(current) == {"blank", "verdict"}
+    assert set(annotator_agreement(current).disagreements.review_key) == disagreeing_reviews(current)
+    assert disagreeing_reviews(current.iloc[0:0]) == frozenset()

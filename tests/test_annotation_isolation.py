@@ -26,9 +26,10 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.tracking import TrackingStore
 from lib.wording.markdown import escape_markdown
+from tests.helpers import app_test, by_label, sign_in
 from tests.private_store import private_copy
 from tests.test_annotations import _database_at_0001 as database_at_0001
-from tests.test_pages_auth import APP, FAST, all_text, sign_in
+from tests.test_pages_auth import FAST, all_text
 
 SHARED_TEXT = "The delivery was late and the box arrived crushed"
 CLIENTS = {
@@ -115,25 +116,21 @@ def secrets() -> dict:
 
 
 def signed_in(client: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update(secrets())
+    at = app_test(secrets())
     at = sign_in(at, f"{client}-annotator", f"pw-{client}")
     assert not at.exception
     return at
 
 
-def by_label(elements, label: str):
-    return next(e for e in elements if e.label == label)
-
-
 def annotate_shared_review(client: str) -> AppTest:
     """The client's annotator opens the Mistakes page (the shared review comes first) and saves a verdict."""
-    at = signed_in(client).switch_page("pages/errors.py").run()
+    at = signed_in(client).switch_page("pages/mistakes.py").run()
     assert not at.exception
-    assert at.session_state["errors_current_review"] == f"{client}-shared"
+    assert at.session_state["mistakes_current_review"] == f"{client}-shared"
     details = CLIENTS[client]
-    by_label(at.radio, "Verdict").set_value(details["verdict"])
-    by_label(at.selectbox, "Corrected label (optional)").set_value(details["label"])
+    at = by_label(at.radio, "Verdict").set_value(details["verdict"]).run()
+    if details["label"]:
+        by_label(at.selectbox, "Corrected label (optional)").set_value(details["label"])
     by_label(at.text_area, "Note (optional)").input(details["note"])
     at = by_label(at.button, "Save and go to the next review").click().run()
     assert not at.exception and "Saved." in [t.value for t in at.toast]
@@ -158,7 +155,7 @@ def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
     annotate_shared_review("globex")
 
     # Before Acme annotates: Globex's verdict on the same text is nowhere in Acme's queue.
-    acme = signed_in("acme").switch_page("pages/errors.py").run()
+    acme = signed_in("acme").switch_page("pages/mistakes.py").run()
     table = acme.dataframe[0].value
     assert table.loc[table["Review"] == SHARED_TEXT, "Annotated"].tolist() == [""]
     assert_absent(traces_of("globex", ids), all_text(acme), "Acme's Mistakes page before annotating")
@@ -166,8 +163,8 @@ def test_two_clients_with_the_same_file_name_and_review_share_no_annotation(
 
     for client, other in (("acme", "globex"), ("globex", "acme")):
         foreign = traces_of(other, ids)
-        at = signed_in(client).switch_page("pages/errors.py")
-        at.session_state["errors_current_review"] = f"{client}-shared"  # the shared review, with its history
+        at = signed_in(client).switch_page("pages/mistakes.py")
+        at.session_state["mistakes_current_review"] = f"{client}-shared"  # the shared review, with its history
         at.run()
         shown = all_text(at)
         own_history = f"{escape_markdown(client + '-annotator')}, "  # history lines are Markdown, data escaped
@@ -215,7 +212,7 @@ def test_annotations_from_before_experiments_are_adopted_by_their_own_client_onl
         legacy_row(ids["acme_run"], "acme-shared", 2, "acme legacy note", "GLOBEX legacy secret"),
     ]
     database_at_0001(os.environ["SENTIMENT_REVIEW_ANNOTATIONS_DB_URL"], legacy)
-    acme = signed_in("acme").switch_page("pages/errors.py").run()
+    acme = signed_in("acme").switch_page("pages/mistakes.py").run()
     assert not acme.exception
     shown = all_text(acme)
     assert "sam, " in shown and "acme legacy note" in shown  # adopted into Acme's own history

@@ -110,7 +110,7 @@ def test_there_is_no_key_read_or_write_without_an_experiment(store: AnnotationSt
 
 def test_the_same_text_in_two_experiments_shares_nothing(store: AnnotationStore) -> None:
     acme = save(store, "Great phone", "acme@acme.com", "label_wrong", "positive", note="acme note", experiment_id="10")
-    globex = save(store, "Great phone", "gx@globex.com", "model_wrong", "negative", note="globex note", experiment_id="20")
+    globex = save(store, "Great phone", "gx@globex.com", "label_wrong", "negative", note="globex note", experiment_id="20")
     assert acme.review_version == globex.review_version == 1  # two separate reviews, not one contended one
     assert store.history("10", acme.review_key) == [acme] and store.history("20", globex.review_key) == [globex]
     assert store.history("10", globex.review_key) == []  # a key from elsewhere reads nothing either
@@ -152,7 +152,7 @@ def test_schema_is_created_and_versioned_by_alembic(url: str, store: AnnotationS
 
 def test_record_history_and_current(store: AnnotationStore):
     assert store.review_version(EXPERIMENT, key("a")) == 0
-    first = save(store, "a", "alice", "model_wrong", "positive", note="obviously positive", tags=["sarcasm", " sarcasm ", "", "irony"])
+    first = save(store, "a", "alice", "label_wrong", "positive", note="obviously positive", tags=["sarcasm", " sarcasm ", "", "irony"])
     save(store, "a", "bob", "label_wrong", "neutral")
     last = save(store, "a", "alice", "ambiguous", None, note="on second thought")
     save(store, "b", "bob", "not_a_review", None)
@@ -183,12 +183,12 @@ def test_record_history_and_current(store: AnnotationStore):
 
 
 def test_previous_values_are_this_annotators_own_previous_state(store: AnnotationStore):
-    save(store, "a", "alice", "model_wrong", "positive", note="first")
+    save(store, "a", "alice", "label_wrong", "positive", note="first")
     save(store, "a", "bob", "label_wrong", "negative", note="bob's")
     again = save(store, "a", "alice", "label_wrong", "neutral", note="second")
     bob_first = store.history(EXPERIMENT, key("a"))[1]
     assert (bob_first.previous_verdict, bob_first.previous_corrected_label, bob_first.previous_note) == (None, None, None)
-    assert (again.previous_verdict, again.previous_corrected_label, again.previous_note) == ("model_wrong", "positive", "first")
+    assert (again.previous_verdict, again.previous_corrected_label, again.previous_note) == ("label_wrong", "positive", "first")
 
 
 def test_saving_the_same_verdict_again_is_kept_as_a_new_row(store: AnnotationStore):
@@ -202,12 +202,12 @@ def test_stale_edit_is_rejected_with_the_other_persons_change(store: AnnotationS
     opened_by_alice = opened_by_bob = store.review_version(EXPERIMENT, key("a"))
     alices = save(store, "a", "alice", "label_wrong", "negative", note="clearly negative", expected_version=opened_by_alice)
     with pytest.raises(StaleEditError) as caught:
-        save(store, "a", "bob", "model_wrong", "positive", expected_version=opened_by_bob)
+        save(store, "a", "bob", "label_wrong", "positive", expected_version=opened_by_bob)
     assert caught.value.latest == alices
-    assert "alice" in caught.value.message and "the label is wrong" in caught.value.message and "negative" in caught.value.message
+    assert "alice" in caught.value.message and "the given label is wrong" in caught.value.message and "negative" in caught.value.message
     assert "not saved" in caught.value.hint
     assert [h.annotator for h in store.history(EXPERIMENT, key("a"))] == ["alice"]  # bob's edit did not overwrite
-    retried = save(store, "a", "bob", "model_wrong", "positive", expected_version=caught.value.latest.review_version)
+    retried = save(store, "a", "bob", "label_wrong", "positive", expected_version=caught.value.latest.review_version)
     assert retried.review_version == 2
 
 
@@ -280,6 +280,15 @@ def test_labels_verdicts_and_names_are_validated(store: AnnotationStore):
         save(store, "r", "  \t ", "ambiguous")
     assert store.review_version(EXPERIMENT, key("r")) == 0
     assert set(VERDICTS) == {"model_wrong", "label_wrong", "ambiguous", "not_a_review"}
+
+
+@pytest.mark.parametrize("verdict", ["model_wrong", "ambiguous", "not_a_review"])
+def test_a_corrected_label_goes_only_with_the_label_is_wrong_verdict(store: AnnotationStore, verdict: str):
+    with pytest.raises(UserFacingError, match="corrected label goes with the verdict") as caught:
+        save(store, "r", "alice", verdict, "positive")
+    assert "The given label is wrong" in caught.value.hint
+    assert store.review_version(EXPERIMENT, key("r")) == 0
+    assert save(store, "r", "alice", verdict, None).corrected_label is None
 
 
 # ----------------------------------------------------------------------------- exports
@@ -383,7 +392,8 @@ def edit_many(target: str | AnnotationStore, writer: int, edits: int, seed: int)
     for i in range(edits):
         review = rng.choice(REVIEWS)
         review_key = key(review)
-        verdict, label = rng.choice(VERDICTS), rng.choice([None, *LABELS])
+        verdict = rng.choice(VERDICTS)
+        label = rng.choice([None, *LABELS]) if verdict == "label_wrong" else None
         expected = store.review_version(EXPERIMENT, review_key)
         while True:
             time.sleep(rng.random() * 0.002)  # the person reads the review: others may save meanwhile

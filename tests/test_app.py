@@ -5,36 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT, SEED_ARTICLE_RUN
 from lib.stores.tracking import TrackingStore
 from lib.wording.markdown import escape_markdown
-from tests.conftest import PROJECT_ROOT, settings_for
-
-APP = str(PROJECT_ROOT / "app.py")
-
-
-def run_app(**query: str) -> AppTest:
-    """Run the app once, as a fresh browser session would."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def markdown_text(at: AppTest) -> str:
-    """All markdown, captions, infos, warnings and errors of the page, as one string."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
+from tests.conftest import settings_for
+from tests.helpers import open_app, page_text
 
 
 def test_overview_shows_headline_of_newest_evaluation_run(app_env, demo_store: TrackingStore) -> None:
-    at = run_app()
+    at = open_app()
     assert not at.exception
-    text = markdown_text(at)
+    text = page_text(at)
     assert "The model labels" in text
     assert "of reviews correctly (95% interval" in text
     assert "based on 4,488 reviews" in text
@@ -45,7 +28,7 @@ def test_overview_shows_headline_of_newest_evaluation_run(app_env, demo_store: T
 
 
 def test_run_picker_lists_runs_readably_with_baseline_marked(app_env) -> None:
-    at = run_app()
+    at = open_app()
     picker = at.sidebar.selectbox(key="run_picker_" + at.sidebar.selectbox(key="experiment_picker").value.experiment_id)
     labels = picker.options
     assert len(labels) == 4
@@ -54,7 +37,7 @@ def test_run_picker_lists_runs_readably_with_baseline_marked(app_env) -> None:
 
 
 def test_kpi_cards_show_change_against_baseline(app_env) -> None:
-    at = run_app()
+    at = open_app()
     deltas = [m.delta for m in at.metric]
     assert len(at.metric) == 5
     assert all(d and d.endswith("pts vs baseline") for d in deltas)
@@ -63,7 +46,7 @@ def test_kpi_cards_show_change_against_baseline(app_env) -> None:
 
 
 def test_selecting_the_baseline_shows_no_change(app_env, demo_store: TrackingStore) -> None:
-    at = run_app()
+    at = open_app()
     experiment_id = at.sidebar.selectbox(key="experiment_picker").value.experiment_id
     baseline = next(r for r in demo_store.runs(experiment_id) if r.is_baseline)
     at.sidebar.selectbox(key=f"run_picker_{experiment_id}").set_value(baseline).run()
@@ -75,9 +58,9 @@ def test_selecting_the_baseline_shows_no_change(app_env, demo_store: TrackingSto
 def test_run_without_predictions_says_what_is_missing(app_env, demo_store: TrackingStore) -> None:
     experiment = demo_store.experiment_by_name(DEMO_EXPERIMENT)
     seed_run = next(r for r in demo_store.runs(experiment.experiment_id) if r.name == SEED_ARTICLE_RUN)
-    at = run_app(experiment=experiment.experiment_id, run=seed_run.run_id)
+    at = open_app(experiment=experiment.experiment_id, run=seed_run.run_id)
     assert not at.exception
-    text = markdown_text(at)
+    text = page_text(at)
     assert "no file of individual predictions" in text
     table = at.dataframe[0].value
     assert "Labelled correctly" in set(table["Measure"])
@@ -104,26 +87,26 @@ def test_empty_store_gets_a_friendly_message(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SENTIMENT_REVIEW_SEED_DEMO", "false")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    at = run_app()
+    at = open_app()
     assert not at.exception
-    assert "no experiments in the tracking store" in markdown_text(at)
+    assert "no experiments in the tracking store" in page_text(at)
 
 
 def test_experiment_without_runs(odd_store) -> None:
     _, ids = odd_store
-    at = run_app(experiment=ids["empty"])
+    at = open_app(experiment=ids["empty"])
     assert not at.exception
-    assert "has no runs yet" in markdown_text(at)
+    assert "has no runs yet" in page_text(at)
 
 
 def test_running_and_failed_runs_are_explained(odd_store) -> None:
     _, ids = odd_store
-    at = run_app(experiment=ids["busy"], run=ids["running"])
+    at = open_app(experiment=ids["busy"], run=ids["running"])
     assert not at.exception
-    assert "still in progress" in markdown_text(at)
-    at = run_app(experiment=ids["busy"], run=ids["failed"])
+    assert "still in progress" in page_text(at)
+    at = open_app(experiment=ids["busy"], run=ids["failed"])
     assert not at.exception
-    text = markdown_text(at)
+    text = page_text(at)
     assert "failed before it finished" in text
     assert "model crashed on batch 3" in text
 
@@ -132,7 +115,7 @@ def test_unreachable_tracking_server_gets_a_friendly_message(tmp_path: Path, mon
     monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    at = run_app()
+    at = open_app()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "cannot be read right now" in errors
@@ -140,7 +123,7 @@ def test_unreachable_tracking_server_gets_a_friendly_message(tmp_path: Path, mon
 
 
 def test_run_tagged_as_evaluation_is_default(app_env, demo_store: TrackingStore) -> None:
-    at = run_app()
+    at = open_app()
     experiment_id = at.sidebar.selectbox(key="experiment_picker").value.experiment_id
     chosen = at.sidebar.selectbox(key=f"run_picker_{experiment_id}").value
     assert chosen.tags.get(contract.TAG_RUN_KIND) == contract.RUN_KIND_EVALUATION
@@ -183,12 +166,12 @@ def test_a_run_on_other_reviews_shows_no_change_against_the_baseline(small_uploa
     settings, experiment_id, run_id = small_upload_env
     monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(settings.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    at = run_app(experiment=experiment_id, run=run_id)
+    at = open_app(experiment=experiment_id, run=run_id)
     assert not at.exception
     assert len(at.metric) == 5
     assert all(not m.delta for m in at.metric)
-    assert "measured on different reviews" in markdown_text(at)
+    assert "measured on different reviews" in page_text(at)
     at.switch_page("pages/report.py").run()
     assert not at.exception
-    assert "measured on different reviews" in markdown_text(at)
+    assert "measured on different reviews" in page_text(at)
     assert not [t for t in at.toggle if "Compare with the baseline" in str(t.label)]

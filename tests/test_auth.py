@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 import pytest
 from argon2 import PasswordHasher
 
-from lib.access import auth
-from lib.access.auth import ACTIONS, ROLES, AuthConfigError, Grant, User
-from lib.config import PROJECT_ROOT, ConfigError
+from lib.access import auth, rules, settings, sign_in
+from lib.access.rules import ACTIONS, ROLES, Grant, User
+from lib.access.settings import AuthConfigError
+from lib.config import PROJECT_ROOT, ConfigError, read_secrets_file
+from lib.wording import app_narrative
 
 # Cheap hashes keep the tests fast; verification reads the cost from the hash itself.
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -60,26 +62,26 @@ def test_the_expectation_table_covers_every_role_and_action() -> None:
 def test_permission_matrix(role: str, action: str, target: str) -> None:
     position, experiment = TARGETS[target]
     user = User("someone", role, ACME_GRANT, "password")
-    assert auth.is_allowed(user, action, experiment) is EXPECTED[(role, action)][position]
+    assert rules.is_allowed(user, action, experiment) is EXPECTED[(role, action)][position]
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_nobody_signed_in_may_do_nothing(action: str) -> None:
-    assert not auth.is_allowed(None, action, ACME)
-    assert not auth.is_allowed(None, action, None)
+    assert not rules.is_allowed(None, action, ACME)
+    assert not rules.is_allowed(None, action, None)
 
 
 def test_unknown_action_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown action"):
-        auth.is_allowed(auth.LOCAL_ADMIN, "delete", ACME)
+        rules.is_allowed(rules.LOCAL_ADMIN, "delete", ACME)
 
 
 def test_a_role_outside_the_list_gets_nothing() -> None:
-    assert not auth.is_allowed(User("x", "owner", Grant(everything=True), "password"), "view", ACME)
+    assert not rules.is_allowed(User("x", "owner", Grant(everything=True), "password"), "view", ACME)
 
 
 def test_local_admin_may_do_everything() -> None:
-    assert all(auth.is_allowed(auth.LOCAL_ADMIN, action, e) for action in ACTIONS for e in (ACME, GLOBEX, None))
+    assert all(rules.is_allowed(rules.LOCAL_ADMIN, action, e) for action in ACTIONS for e in (ACME, GLOBEX, None))
 
 
 @pytest.mark.parametrize(
@@ -95,14 +97,14 @@ def test_local_admin_may_do_everything() -> None:
 )
 def test_grants_by_name_prefix_tag_and_union(grant: Grant, visible: set[str]) -> None:
     experiments = [ACME, Experiment("Acme old"), GLOBEX, Experiment("Tagged only", {"client": "acme"})]
-    shown = auth.visible_experiments(User("v", "viewer", grant, "password"), experiments)
+    shown = rules.visible_experiments(User("v", "viewer", grant, "password"), experiments)
     assert {e.name for e in shown} == visible
     assert shown == [e for e in experiments if e.name in visible]  # order kept
 
 
 def test_visible_experiments_for_another_action() -> None:
     viewer = User("v", "viewer", Grant(everything=True), "password")
-    assert auth.visible_experiments(viewer, [ACME, GLOBEX], "upload") == []
+    assert rules.visible_experiments(viewer, [ACME, GLOBEX], "upload") == []
 
 
 # ---- configuration ------------------------------------------------------------------------
@@ -117,8 +119,8 @@ def user_entry(password: str, role: str = "viewer", **grant) -> dict:
 
 
 @pytest.fixture(scope="module")
-def config() -> auth.AccessConfig:
-    return auth.load_access(
+def config() -> settings.AccessConfig:
+    return settings.load_access(
         password_secrets(
             Alice=user_entry("correct horse", "viewer", experiment_tags={"client": "acme"}),
             bob=user_entry("battery staple", "annotator", experiment_prefixes=["Globex"], experiments=["Acme: support tickets"]),
@@ -127,42 +129,42 @@ def config() -> auth.AccessConfig:
 
 
 def test_nothing_configured_means_one_local_admin() -> None:
-    config = auth.load_access({})
+    config = settings.load_access({})
     assert config.is_local and not config.password_sign_in and not config.oidc_sign_in
-    assert auth.load_access({"MLFLOW_TRACKING_URI": "sqlite:///x.db"}).is_local
+    assert settings.load_access({"MLFLOW_TRACKING_URI": "sqlite:///x.db"}).is_local
 
 
-def test_users_and_grants_are_read(config: auth.AccessConfig) -> None:
+def test_users_and_grants_are_read(config: settings.AccessConfig) -> None:
     assert config.password_sign_in and not config.is_local
-    alice = auth.password_user(config, "alice")
+    alice = sign_in.password_user(config, "alice")
     assert alice.role == "viewer" and alice.grant.tags == {("client", "acme")}
-    bob = auth.password_user(config, "BOB")
+    bob = sign_in.password_user(config, "BOB")
     assert bob.grant.prefixes == ("Globex",) and bob.grant.names == {"Acme: support tickets"}
 
 
 def test_tags_may_be_written_as_key_equals_value() -> None:
-    config = auth.load_access(password_secrets(c=user_entry("pw", experiment_tags=["client=acme", "team = east"])))
-    assert auth.password_user(config, "c").grant.tags == {("client", "acme"), ("team", "east")}
+    config = settings.load_access(password_secrets(c=user_entry("pw", experiment_tags=["client=acme", "team = east"])))
+    assert sign_in.password_user(config, "c").grant.tags == {("client", "acme"), ("team", "east")}
 
 
 # ---- passwords ------------------------------------------------------------------------------
 
 
-def test_right_password_signs_in(config: auth.AccessConfig) -> None:
-    user = auth.verify_password(config, "alice", "correct horse")
-    assert user == User("Alice", "viewer", auth.password_user(config, "alice").grant, "password", "Alice")
-    assert auth.verify_password(config, "  ALICE ", "correct horse") is not None  # names are not case-sensitive
+def test_right_password_signs_in(config: settings.AccessConfig) -> None:
+    user = sign_in.verify_password(config, "alice", "correct horse")
+    assert user == User("Alice", "viewer", sign_in.password_user(config, "alice").grant, "password", "Alice")
+    assert sign_in.verify_password(config, "  ALICE ", "correct horse") is not None  # names are not case-sensitive
 
 
 @pytest.mark.parametrize(
     ("username", "password"),
     [("alice", "wrong"), ("alice", ""), ("alice", "Correct horse"), ("mallory", "correct horse"), ("", "x"), ("bob", "correct horse")],
 )
-def test_wrong_password_and_unknown_user_give_the_same_result(config: auth.AccessConfig, username: str, password: str) -> None:
-    assert auth.verify_password(config, username, password) is None
+def test_wrong_password_and_unknown_user_give_the_same_result(config: settings.AccessConfig, username: str, password: str) -> None:
+    assert sign_in.verify_password(config, username, password) is None
 
 
-def test_unknown_user_is_still_verified_against_a_hash(config: auth.AccessConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_user_is_still_verified_against_a_hash(config: settings.AccessConfig, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
     class Spy:
@@ -170,26 +172,26 @@ def test_unknown_user_is_still_verified_against_a_hash(config: auth.AccessConfig
             calls.append(hashed)
             return FAST.verify(hashed, password)
 
-    monkeypatch.setattr(auth, "_PASSWORD_HASHER", Spy())
-    assert auth.verify_password(config, "nobody-here", "correct horse") is None
-    assert auth.verify_password(config, "alice", "nope") is None
+    monkeypatch.setattr(sign_in, "_PASSWORD_HASHER", Spy())
+    assert sign_in.verify_password(config, "nobody-here", "correct horse") is None
+    assert sign_in.verify_password(config, "alice", "nope") is None
     assert len(calls) == 2
     # The dummy hash has the cost of a real user's hash, so both take about as long.
     assert FAST.check_needs_rehash(calls[0]) is False
 
 
 def test_signed_in_messages_do_not_tell_unknown_names_apart() -> None:
-    assert "username or password" in auth.SIGN_IN_FAILED
-    assert "exist" not in auth.SIGN_IN_FAILED and "unknown" not in auth.SIGN_IN_FAILED.lower()
+    assert "username or password" in app_narrative.SIGN_IN_FAILED
+    assert "exist" not in app_narrative.SIGN_IN_FAILED and "unknown" not in app_narrative.SIGN_IN_FAILED.lower()
 
 
 def test_hash_password_round_trip() -> None:
-    hashed = auth.hash_password("s3cret!")
+    hashed = sign_in.hash_password("s3cret!")
     assert hashed.startswith("$argon2id$")
-    config = auth.load_access(password_secrets(dana={"role": "admin", "password_hash": hashed}))
-    assert auth.verify_password(config, "dana", "s3cret!").role == "admin"
+    config = settings.load_access(password_secrets(dana={"role": "admin", "password_hash": hashed}))
+    assert sign_in.verify_password(config, "dana", "s3cret!").role == "admin"
     with pytest.raises(ValueError):
-        auth.hash_password("")
+        sign_in.hash_password("")
 
 
 # ---- configuration problems ---------------------------------------------------------------------
@@ -212,7 +214,7 @@ RULES = [{"email_domains": ["acme.com"], "role": "viewer", "experiment_tags": {"
 
 def config_error(secrets: dict) -> AuthConfigError:
     with pytest.raises(AuthConfigError) as caught:
-        auth.load_access(secrets)
+        settings.load_access(secrets)
     return caught.value
 
 
@@ -223,7 +225,7 @@ def assert_no_secret_in(error: AuthConfigError) -> None:
 
 
 def test_complete_oidc_configuration() -> None:
-    config = auth.load_access({"auth": complete_auth(), "access": {"oidc_rules": RULES}})
+    config = settings.load_access({"auth": complete_auth(), "access": {"oidc_rules": RULES}})
     assert config.oidc_sign_in and config.oidc_providers == ("default",)
 
 
@@ -274,21 +276,21 @@ def test_weak_or_placeholder_cookie_secrets_are_refused(secret: str, why: str) -
 
 @pytest.mark.parametrize("secret", [COOKIE_SECRET, "0123456789abcdef" * 2, "kJ3n_Q8vZ-xP2mL7rT4wYb9sD1fH6gA0cE5uN8oR"])
 def test_random_cookie_secrets_are_accepted(secret: str) -> None:
-    assert auth.cookie_secret_weakness(secret) is None
-    assert auth.shannon_bits_per_char(secret) >= auth.MIN_COOKIE_SECRET_BITS_PER_CHAR
+    assert settings.cookie_secret_weakness(secret) is None
+    assert settings.shannon_bits_per_char(secret) >= settings.MIN_COOKIE_SECRET_BITS_PER_CHAR
 
 
 def test_shannon_entropy_per_character() -> None:
-    assert auth.shannon_bits_per_char("") == 0.0
-    assert auth.shannon_bits_per_char("zzzz") == 0.0
-    assert auth.shannon_bits_per_char("abab") == pytest.approx(1.0)
-    assert auth.shannon_bits_per_char("0123456789abcdef") == pytest.approx(4.0)
+    assert settings.shannon_bits_per_char("") == 0.0
+    assert settings.shannon_bits_per_char("zzzz") == 0.0
+    assert settings.shannon_bits_per_char("abab") == pytest.approx(1.0)
+    assert settings.shannon_bits_per_char("0123456789abcdef") == pytest.approx(4.0)
 
 
 def test_the_example_secrets_file_is_refused_key_by_key() -> None:
     """Copied unchanged, the example must not let anyone in: placeholders are named, never echoed."""
-    error = config_error(auth.read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example"))
-    assert "3 user(s) in [access.users] lack a valid argon2 password_hash" in error.message
+    error = config_error(read_secrets_file(PROJECT_ROOT / ".streamlit" / "secrets.toml.example"))
+    assert "3 users in [access.users] lack a valid argon2 password_hash" in error.message
     assert "[auth] cookie_secret is placeholder text" in error.message
     assert "[auth] client_id, client_secret still hold the example's placeholder text" in error.message
     assert "from your identity provider" not in error.message and "token_urlsafe(32))'\"" not in error.message
@@ -316,7 +318,7 @@ def test_the_example_secrets_file_is_refused_key_by_key() -> None:
         ),
         (
             {"access": {"oidc": {"trust_unverified_email_providers": ["okta"]}, "oidc_rules": RULES}, "auth": complete_auth()},
-            "names 1 provider(s) that [auth] does not set up (known: default)",
+            "names 1 provider that [auth] does not set up (known: default)",
         ),
     ],
 )
@@ -329,8 +331,8 @@ def test_unknown_or_misspelt_keys_fail_closed(secrets: dict, named: str) -> None
 
 def test_settings_and_other_tables_beside_access_are_fine() -> None:
     secrets = {"MLFLOW_TRACKING_URI": "sqlite:///x.db", "targets": {"macro_f1": 0.6}, "AWS_ACCESS_KEY_ID": "k"}
-    assert auth.load_access(secrets).is_local
-    assert not auth.load_access({**secrets, **password_secrets(a=user_entry("pw"))}).is_local
+    assert settings.load_access(secrets).is_local
+    assert not settings.load_access({**secrets, **password_secrets(a=user_entry("pw"))}).is_local
 
 
 def test_named_providers_are_checked_each() -> None:
@@ -342,7 +344,7 @@ def test_named_providers_are_checked_each() -> None:
     assert "google" not in error.message
     assert_no_secret_in(error)
     del section["microsoft"]
-    assert auth.load_access({"auth": section, "access": {"oidc_rules": RULES}}).oidc_providers == ("google",)
+    assert settings.load_access({"auth": section, "access": {"oidc_rules": RULES}}).oidc_providers == ("google",)
 
 
 def test_oidc_without_rules_or_rules_without_oidc_are_problems() -> None:
@@ -355,7 +357,7 @@ def test_oidc_without_rules_or_rules_without_oidc_are_problems() -> None:
     ("users", "expected"),
     [
         ({"eve": {"role": "viewer", "password": "hunter2"}}, "plain password"),
-        ({"eve": {"role": "viewer", "password_hash": "hunter2"}}, "1 user(s) in [access.users] lack a valid argon2 password_hash"),
+        ({"eve": {"role": "viewer", "password_hash": "hunter2"}}, "1 user in [access.users] lacks a valid argon2 password_hash"),
         ({"eve": {"role": "superuser", "password_hash": FAST.hash("x")}}, "role must be one of viewer, annotator, admin"),
         ({"eve": {"password_hash": FAST.hash("x"), "experiment_prefixes": [""]}}, "empty experiment prefix"),
         ({"eve": {"password_hash": FAST.hash("x"), "experiment_tags": 3}}, "experiment_tags"),
@@ -369,7 +371,7 @@ def test_bad_user_entries_are_named_without_their_secrets(users: dict, expected:
     assert_no_secret_in(error)
 
 
-def test_repr_of_the_configuration_holds_no_hash(config: auth.AccessConfig) -> None:
+def test_repr_of_the_configuration_holds_no_hash(config: settings.AccessConfig) -> None:
     assert "$argon2" not in repr(config)
     assert "$argon2" not in repr(next(iter(config.users.values())))
 
@@ -378,50 +380,50 @@ def test_repr_of_the_configuration_holds_no_hash(config: auth.AccessConfig) -> N
 
 
 @pytest.fixture(scope="module")
-def oidc_config() -> auth.AccessConfig:
+def oidc_config() -> settings.AccessConfig:
     rules = [
         {"email_domains": ["acme.com"], "role": "viewer", "experiment_tags": {"client": "acme"}},
         {"groups": ["reviewers"], "role": "annotator", "experiment_prefixes": ["Globex"]},
         {"emails": ["Boss@Example.com"], "role": "admin"},
     ]
-    return auth.load_access({"auth": complete_auth(), "access": {"oidc_rules": rules, "groups_claim": "roles"}})
+    return settings.load_access({"auth": complete_auth(), "access": {"oidc_rules": rules, "groups_claim": "roles"}})
 
 
 def claims(**values) -> dict:
     return {"email_verified": True, "provider": "default", **values}
 
 
-def test_oidc_identity_maps_to_role_and_grant(oidc_config: auth.AccessConfig) -> None:
-    pat = auth.oidc_user(oidc_config, claims(email="pat@ACME.com", name="Pat"))
+def test_oidc_identity_maps_to_role_and_grant(oidc_config: settings.AccessConfig) -> None:
+    pat = sign_in.oidc_user(oidc_config, claims(email="pat@ACME.com", name="Pat"))
     assert (pat.name, pat.role, pat.via, pat.identity) == ("Pat", "viewer", "oidc", "pat@acme.com")
-    assert auth.is_allowed(pat, "view", ACME) and not auth.is_allowed(pat, "view", GLOBEX)
-    both = auth.oidc_user(oidc_config, claims(email="sam@acme.com", roles=["reviewers"]))
+    assert rules.is_allowed(pat, "view", ACME) and not rules.is_allowed(pat, "view", GLOBEX)
+    both = sign_in.oidc_user(oidc_config, claims(email="sam@acme.com", roles=["reviewers"]))
     assert both.role == "annotator" and both.name == both.identity == "sam@acme.com"
-    assert auth.is_allowed(both, "annotate", ACME) and auth.is_allowed(both, "annotate", GLOBEX)
-    assert auth.oidc_user(oidc_config, claims(email="boss@example.com")).role == "admin"
+    assert rules.is_allowed(both, "annotate", ACME) and rules.is_allowed(both, "annotate", GLOBEX)
+    assert sign_in.oidc_user(oidc_config, claims(email="boss@example.com")).role == "admin"
 
 
-def test_oidc_identity_without_a_matching_rule_gets_nothing(oidc_config: auth.AccessConfig) -> None:
-    assert auth.oidc_user(oidc_config, claims(email="someone@elsewhere.org", roles=["other"])) is None
-    assert auth.oidc_user(oidc_config, claims(roles=["reviewers"])) is None  # neither e-mail nor sub: nobody to name
-    assert auth.oidc_user(oidc_config, claims(email="x@notacme.com")) is None  # domains match whole
+def test_oidc_identity_without_a_matching_rule_gets_nothing(oidc_config: settings.AccessConfig) -> None:
+    assert sign_in.oidc_user(oidc_config, claims(email="someone@elsewhere.org", roles=["other"])) is None
+    assert sign_in.oidc_user(oidc_config, claims(roles=["reviewers"])) is None  # neither e-mail nor sub: nobody to name
+    assert sign_in.oidc_user(oidc_config, claims(email="x@notacme.com")) is None  # domains match whole
 
 
-def test_oidc_groups_claim_may_be_a_single_string(oidc_config: auth.AccessConfig) -> None:
-    assert auth.oidc_user(oidc_config, claims(email="kim@other.org", roles="reviewers")).role == "annotator"
+def test_oidc_groups_claim_may_be_a_single_string(oidc_config: settings.AccessConfig) -> None:
+    assert sign_in.oidc_user(oidc_config, claims(email="kim@other.org", roles="reviewers")).role == "annotator"
 
 
 @pytest.mark.parametrize("verified", [None, False, "false", "False", 0, "yes", ""])
-def test_an_unverified_email_is_not_accepted(oidc_config: auth.AccessConfig, verified) -> None:
+def test_an_unverified_email_is_not_accepted(oidc_config: settings.AccessConfig, verified) -> None:
     """Anyone can register pat@acme.com at a provider that does not check it: that must not make them Pat."""
     identity = {k: v for k, v in claims(email="pat@acme.com", name="Pat", email_verified=verified).items() if v is not None}
-    assert not auth.email_trusted(oidc_config, identity)
-    assert auth.oidc_user(oidc_config, identity) is None
+    assert not sign_in.email_trusted(oidc_config, identity)
+    assert sign_in.oidc_user(oidc_config, identity) is None
 
 
 @pytest.mark.parametrize("verified", [True, "true", "TRUE"])
-def test_a_verified_email_is_accepted_as_a_bool_or_text(oidc_config: auth.AccessConfig, verified) -> None:
-    assert auth.oidc_user(oidc_config, claims(email="pat@acme.com", email_verified=verified)).role == "viewer"
+def test_a_verified_email_is_accepted_as_a_bool_or_text(oidc_config: settings.AccessConfig, verified) -> None:
+    assert sign_in.oidc_user(oidc_config, claims(email="pat@acme.com", email_verified=verified)).role == "viewer"
 
 
 def test_providers_that_never_send_email_verified_can_be_trusted_by_name() -> None:
@@ -432,12 +434,12 @@ def test_providers_that_never_send_email_verified_can_be_trusted_by_name() -> No
         "oidc_rules": [*RULES, {"groups": ["reviewers"], "role": "annotator"}],
         "oidc": {"trust_unverified_email_providers": ["microsoft"]},
     }
-    config = auth.load_access({"auth": section, "access": access})
+    config = settings.load_access({"auth": section, "access": access})
     assert config.trust_unverified_email == {"microsoft"}
-    assert auth.oidc_user(config, {"provider": "microsoft", "email": "pat@acme.com"}).identity == "pat@acme.com"
-    assert auth.oidc_user(config, {"provider": "google", "email": "pat@acme.com"}) is None
+    assert sign_in.oidc_user(config, {"provider": "microsoft", "email": "pat@acme.com"}).identity == "pat@acme.com"
+    assert sign_in.oidc_user(config, {"provider": "google", "email": "pat@acme.com"}) is None
     # Without an e-mail, a group rule still names the person by their stable subject id.
-    kim = auth.oidc_user(config, {"provider": "microsoft", "sub": "00u1abc", "name": "Kim", "groups": ["reviewers"]})
+    kim = sign_in.oidc_user(config, {"provider": "microsoft", "sub": "00u1abc", "name": "Kim", "groups": ["reviewers"]})
     assert (kim.identity, kim.name, kim.role) == ("00u1abc", "Kim", "annotator")
 
 
@@ -448,8 +450,8 @@ def test_cli_hash_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: p
     monkeypatch.setattr("sys.stdin", io.StringIO("pass phrase\n"))
     assert auth.main(["hash-password"]) == 0
     hashed = capsys.readouterr().out.strip()
-    config = auth.load_access(password_secrets(z={"password_hash": hashed}))
-    assert auth.verify_password(config, "z", "pass phrase") is not None
+    config = settings.load_access(password_secrets(z={"password_hash": hashed}))
+    assert sign_in.verify_password(config, "z", "pass phrase") is not None
 
 
 def test_cli_check_names_the_file_and_place_of_a_toml_error(tmp_path, capsys: pytest.CaptureFixture) -> None:

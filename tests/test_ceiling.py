@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import norm
 
 from lib.quality.ceiling import NEGATIVE_AT_MOST, POSITIVE_AT_LEAST, human_ceiling, review_agreement
-from lib.quality.metrics import NO_CATEGORY, OVERALL
+from lib.quality.metrics import NO_CATEGORY
 
 
 def label_of(rating: float) -> str:
@@ -95,9 +95,9 @@ def test_human_ceiling_overall_and_per_group_against_brute_force() -> None:
     rated = np.isfinite(agreement)
     z = norm.ppf(0.975)
     named = groups.fillna(NO_CATEGORY).to_numpy()
-    assert set(ceiling.table["slice"]) == {OVERALL, "Movies", "Tweets", "News", NO_CATEGORY}
-    for name in ceiling.table["slice"]:
-        values = agreement[rated] if name == OVERALL else agreement[rated & (named == name)]
+    assert set(ceiling.by_group["slice"]) == {"Movies", "Tweets", "News", NO_CATEGORY}
+    for name in [None, *ceiling.by_group["slice"]]:
+        values = agreement[rated] if name is None else agreement[rated & (named == name)]
         estimate = ceiling.estimate(name)
         assert estimate is not None
         assert estimate.n == len(values)
@@ -113,7 +113,7 @@ def test_groups_without_rated_reviews_are_left_out() -> None:
     groups = pd.Series(["Rated", "Rated", "Unrated", "Unrated"])
     ceiling = human_ceiling(ratings, groups)
     assert ceiling is not None
-    assert set(ceiling.table["slice"]) == {OVERALL, "Rated"}
+    assert set(ceiling.by_group["slice"]) == {"Rated"}
     assert ceiling.estimate("Unrated") is None
     assert ceiling.estimate().n == 2 and ceiling.estimate().value == 1.0
 

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lib.outputs.charts import confusion_chart, confusion_frame
+from lib.outputs.charts import confusion_chart, confusion_frame, review_probability_chart
 from lib.quality.metrics import QualityReport, quality_report
 
 
@@ -33,7 +33,7 @@ def test_confusion_chart_data_has_nine_cells_summing_to_n() -> None:
     cells = {(row["Truly"], row["Model said"]): row["Reviews"] for row in rows}
     np.testing.assert_array_equal(
         [[cells[(t, p)] for p in report.labels] for t in report.labels],
-        report.overall_confusion(),
+        report.overall_confusion,
     )
 
 
@@ -69,3 +69,12 @@ def test_distribution_chart_draws_every_group_and_sentiment_with_its_share() -> 
     overall = {r["sentiment"]: r for r in rows if r["group"] == "All reviews"}
     assert overall["positive"]["Label"] == "50%" and overall["positive"]["reviews"] == 6
     assert "All reviews: 6 reviews (50%) called positive" in overall["positive"]["Tooltip"]
+
+
+def test_review_probability_chart_draws_one_bar_per_sentiment_and_marks_the_answer() -> None:
+    chart = review_probability_chart({"negative": 0.1, "neutral": 0.2, "positive": 0.7}, "positive")
+    spec = chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [(r["Sentiment"], r["Probability"]) for r in rows] == [("negative", 0.1), ("neutral", 0.2), ("positive", 0.7)]
+    assert spec["encoding"]["color"]["condition"]["test"] == "(datum.Sentiment === 'positive')"
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]

@@ -17,6 +17,7 @@ from lib.quality.comparison import (
     NOISE,
     UNKNOWN,
     WORSE,
+    Comparison,
     aligned_predictions,
     benjamini_hochberg,
     holm,
@@ -67,6 +68,11 @@ def metric_oracle(metric: str, y_true: list[str], y_pred: list[str]) -> float:
     return recall_score(y_true, y_pred, labels=[label], average=None, zero_division=np.nan)[0]
 
 
+def everything(result: Comparison) -> pd.DataFrame:
+    """All reviews' rows then every group's, in one frame (for checks that hold for every row)."""
+    return pd.concat([result.overall.reset_index(), result.by_group], ignore_index=True)
+
+
 def assert_close(got: float, expected: float, what: str) -> None:
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9, equal_nan=True, err_msg=what)
 
@@ -78,9 +84,9 @@ def test_paired_point_values_equal_sklearn_on_each_slice(seed: int) -> None:
     known = frame[["true", "base", "new"]].notna().all(axis=1)
     group = frame["group"].fillna(NO_CATEGORY)
 
-    slices = {OVERALL: known} | {name: known & (group == name) for name in group.unique()}
-    assert set(result.table["slice"]) == set(slices)
-    assert set(result.table["metric"]) == set(COMPARED_METRICS)
+    slices = {None: known} | {name: known & (group == name) for name in group.unique()}
+    assert set(result.by_group["slice"]) == set(slices) - {None}
+    assert set(result.by_group["metric"]) == set(result.overall.index) == set(COMPARED_METRICS)
     for name, mask in slices.items():
         y_true, base, new = (list(frame.loc[mask, c]) for c in ("true", "base", "new"))
         for metric in COMPARED_METRICS:
@@ -131,7 +137,8 @@ def test_identical_runs_change_nothing() -> None:
     result = paired_comparison(frame["true"], frame["base"], frame["base"], groups=frame["group"], n_boot=200)
     assert result.fixed == result.broken == 0
     assert result.mcnemar_p == 1.0
-    defined = result.table[np.isfinite(result.table["delta"])]
+    table = everything(result)
+    defined = table[np.isfinite(table["delta"])]
     assert (defined["delta"] == 0).all() and (defined["low"] == 0).all() and (defined["high"] == 0).all()
     assert set(defined["verdict"]) == {NOISE}
 
@@ -160,7 +167,7 @@ def test_verdicts_follow_the_intervals_and_the_direction_of_change() -> None:
     worse = paired_comparison(truth, truth, weak, n_boot=300)
     assert worse.row("accuracy")["verdict"] == WORSE
     assert worse.row("macro_f1")["high"] < 0
-    table = better.table
+    table = everything(better)
     expected = [verdict(lo, hi, p) for lo, hi, p in zip(table["low"], table["high"], table["p_adjusted"], strict=True)]
     assert (table["verdict"] == expected).all()
 
@@ -171,15 +178,17 @@ def test_intervals_reproducible_with_same_random_state() -> None:
     first = paired_comparison(*args, groups=frame["group"], n_boot=200, random_state=11)
     again = paired_comparison(*args, groups=frame["group"], n_boot=200, random_state=11)
     other = paired_comparison(*args, groups=frame["group"], n_boot=200, random_state=12)
-    pd.testing.assert_frame_equal(first.table, again.table)
-    pd.testing.assert_series_equal(first.table["delta"], other.table["delta"])
-    assert not np.allclose(first.table["low"], other.table["low"], equal_nan=True)
+    first, again, other = everything(first), everything(again), everything(other)
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_series_equal(first["delta"], other["delta"])
+    assert not np.allclose(first["low"], other["low"], equal_nan=True)
 
 
 def test_intervals_contain_the_delta() -> None:
     frame = paired_predictions(6, n=3000)
     result = paired_comparison(frame["true"], frame["base"], frame["new"], groups=frame["group"], n_boot=400)
-    defined = result.table[np.isfinite(result.table["delta"]) & (result.table["n"] >= 200)]
+    table = everything(result)
+    defined = table[np.isfinite(table["delta"]) & (table["n"] >= 200)]
     assert len(defined) >= 20
     assert (defined["low"] <= defined["delta"] + 1e-12).all() and (defined["delta"] <= defined["high"] + 1e-12).all()
 
@@ -257,10 +266,10 @@ def test_unpaired_comparison_keeps_only_slices_both_runs_have_and_matches_sklear
     new = run_frame(2, ["Tweets", "News", "Products"])
     result = unpaired_comparison(run_confusions(base, contract.CATEGORY), run_confusions(new, contract.CATEGORY), n_boot=200)
     assert not result.paired and result.mcnemar_p is None and result.fixed == result.broken == 0
-    assert set(result.table["slice"]) == {OVERALL, "Tweets", "News"}
-    for name in (OVERALL, "Tweets", "News"):
-        b = base if name == OVERALL else base[base[contract.CATEGORY] == name]
-        w = new if name == OVERALL else new[new[contract.CATEGORY] == name]
+    assert set(result.by_group["slice"]) == {"Tweets", "News"}
+    for name in (None, "Tweets", "News"):
+        b = base if name is None else base[base[contract.CATEGORY] == name]
+        w = new if name is None else new[new[contract.CATEGORY] == name]
         for metric in COMPARED_METRICS:
             row = result.row(metric, name)
             expected_base = metric_oracle(metric, list(b[contract.TRUE_LABEL]), list(b[contract.PREDICTED_LABEL]))
@@ -276,17 +285,17 @@ def test_unpaired_comparison_keeps_only_slices_both_runs_have_and_matches_sklear
 def test_unpaired_without_category_compares_all_reviews_only() -> None:
     base, new = run_frame(1, ["Movies"]), run_frame(2, ["Movies"])
     result = unpaired_comparison(run_confusions(base), run_confusions(new), n_boot=50)
-    assert set(result.table["slice"]) == {OVERALL}
+    assert result.by_group.empty and set(result.overall.index) == set(COMPARED_METRICS)
 
 
 def test_run_on_unlabelled_reviews_compares_as_cannot_tell() -> None:
     base = run_frame(1, ["Movies", "Tweets"])
     unlabelled = run_frame(2, ["Movies", "Tweets"]).drop(columns=contract.TRUE_LABEL)
-    names, cms = run_confusions(unlabelled, contract.CATEGORY)
-    assert names == [OVERALL] and cms.sum() == 0
-    result = unpaired_comparison(run_confusions(base, contract.CATEGORY), (names, cms), n_boot=50)
-    assert set(result.table["slice"]) == {OVERALL}
-    assert set(result.table["verdict"]) == {UNKNOWN}
+    confusions = run_confusions(unlabelled, contract.CATEGORY)
+    assert confusions.groups == () and confusions.overall.sum() == 0
+    result = unpaired_comparison(run_confusions(base, contract.CATEGORY), confusions, n_boot=50)
+    assert result.by_group.empty
+    assert set(result.overall["verdict"]) == {UNKNOWN}
     assert result.row("accuracy")["n"] == 0
 
 
@@ -384,8 +393,7 @@ def test_no_true_difference_over_30_categories_rarely_announces_a_real_change() 
     announced, hinted = 0, 0
     for seed in range(seeds):
         truth, base, new, groups = null_runs(seed)
-        table = paired_comparison(truth, base, new, groups=groups, n_boot=300, random_state=seed).table
-        per_category = table[table["slice"] != OVERALL]
+        per_category = paired_comparison(truth, base, new, groups=groups, n_boot=300, random_state=seed).by_group
         announced += per_category["verdict"].isin([BETTER, WORSE]).any()
         hinted += per_category["verdict"].isin([MAYBE_BETTER, MAYBE_WORSE]).any()
     simulation_error = 2 * np.sqrt(0.05 * 0.95 / seeds)
@@ -414,6 +422,25 @@ def test_a_real_change_in_one_category_is_still_found() -> None:
     worse_here = (groups == "category 03").to_numpy()
     new = pd.Series(np.where(worse_here, np.roll(truth.to_numpy(), 1), truth.to_numpy()))  # right elsewhere, mostly wrong here
     base = truth.copy()
-    table = paired_comparison(truth, base, new, groups=groups, n_boot=300).table
+    table = paired_comparison(truth, base, new, groups=groups, n_boot=300).by_group
     row = table[(table["slice"] == "category 03") & (table["metric"] == "accuracy")].iloc[0]
     assert row["verdict"] == WORSE and row["p_adjusted"] < 0.05
+
+
+def test_a_category_named_like_the_overall_title_keeps_its_own_changes() -> None:
+    frame = paired_predictions(3)
+    frame.loc[frame["group"] == "Movies", "group"] = OVERALL  # a category really called "All reviews"
+    known = frame[["true", "base", "new"]].notna().all(axis=1)
+    mask = known & (frame["group"] == OVERALL)
+    result = paired_comparison(frame["true"], frame["base"], frame["new"], groups=frame["group"], n_boot=50)
+    assert result.row("accuracy")["n"] == known.sum()
+    assert result.row("accuracy", OVERALL)["n"] == mask.sum() < known.sum()
+    y_true, new = list(frame.loc[mask, "true"]), list(frame.loc[mask, "new"])
+    assert_close(result.row("accuracy", OVERALL)["new"], metric_oracle("accuracy", y_true, new), "category All reviews")
+    runs = [
+        frame.rename(columns={"true": contract.TRUE_LABEL, said: contract.PREDICTED_LABEL, "group": contract.CATEGORY})
+        for said in ("base", "new")
+    ]
+    unpaired = unpaired_comparison(*(run_confusions(run[known], contract.CATEGORY) for run in runs), n_boot=50)
+    assert unpaired.row("accuracy")["n"] == known.sum()
+    assert unpaired.row("accuracy", OVERALL)["n"] == mask.sum()

@@ -98,7 +98,7 @@ def test_headline_metric_values_equal_sklearn_weighted_averages(seed: int, never
 def test_category_metrics_equal_sklearn_per_category() -> None:
     frame = labelled(4)
     report = quality_report(frame["true_label"], frame["predicted_label"], groups=frame["category"], n_boot=0)
-    slugs = contract.category_slugs(list(report.slices[1:]))
+    slugs = contract.category_slugs(list(report.groups))
     metrics = contract.category_metrics(report, slugs)
     assert set(slugs) == {"movie_reviews", "tweets", "news_editorials"}
     assert set(metrics) == {f"category.{slug}.{part}" for slug in slugs for part in ("accuracy", "macro_f1", "example_count")}

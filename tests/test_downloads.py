@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.outputs.downloads import formula_safe, predictions_csv
+from lib.outputs.downloads import formula_safe, safe_csv
 
 
 @pytest.mark.parametrize("dangerous", ["=1+1", '=HYPERLINK("http://evil.example")', "+33 6 12", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"])
@@ -31,7 +31,7 @@ def test_harmless_cells_numbers_and_missing_values_are_untouched() -> None:
 
 def test_csv_starts_with_a_bom_quotes_line_breaks_and_reads_back_safely() -> None:
     frame = pd.DataFrame({"=cmd": ["=1+1", "two\nlines", "a\rb", "café"], "predicted_label": ["positive"] * 4})
-    data = predictions_csv(frame)
+    data = safe_csv(frame)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["'=cmd", "predicted_label"]

@@ -21,9 +21,9 @@ from lib.quality.metrics import SENTIMENT_LABELS
 from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.tracking import TrackingStore
-from tests.conftest import PROJECT_ROOT, settings_for
+from tests.conftest import settings_for
+from tests.helpers import open_page
 
-APP = str(PROJECT_ROOT / "app.py")
 LINK = "[Session expired – sign in again](https://evil.example)"
 IMAGE = "![x](https://host/pixel?who=viewer)"
 HTML = "<img src=https://host/p.png onerror=alert(1)>"
@@ -104,16 +104,6 @@ def hostile_env(hostile_store: HostileStore, tmp_path: Path, monkeypatch: pytest
     return hostile_store
 
 
-def open_page(page: str, run_id: str, store: HostileStore) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["experiment"] = store.experiment_id
-    at.query_params["run"] = run_id
-    at.run()
-    at = at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def markdown_texts(at: AppTest) -> list[str]:
     """Every string of the page (main area and sidebar) that Streamlit renders as Markdown."""
     texts = []
@@ -144,13 +134,13 @@ def shows(at: AppTest, fragment: str) -> bool:
     ],
 )
 def test_pages_show_hostile_names_as_plain_text(hostile_env: HostileStore, page: str, run: str, expected: str) -> None:
-    at = open_page(page, getattr(hostile_env, run), hostile_env)
+    at = open_page(page, experiment=hostile_env.experiment_id, run=getattr(hostile_env, run))
     assert shows(at, expected), markdown_texts(at)
     assert live_payloads(at) == []
 
 
 def test_compare_tabs_show_hostile_run_names_as_plain_text(hostile_env: HostileStore) -> None:
-    at = open_page("pages/compare.py", hostile_env.new_id, hostile_env)
+    at = open_page("pages/compare.py", experiment=hostile_env.experiment_id, run=hostile_env.new_id)
     store = TrackingStore(settings_for(hostile_env.data_dir).tracking_uri)
     newer = [r for r in store.runs(hostile_env.experiment_id) if r.is_finished and not r.is_baseline]
     at = at.multiselect(key="compare_new").set_value(newer).run()
@@ -160,23 +150,23 @@ def test_compare_tabs_show_hostile_run_names_as_plain_text(hostile_env: HostileS
 
 
 def test_mistakes_page_shows_hostile_annotator_and_note_as_plain_text(hostile_env: HostileStore) -> None:
-    at = open_page("pages/errors.py", hostile_env.new_id, hostile_env)
+    at = open_page("pages/mistakes.py", experiment=hostile_env.experiment_id, run=hostile_env.new_id)
     name = f"{IMAGE} Mallory"
     next(t for t in at.text_input if t.label.startswith("Your name")).input(name)
     at = next(b for b in at.button if b.label == "Start annotating").click().run()
     assert shows(at, "Mallory") and live_payloads(at) == []
-    first = at.session_state["errors_current_review"]
+    first = at.session_state["mistakes_current_review"]
     next(t for t in at.text_area if t.label.startswith("Note")).input(f"{LINK}\n{HEADING} {HTML}")
     at = next(b for b in at.button if b.label.startswith("Save and go")).click().run()
     assert not at.exception
-    at.session_state["errors_current_review"] = first
+    at.session_state["mistakes_current_review"] = first
     at = at.run()
     assert shows(at, "Session expired") and shows(at, "Mallory"), markdown_texts(at)
     assert live_payloads(at) == []
 
 
 def test_evaluate_page_shows_hostile_file_and_column_names_as_plain_text(hostile_env: HostileStore) -> None:
-    at = open_page("pages/evaluate.py", hostile_env.new_id, hostile_env)
+    at = open_page("pages/evaluate.py", experiment=hostile_env.experiment_id, run=hostile_env.new_id)
     rows = "\n".join(f"review number {i},{LINK if i % 2 else 'positive'}" for i in range(20))
     csv = f'text,"{IMAGE}"\n{rows}\n'.encode()
     at.file_uploader(key="evaluate_file").upload(f"{IMAGE}.csv", csv, "text/csv")

@@ -9,16 +9,17 @@ from scipy.stats import binom, norm
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from lib.errors import UserFacingError
+from lib.quality.intervals import wilson_interval
 from lib.quality.metrics import (
     NO_CATEGORY,
     OVERALL,
     SENTIMENT_LABELS,
     Estimate,
-    check_labels,
+    QualityReport,
+    checked_label_codes,
     confusion_counts,
     metric_table,
     quality_report,
-    wilson_interval,
 )
 
 LABELS = SENTIMENT_LABELS
@@ -68,8 +69,11 @@ def sklearn_oracle(y_true: list[str], y_pred: list[str]) -> dict[str, float]:
     return expected
 
 
-def assert_matches_oracle(report_table: pd.DataFrame, slice_name: str, y_true: list[str], y_pred: list[str]) -> None:
-    got = report_table[report_table["slice"] == slice_name].set_index("metric")["value"]
+def assert_matches_oracle(report: QualityReport, group: str | None, y_true: list[str], y_pred: list[str]) -> None:
+    """Every figure of all reviews (group None) or of one group equals scikit-learn's."""
+    rows = report.overall if group is None else report.by_group[report.by_group["slice"] == group].set_index("metric")
+    got = rows["value"]
+    slice_name = group or "all reviews"
     expected = sklearn_oracle(y_true, y_pred)
     assert set(got.index) == set(expected)
     for metric, value in expected.items():
@@ -82,14 +86,27 @@ def test_every_number_equals_sklearn_overall_and_per_group(seed: int) -> None:
     report = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=50, random_state=seed)
     known = frame["true"].notna() & frame["pred"].notna()
 
-    assert report.slices[0] == OVERALL
-    assert set(report.slices[1:]) == {"Movies", "Tweets", "News", "Products", "Tiny", NO_CATEGORY}
+    assert set(report.groups) == {"Movies", "Tweets", "News", "Products", "Tiny", NO_CATEGORY}
     assert report.n == known.sum()
-    assert_matches_oracle(report.table, OVERALL, list(frame.loc[known, "true"]), list(frame.loc[known, "pred"]))
+    assert_matches_oracle(report, None, list(frame.loc[known, "true"]), list(frame.loc[known, "pred"]))
     group = frame["group"].fillna(NO_CATEGORY)
-    for name in report.slices[1:]:
+    for name in report.groups:
         mask = known & (group == name)
-        assert_matches_oracle(report.table, name, list(frame.loc[mask, "true"]), list(frame.loc[mask, "pred"]))
+        assert_matches_oracle(report, name, list(frame.loc[mask, "true"]), list(frame.loc[mask, "pred"]))
+
+
+def test_a_category_named_like_the_overall_title_keeps_its_own_figures() -> None:
+    frame = random_predictions(1)
+    frame.loc[frame["group"] == "Movies", "group"] = OVERALL  # a category really called "All reviews"
+    report = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=50)
+    known = frame["true"].notna() & frame["pred"].notna()
+    mask = known & (frame["group"] == OVERALL)
+    assert OVERALL in report.groups and len(report.groups) == len(set(report.groups))
+    assert report.estimate("accuracy").n == known.sum()
+    assert report.estimate("accuracy", OVERALL).n == mask.sum() < known.sum()
+    assert_matches_oracle(report, None, list(frame.loc[known, "true"]), list(frame.loc[known, "pred"]))
+    assert_matches_oracle(report, OVERALL, list(frame.loc[mask, "true"]), list(frame.loc[mask, "pred"]))
+    assert OVERALL in set(report.by_metric("accuracy")["slice"])
 
 
 def test_absent_class_gives_nan_never_zero() -> None:
@@ -119,22 +136,24 @@ def test_counts_column_n_says_what_each_number_rests_on() -> None:
     assert report.estimate("recall:neutral").n == 3  # truly neutral
     assert report.estimate("precision:neutral").n == 3  # predicted neutral
     assert report.estimate("f1:negative").n == 5 + 5 - 4  # truly or predicted negative
-    np.testing.assert_array_equal(report.overall_confusion(), [[4, 1, 0], [0, 2, 1], [1, 0, 1]])
+    np.testing.assert_array_equal(report.overall_confusion, [[4, 1, 0], [0, 2, 1], [1, 0, 1]])
 
 
 def test_missing_and_blank_groups_form_one_slice() -> None:
     y = pd.Series(["negative", "neutral", "positive", "positive"])
-    names, cms = confusion_counts(y, y, groups=pd.Series([None, "  ", "Tweets ", "Tweets"], dtype=object))
+    counts = confusion_counts(y, y, groups=pd.Series([None, "  ", "Tweets ", "Tweets"], dtype=object))
+    names, cms = list(counts.groups), counts.by_group
     assert sorted(names) == sorted([NO_CATEGORY, "Tweets"])
     assert cms[names.index(NO_CATEGORY)].sum() == 2 and cms[names.index("Tweets")].sum() == 2
 
 
 def test_confusion_counts_per_group_add_up_to_overall() -> None:
     frame = random_predictions(3)
-    _, overall = confusion_counts(frame["true"], frame["pred"])
-    names, per_group = confusion_counts(frame["true"], frame["pred"], groups=frame["group"])
-    assert len(names) == per_group.shape[0]
-    np.testing.assert_array_equal(per_group.sum(axis=0), overall[0])
+    overall = confusion_counts(frame["true"], frame["pred"]).overall
+    per_group = confusion_counts(frame["true"], frame["pred"], groups=frame["group"])
+    assert len(per_group.groups) == per_group.by_group.shape[0]
+    np.testing.assert_array_equal(per_group.by_group.sum(axis=0), overall)
+    np.testing.assert_array_equal(per_group.overall, overall)
 
 
 # ---- intervals -------------------------------------------------------------------------
@@ -181,7 +200,8 @@ def test_wilson_interval_other_confidence_and_empty() -> None:
 def test_every_interval_contains_its_value() -> None:
     frame = random_predictions(11, n=2000)
     report = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=300, random_state=3)
-    table = report.table[np.isfinite(report.table["value"])]
+    everything = pd.concat([report.overall.reset_index(), report.by_group])
+    table = everything[np.isfinite(everything["value"])]
     # Wilson intervals always contain the share; percentile-bootstrap intervals do for slices of this size.
     big_enough = (table["n"] >= 30) | ~table["metric"].str.contains("f1")
     checked = table[big_enough]
@@ -190,15 +210,15 @@ def test_every_interval_contains_its_value() -> None:
     assert (checked["value"] <= checked["high"] + 1e-12).all()
     assert ((checked["low"] >= 0) & (checked["high"] <= 1) | checked["metric"].str.startswith("support:")).all()
     # Undefined values never carry an interval.
-    undefined = report.table[~np.isfinite(report.table["value"])]
+    undefined = everything[~np.isfinite(everything["value"])]
     assert undefined["low"].isna().all() and undefined["high"].isna().all()
 
 
 def test_intervals_reproducible_with_same_seed_and_different_with_another() -> None:
     frame = random_predictions(5)
-    first = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=200, random_state=42).table
-    again = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=200, random_state=42).table
-    other = quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=200, random_state=43).table
+    first, again, other = (
+        quality_report(frame["true"], frame["pred"], groups=frame["group"], n_boot=200, random_state=seed).by_group for seed in (42, 42, 43)
+    )
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_series_equal(first["value"], other["value"])
     f1_rows = first["metric"].str.contains("f1") & np.isfinite(first["value"])
@@ -213,7 +233,7 @@ def test_empty_slice_has_nan_values_and_intervals() -> None:
     y_pred = pd.Series(["negative", "negative", "positive", "neutral"])
     groups = pd.Series(["kept", "kept", "unlabelled", "unlabelled"])
     report = quality_report(y_true, y_pred, groups=groups, n_boot=100)
-    empty = report.table[report.table["slice"] == "unlabelled"]
+    empty = report.by_group[report.by_group["slice"] == "unlabelled"]
     assert (empty.loc[~empty["metric"].str.startswith("support:"), ["value", "low", "high"]].isna()).all().all()
     assert (empty["n"] == 0).all()
     accuracy = report.estimate("accuracy", "unlabelled")
@@ -248,20 +268,20 @@ def test_unknown_true_label_raises_user_facing_error_naming_it() -> None:
 
 def test_unknown_predicted_label_raises_user_facing_error_naming_it() -> None:
     with pytest.raises(UserFacingError) as caught:
-        check_labels(pd.Series(["negative", "neutral"]), pd.Series(["negative", "meh"]), LABELS)
+        checked_label_codes(pd.Series(["negative", "neutral"]), pd.Series(["negative", "meh"]), LABELS)
     assert "'meh'" in str(caught.value)
     assert "predicted label" in str(caught.value)
 
 
 def test_unknown_labels_of_mixed_types_still_raise_user_facing_error() -> None:
     with pytest.raises(UserFacingError) as caught:
-        check_labels(pd.Series(["negative", 5, "good"], dtype=object), pd.Series(["negative"] * 3), LABELS)
+        checked_label_codes(pd.Series(["negative", 5, "good"], dtype=object), pd.Series(["negative"] * 3), LABELS)
     assert "5" in caught.value.message and "'good'" in caught.value.message
 
 
 def test_rows_of_different_length_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="rows"):
-        check_labels(pd.Series(["negative"]), pd.Series(["negative", "neutral"]), LABELS)
+        checked_label_codes(pd.Series(["negative"]), pd.Series(["negative", "neutral"]), LABELS)
 
 
 # ---- coverage simulation ---------------------------------------------------------------
@@ -284,7 +304,7 @@ def test_intervals_cover_the_population_value_about_95_percent_of_the_time() -> 
     repetitions, reviews = 2000, 300
     rng = np.random.default_rng(20240611)
     cms = rng.multinomial(reviews, POPULATION.ravel(), size=repetitions).reshape(repetitions, 3, 3)
-    table = metric_table([f"draw {i}" for i in range(repetitions)], cms, n_boot=500, random_state=7)
+    table = metric_table(cms, n_boot=500, random_state=7)
 
     def coverage(metric: str, truth: float) -> float:
         rows = table[table["metric"] == metric]

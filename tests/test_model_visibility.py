@@ -21,10 +21,11 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME
 from lib.stores.tracking import TrackingStore, is_store_model_uri
-from lib.wording import narrative
+from lib.wording import app_narrative
 from lib.wording import upload_narrative as words
+from tests.helpers import app_test, sign_in
 from tests.private_store import private_copy
-from tests.test_pages_auth import APP, FAST, sign_in
+from tests.test_pages_auth import FAST
 
 CHAMPION = f"models:/{DEMO_MODEL_NAME}@champion"
 EXPLAINED = "Blue words pushed the model towards its answer"
@@ -200,11 +201,9 @@ def test_only_admins_may_type_any_uri_and_they_are_warned_that_loading_runs_code
 
 def open_mistakes(user: str, ids: dict) -> AppTest:
     """The Mistakes page of the Acme run, as ``user``."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update(secrets())
-    at.query_params["experiment"], at.query_params["run"] = ids["acme"], ids["acme_run"]
+    at = app_test(secrets(), experiment=ids["acme"], run=ids["acme_run"])
     at = sign_in(at, user, f"pw-{user}")
-    return at.switch_page("pages/errors.py").run()
+    return at.switch_page("pages/mistakes.py").run()
 
 
 def test_the_mistakes_page_does_not_load_a_model_from_a_hidden_experiment(acme_app: dict) -> None:
@@ -212,7 +211,7 @@ def test_the_mistakes_page_does_not_load_a_model_from_a_hidden_experiment(acme_a
     assert not at.exception
     assert at.session_state["selection"].run.run_id == acme_app["acme_run"]
     captions = [c.value for c in at.caption]
-    assert narrative.EXPLANATION_UNAVAILABLE in captions
+    assert app_narrative.EXPLANATION_UNAVAILABLE in captions
     assert not any(EXPLAINED in caption for caption in captions)
 
     # The same run for an admin, who may see the model's experiment: the model loads and explains.

@@ -1,4 +1,4 @@
-"""lib/wording/narrative.py: the sentences a client reads."""
+"""lib/wording/*_narrative.py, numbers.py, counts.py, metric_names.py: the sentences a client reads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report, wilson_interval
+from lib.quality.intervals import wilson_interval
+from lib.quality.metrics import SENTIMENT_LABELS, Estimate, QualityReport, quality_report
 from lib.stores.tracking import RunSummary
-from lib.wording import narrative
+from lib.wording import counts, metric_names, numbers, overview_narrative, run_narrative, upload_narrative
 
 # Rows = truly negative / neutral / positive, columns = what the model said; 4,488 reviews.
 CONFUSION = np.array(
@@ -36,7 +37,7 @@ def whole_percent(share: float) -> str:
 
 
 def test_headline_gives_accuracy_interval_count_and_weakest_class() -> None:
-    first, second = narrative.headline(report_from(CONFUSION))
+    first, second = overview_narrative.headline(report_from(CONFUSION))
     accuracy = (1500 + 350 + 1648) / 4488
     low, high = wilson_interval(3498, 4488)
     assert first == (
@@ -51,19 +52,19 @@ def test_headline_gives_accuracy_interval_count_and_weakest_class() -> None:
 
 def test_headline_without_a_second_measured_class_names_no_weakest() -> None:
     report = report_from(np.array([[5, 1, 0], [0, 0, 0], [0, 0, 0]]))
-    sentences = narrative.headline(report)
+    sentences = overview_narrative.headline(report)
     assert len(sentences) == 1 and "83%" in sentences[0] and "6 reviews" in sentences[0]
 
 
 def test_headline_of_a_run_without_labelled_reviews() -> None:
     report = quality_report(pd.Series([None], dtype=object), pd.Series(["neutral"]), n_boot=0)
-    assert narrative.headline(report) == [
+    assert overview_narrative.headline(report) == [
         "This run has no reviews with both a true and a predicted sentiment, so its quality cannot be measured."
     ]
 
 
 def test_confusion_sentences_say_where_mistakes_go() -> None:
-    sentences = narrative.confusion_sentences(report_from(CONFUSION))
+    sentences = overview_narrative.confusion_sentences(report_from(CONFUSION))
     assert sentences == [
         "Of 1,724 truly negative reviews, 150 were called neutral and 74 were called positive (87% labelled right).",
         "Of 816 truly neutral reviews, 300 were called negative and 166 were called positive (43% labelled right).",
@@ -72,7 +73,7 @@ def test_confusion_sentences_say_where_mistakes_go() -> None:
 
 
 def test_confusion_sentences_for_perfect_and_absent_classes() -> None:
-    sentences = narrative.confusion_sentences(report_from(np.array([[1200, 0, 0], [0, 0, 0], [3, 0, 9]])))
+    sentences = overview_narrative.confusion_sentences(report_from(np.array([[1200, 0, 0], [0, 0, 0], [3, 0, 9]])))
     assert sentences == [
         "All 1,200 truly negative reviews were labelled negative.",
         "There are no truly neutral reviews in this run.",
@@ -81,57 +82,55 @@ def test_confusion_sentences_for_perfect_and_absent_classes() -> None:
 
 
 def test_number_formatting() -> None:
-    assert narrative.percent(float("nan")) == "n/a"
-    assert narrative.percent(np.nan) == "n/a"
-    assert narrative.percent(None) == "n/a"
-    assert narrative.percent(0.784) == "78%"
-    assert narrative.percent(0.784, 1) == "78.4%"
-    assert narrative.count(4712) == "4,712"
-    assert narrative.reviews(1) == "1 review"
-    assert narrative.reviews(4488.0) == "4,488 reviews"
-    assert narrative.share_table_cell(97, 812) == "97 (12%)"
-    assert narrative.share_table_cell(0, 0) == "0 (n/a)"
+    assert numbers.percent(float("nan")) == "n/a"
+    assert numbers.percent(np.nan) == "n/a"
+    assert numbers.percent(None) == "n/a"
+    assert numbers.percent(0.784) == "78%"
+    assert numbers.percent(0.784, 1) == "78.4%"
+    assert numbers.count(4712) == "4,712"
+    assert counts.reviews(1) == "1 review"
+    assert counts.reviews(4488.0) == "4,488 reviews"
 
 
 def test_estimates_in_words() -> None:
-    assert narrative.interval(Estimate(0.78, 0.771, 0.795, 4712)) == "95% interval 77%–80%"
-    assert narrative.interval(Estimate(0.5, np.nan, np.nan, 2)) == "no interval: too few reviews"
-    assert narrative.estimate_with_basis(Estimate(0.78, 0.771, 0.795, 4712)) == "78% (95% interval 77%–80%, based on 4,712 reviews)"
-    assert narrative.estimate_with_basis(Estimate(np.nan, np.nan, np.nan, 0)) == "cannot be measured (based on 0 reviews)"
-    assert narrative.change_against(Estimate(0.80, 0.7, 0.9, 10), Estimate(0.779, 0.7, 0.9, 10)) == "+2.1 pts vs baseline"
-    assert narrative.change_against(Estimate(0.70, 0.6, 0.8, 10), Estimate(0.75, 0.6, 0.8, 10)) == "-5.0 pts vs baseline"
-    assert narrative.change_against(Estimate(0.70, 0.6, 0.8, 10), None) is None
-    assert narrative.change_against(Estimate(np.nan, np.nan, np.nan, 0), Estimate(0.75, 0.6, 0.8, 10)) is None
+    assert numbers.interval(Estimate(0.78, 0.771, 0.795, 4712)) == "95% interval 77%–80%"
+    assert numbers.interval(Estimate(0.5, np.nan, np.nan, 2)) == "no interval: too few reviews"
+    assert numbers.estimate_with_basis(Estimate(0.78, 0.771, 0.795, 4712)) == "78% (95% interval 77%–80%, based on 4,712 reviews)"
+    assert numbers.estimate_with_basis(Estimate(np.nan, np.nan, np.nan, 0)) == "cannot be measured (based on 0 reviews)"
+    assert numbers.change_against(Estimate(0.80, 0.7, 0.9, 10), Estimate(0.779, 0.7, 0.9, 10)) == "+2.1 pts vs baseline"
+    assert numbers.change_against(Estimate(0.70, 0.6, 0.8, 10), Estimate(0.75, 0.6, 0.8, 10)) == "-5.0 pts vs baseline"
+    assert numbers.change_against(Estimate(0.70, 0.6, 0.8, 10), None) is None
+    assert numbers.change_against(Estimate(np.nan, np.nan, np.nan, 0), Estimate(0.75, 0.6, 0.8, 10)) is None
 
 
 def test_missing_parts_of_a_run_without_predictions() -> None:
-    notes = narrative.missing_parts(False, {"accuracy_score": 0.7, "f1_score": 0.68}, ["confusion_matrix.png"])
+    notes = run_narrative.missing_parts(False, {"accuracy_score": 0.7, "f1_score": 0.68}, ["confusion_matrix.png"])
     assert len(notes) == 2
     assert "predictions.parquet" in notes[0] and "re-evaluating" in notes[0]
     assert "per-sentiment" in notes[1]
-    bare = narrative.missing_parts(False, {}, [])
+    bare = run_narrative.missing_parts(False, {}, [])
     assert len(bare) == 3 and "no metrics" in bare[1] and "no stored files" in bare[2]
     # Per-class metrics logged: only the predictions file is missing.
-    assert len(narrative.missing_parts(False, {"class.neutral.recall": 0.4}, ["x.csv"])) == 1
+    assert len(run_narrative.missing_parts(False, {"class.neutral.recall": 0.4}, ["x.csv"])) == 1
 
 
 def test_nothing_missing_for_a_complete_run() -> None:
-    assert narrative.missing_parts(True, {"accuracy_score": 0.7, "class.neutral.recall": 0.4}, ["predictions.parquet"]) == []
+    assert run_narrative.missing_parts(True, {"accuracy_score": 0.7, "class.neutral.recall": 0.4}, ["predictions.parquet"]) == []
 
 
 def test_status_messages() -> None:
-    assert narrative.status_message("FINISHED") is None
-    running = narrative.status_message("RUNNING")
+    assert run_narrative.status_message("FINISHED") is None
+    running = run_narrative.status_message("RUNNING")
     assert running is not None and "in progress" in running and "Refresh" in running
-    assert narrative.status_message("SCHEDULED") == running
-    failed = narrative.status_message("FAILED", "RuntimeError: disk full")
+    assert run_narrative.status_message("SCHEDULED") == running
+    failed = run_narrative.status_message("FAILED", "RuntimeError: disk full")
     assert failed is not None and "failed" in failed and failed.endswith("The reason recorded: RuntimeError\\: disk full")
-    assert "reason" not in (narrative.status_message("FAILED") or "x")
-    assert "KILLED" in (narrative.status_message("KILLED") or "")
+    assert "reason" not in (run_narrative.status_message("FAILED") or "x")
+    assert "KILLED" in (run_narrative.status_message("KILLED") or "")
 
 
 def test_logged_metric_rows_name_metrics_in_words() -> None:
-    rows = narrative.logged_metric_rows(
+    rows = metric_names.logged_metric_rows(
         {"accuracy_score": 0.7512, "example_count": 4488.0, "log_loss": 1.2345, "class.neutral.f1": 0.4, "category.x.accuracy": 0.5}
     )
     assert rows == [
@@ -144,11 +143,24 @@ def test_logged_metric_rows_name_metrics_in_words() -> None:
 def test_run_choice_label() -> None:
     started = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
     run = RunSummary("r1", "1", "Baseline", "FINISHED", started, {}, {}, {"sentiment_review.role": "baseline"})
-    assert narrative.run_choice_label(run) == "★ Baseline · 05 Mar 2024, 14:07"
+    assert run_narrative.run_choice_label(run) == "★ Baseline · 05 Mar 2024, 14:07"
     running = RunSummary("r2", "1", "Iteration 1", "RUNNING", None, {}, {}, {})
-    assert narrative.run_choice_label(running) == "Iteration 1 · running"
+    assert run_narrative.run_choice_label(running) == "Iteration 1 · running"
 
 
 @pytest.mark.parametrize("metric", ["accuracy", "macro_f1", "weighted_f1"])
 def test_every_headline_metric_has_a_name_and_an_explanation(metric: str) -> None:
-    assert narrative.METRIC_NAMES[metric] and narrative.METRIC_EXPLANATIONS[metric]
+    assert metric_names.METRIC_NAMES[metric] and metric_names.METRIC_EXPLANATIONS[metric]
+
+
+def test_an_uploaded_runs_caption_says_its_date_once() -> None:
+    started = datetime(2026, 12, 1, 7, 41, tzinfo=UTC)
+    name = upload_narrative.evaluation_run_name("08_bom_tab.tsv", started)
+    tags = {"sentiment_review.model_description": f"sentiment-demo-classifier @champion · {name}"}
+    run = RunSummary("r1", "1", name, "FINISHED", started, {}, {}, tags)
+    caption = run_narrative.run_caption(run)
+    assert caption.count("01 Dec 2026") == 1 and caption.startswith("08_bom_tab.tsv · 01 Dec 2026 07:41")
+    assert "sentiment-demo-classifier @champion" in caption and "·  ·" not in caption and not caption.endswith("·")
+    assert run_narrative.run_choice_label(run).count("01 Dec 2026") == 1
+    plain = RunSummary("r2", "1", "Baseline", "RUNNING", started, {}, {}, {})
+    assert run_narrative.run_caption(plain) == "Baseline · 01 Dec 2026, 07:41 · running"

@@ -11,10 +11,10 @@ import pytest
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from lib.wording import narrative
+from lib.wording import overview_narrative
 from tests.conftest import PROJECT_ROOT
+from tests.helpers import open_app
 
-APP = str(PROJECT_ROOT / "app.py")
 SECRET = "hunter2"
 
 
@@ -48,8 +48,8 @@ def test_an_unexpected_error_shows_an_id_and_logs_the_traceback(
     def broken_headline(report):
         raise RuntimeError(f"cannot open /srv/private/store.db through https://bob:{SECRET}@mlflow.example/")
 
-    monkeypatch.setattr(narrative, "headline", broken_headline)
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    monkeypatch.setattr(overview_narrative, "headline", broken_headline)
+    at = open_app()
     assert not at.exception, "the error must not reach Streamlit's own error box"
     shown = everything_shown(at)
     assert "/srv/private" not in shown and SECRET not in shown and "Traceback" not in shown and "RuntimeError" not in shown
@@ -69,7 +69,7 @@ def test_an_unreachable_tracking_uri_never_shows_its_credentials(
 ) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://bob:{SECRET}@127.0.0.1:9/")
     caplog.set_level(logging.DEBUG)
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = open_app()
     assert not at.exception
     shown = everything_shown(at)
     assert "cannot be read right now" in shown

@@ -16,31 +16,13 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
-from lib.wording import narrative
+from lib.wording import compare_narrative
 from lib.wording.markdown import escape_markdown
-from lib.wording.narrative import percent
-from tests.conftest import PROJECT_ROOT, settings_for
+from lib.wording.numbers import percent
+from tests.conftest import settings_for
+from tests.helpers import numbers, open_page, page_text
 
-APP = str(PROJECT_ROOT / "app.py")
 LABELS = SENTIMENT_LABELS
-
-
-def open_page(page: str, **query: str) -> AppTest:
-    """Open one page of the app as a fresh browser session following a link would."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def page_text(at: AppTest) -> str:
-    """All markdown, captions, infos, warnings and errors of the page, as one string."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
 
 
 def demo_runs(store: TrackingStore) -> tuple[str, dict[str, str]]:
@@ -64,7 +46,7 @@ def test_categories_metric_picker_changes_the_table(app_env, demo_store: Trackin
     table = at.dataframe[0].value
     assert "Balanced score (macro F1)" in table.columns
     assert "clearly worse than average" in page_text(at)
-    assert "Gap between the best and the worst category" in page_text(at)
+    assert "Gap between" in page_text(at)
 
     at.selectbox(key="category_metric").set_value("accuracy").run()
     assert not at.exception
@@ -84,10 +66,10 @@ def test_categories_metric_picker_changes_the_table(app_env, demo_store: Trackin
 def test_categories_accuracy_shows_the_human_ceiling(app_env, demo_store: TrackingStore) -> None:
     experiment_id, runs = demo_runs(demo_store)
     at = open_page("pages/categories.py", experiment=experiment_id, run=runs["iteration 2"])
-    assert "a single human rater agrees with the crowd" not in page_text(at)  # macro F1 has no human counterpart
+    assert "single human rater" not in page_text(at)  # macro F1 has no human counterpart
     at.selectbox(key="category_metric").set_value("accuracy").run()
     text = page_text(at)
-    assert "a single human rater agrees with the crowd" in text
+    assert "single human rater" in text
     assert "Green diamonds" in text
     table = at.dataframe[0].value
     ceiling = table["A single person agrees with the crowd"]
@@ -188,7 +170,7 @@ def test_small_and_missing_categories_are_flagged_not_ranked(small_env: SmallSto
     assert table.loc["Editorials", "Reviews"] == 5
     assert table.loc[NO_CATEGORY, "Reviews"] == 40 and table.loc[NO_CATEGORY, "Status"] == "Enough reviews to judge"
     assert list(table.index)[-1] == "Editorials"  # after the ranked ones although it is the worst
-    assert "over the 3 categories with enough reviews" in text
+    assert numbers(r"over the (\d+) categories with enough reviews", text) == (3,)
 
 
 def chart_categories(at: AppTest) -> list[str]:
@@ -227,7 +209,7 @@ def test_run_without_category_column_shows_the_per_class_view(small_env: SmallSt
 def test_compare_needs_two_runs(small_env: SmallStore) -> None:
     at = open_page("pages/compare.py", experiment=small_env.experiments["plain"])
     assert "Is the new version better?" in [t.value for t in at.title]
-    assert "Comparing needs at least two finished runs" in page_text(at)
+    assert "at least two finished runs" in page_text(at)
     assert not at.tabs
 
 
@@ -239,7 +221,7 @@ def test_compare_runs_on_different_reviews_warns_and_lists_no_reviews(small_env:
     assert "fixes" not in text  # no fixed/broken sentence either
     table = at.dataframe[0].value
     assert "Labelled correctly" in set(table["Measure"])
-    assert set(table["Verdict"]) <= set(narrative.VERDICT_WORDS.values())
+    assert set(table["Verdict"]) <= set(compare_narrative.VERDICT_WORDS.values())
 
 
 def test_compare_with_a_run_on_unlabelled_reviews_cannot_tell(small_env: SmallStore) -> None:
@@ -275,7 +257,7 @@ def test_compare_demo_baseline_with_iteration_2(app_env, demo_store: TrackingSto
     assert len(fixed_rows) == fixed and len(broken_rows) == broken
     assert (fixed_rows["New version says"] == fixed_rows["Truly"]).all() and (fixed_rows["Baseline said"] != fixed_rows["Truly"]).all()
     assert (broken_rows["Baseline said"] == broken_rows["Truly"]).all() and (broken_rows["New version says"] != broken_rows["Truly"]).all()
-    assert f"fixes {fixed:,} reviews the baseline got wrong and breaks {broken:,}" in page_text(at)
+    assert numbers(r"fixes ([\d,]+) reviews.*?breaks ([\d,]+)", page_text(at)) == (fixed, broken)
 
 
 def test_compare_two_iterations_get_a_tab_each(app_env, demo_store: TrackingStore) -> None:

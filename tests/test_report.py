@@ -12,9 +12,9 @@ import pytest
 from lib.outputs import report as client_report
 from lib.quality.comparison import paired_comparison
 from lib.quality.metrics import SENTIMENT_LABELS, quality_report
-from lib.quality.review_queue import error_table
+from lib.quality.review_queue import mistakes_table
 from lib.stores import contract
-from lib.wording import narrative
+from lib.wording import overview_narrative
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -53,7 +53,7 @@ def document(predictions: pd.DataFrame) -> str:
     comparison = paired_comparison(
         frame[contract.TRUE_LABEL], frame["baseline_said"], frame[contract.PREDICTED_LABEL], groups=frame[contract.CATEGORY], n_boot=200
     )
-    mistakes = error_table(frame.drop(columns="baseline_said"), "test data")
+    mistakes = mistakes_table(frame.drop(columns="baseline_said"), "test data")
     hostile = mistakes.loc[mistakes[contract.TEXT].str.contains("<script>"), contract.REVIEW_ID].iloc[0]
     picked = [hostile, *mistakes[contract.REVIEW_ID].head(2)]
     hostile_key = mistakes.loc[mistakes[contract.REVIEW_ID] == hostile, client_report.REVIEW_KEY].iloc[0]
@@ -96,7 +96,7 @@ def test_hostile_text_is_escaped_everywhere(document: str) -> None:
 
 def test_headline_figures_and_sections(document: str, predictions: pd.DataFrame) -> None:
     report = quality_report(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
-    for sentence in narrative.headline(report):
+    for sentence in overview_narrative.headline(report):
         assert html.escape(sentence, quote=True) in document
     assert document.count('<div class="card">') == 2 + len(SENTIMENT_LABELS)
     assert "vs baseline" in document
@@ -131,7 +131,7 @@ def test_report_without_baseline_categories_or_examples(predictions: pd.DataFram
 
 
 def test_examples_keep_the_picked_order_and_a_maximum(predictions: pd.DataFrame) -> None:
-    mistakes = error_table(predictions.drop(columns="baseline_said"), "d")
+    mistakes = mistakes_table(predictions.drop(columns="baseline_said"), "d")
     ids = mistakes[contract.REVIEW_ID].tolist()
     picked = [ids[3], ids[1], "not-a-review", ids[3]]
     examples = client_report.examples_from(mistakes, picked)

@@ -21,7 +21,7 @@ from lib.stores import contract
 from lib.stores.demo import ModelSpec
 from lib.stores.run_health import INTERRUPTED, STALE_AFTER, heal_interrupted, is_interrupted, writer_identity, writer_is_gone
 from lib.stores.tracking import RunSummary, TrackingStore
-from lib.wording import narrative
+from lib.wording import run_narrative
 from tests.conftest import PROJECT_ROOT, settings_for
 
 KILLS = 20
@@ -69,7 +69,7 @@ def test_only_running_runs_of_the_apps_kind_are_judged() -> None:
 
 
 def test_an_interrupted_run_is_explained_in_plain_words() -> None:
-    message = narrative.status_message("FAILED", INTERRUPTED)
+    message = run_narrative.status_message("FAILED", INTERRUPTED)
     assert message is not None and "interrupted" in message and "again" in message
 
 

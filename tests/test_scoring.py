@@ -14,8 +14,15 @@ from lib.config import Settings
 from lib.errors import UserFacingError
 from lib.quality.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
 from lib.scoring import evaluation
-from lib.scoring.evaluation import evaluate_reviews, evaluation_dataset_hash, existing_evaluation, prediction_distribution, score_in_batches
-from lib.scoring.uploads import apply_mapping, guess_columns, propose_label_mapping, read_upload
+from lib.scoring.evaluation import (
+    evaluate_reviews,
+    evaluation_dataset_hash,
+    existing_evaluation,
+    prediction_distribution,
+    score_in_batches,
+    upload_run_details,
+)
+from lib.scoring.uploads import ColumnGuess, apply_mapping, guess_columns, propose_label_mapping, read_upload
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, TrackingStore
 from tests.private_store import private_copy
@@ -350,7 +357,28 @@ def test_prediction_distribution_overall_and_per_category() -> None:
     assert table.groupby(level="group")["share"].sum().round(9).eq(1).all()
 
 
+def test_prediction_distribution_marks_all_reviews_apart_from_a_category_of_that_name() -> None:
+    predictions = pd.DataFrame({contract.PREDICTED_LABEL: ["positive", "negative", "neutral"], contract.CATEGORY: [OVERALL, "App", "App"]})
+    table = prediction_distribution(predictions)
+    assert table.loc[table["overall"], "reviews"].sum() == 3
+    assert table.loc[~table["overall"] & (table["group"] == OVERALL), "reviews"].sum() == 1
+
+
 def test_prediction_distribution_without_categories_has_one_group() -> None:
     table = prediction_distribution(pd.DataFrame({contract.PREDICTED_LABEL: ["neutral"] * 4}))
     assert set(table["group"]) == {OVERALL}
     assert list(table["reviews"]) == [0, 4, 0]
+
+
+def test_upload_run_details_record_origin_drops_and_mappings() -> None:
+    table = read_upload("feedback.csv", b"text;mood;shop\nGreat;Happy;App\nBad;Angry;App\nGreat;Happy;App\n;Happy;Web\n")
+    columns = ColumnGuess("text", "mood", "shop")
+    mapping = {"Happy": "positive", "Angry": "negative"}
+    _, dropped = apply_mapping(table.frame, columns, mapping)
+    params, tags = upload_run_details(table, dropped, columns, mapping)
+    assert params["source_file"] == "feedback.csv" and params["delimiter"] == ";" and params["sheet"] == ""
+    assert (params["rows_in_file"], params["rows_left_out"], params["repeated_rows"]) == (4, dropped.rows_in_file - dropped.kept, 1)
+    assert json.loads(params["label_mapping"]) == mapping
+    assert json.loads(tags[contract.TAG_COLUMN_MAPPING]) == {contract.TEXT: "text", contract.TRUE_LABEL: "mood", contract.CATEGORY: "shop"}
+    _, unlabelled = upload_run_details(table, dropped, ColumnGuess("text", None, None), mapping)
+    assert json.loads(unlabelled[contract.TAG_COLUMN_MAPPING]) == {contract.TEXT: "text"}

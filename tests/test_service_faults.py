@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,31 +22,19 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores.annotations import AnnotationStore
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
-from tests.conftest import PROJECT_ROOT
+from tests.helpers import by_label, open_app, open_page, page_text, start_annotating
 from tests.mlflow_server import MlflowServer
 from tests.postgres import PostgresServer, postgres_bin_dir
-from tests.test_page_errors import by_label, sign_in_as, text_of
 from tests.test_remote_tracking import _predictions
 
 pytestmark = pytest.mark.server
 
-APP = str(PROJECT_ROOT / "app.py")
 SAVE = "Save and go to the next review"
 PAUSED = "annotating is paused"
 
 
-def _shown(at: AppTest) -> str:
-    """The page's text as a reader sees it (Markdown escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", "\n".join([text_of(at), *(str(w.value) for w in at.warning)]))
-
-
 def _refresh(at: AppTest) -> AppTest:
     return by_label(at.sidebar.button, "↻ Refresh").click().run()
-
-
-def _open_errors() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    return at.switch_page("pages/errors.py").run()
 
 
 def _save_verdict(at: AppTest, verdict: str) -> AppTest:
@@ -78,23 +65,23 @@ def mlflow_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
 
 def test_tracking_server_stopped_and_started_again(mlflow_server: tuple[MlflowServer, str]) -> None:
     server, run_id = mlflow_server
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception and "of reviews correctly" in _shown(at)
+    at = open_app()
+    assert not at.exception and "of reviews correctly" in page_text(at)
 
     server.stop()
     with pytest.raises(UserFacingError, match="cannot be read right now"):  # not "this run has no predictions", which pages cache
         TrackingStore(server.url).predictions(run_id)
     at = _refresh(at)
     assert not at.exception
-    assert "cannot be read right now" in _shown(at) and "Check that the MLflow server is running" in _shown(at)
+    assert "cannot be read right now" in page_text(at) and "Check that the MLflow server is running" in page_text(at)
     at = at.switch_page("pages/compare.py").run()  # another page: the same plain message, no traceback
-    assert not at.exception and "cannot be read right now" in _shown(at)
+    assert not at.exception and "cannot be read right now" in page_text(at)
 
     server.start()  # same port, same store
     at = _refresh(at.switch_page("pages/overview.py"))
     assert not at.exception
-    assert "cannot be read right now" not in _shown(at)
-    assert "of reviews correctly" in _shown(at)
+    assert "cannot be read right now" not in page_text(at)
+    assert "of reviews correctly" in page_text(at)
     assert any("Before the outage" in option for option in at.sidebar.selectbox[1].options)
 
 
@@ -120,23 +107,23 @@ def _demo_experiment_id() -> str:
 
 def test_postgres_stopped_mid_annotation_and_started_again(postgres: tuple[PostgresServer, str]) -> None:
     server, url = postgres
-    at = sign_in_as(_open_errors(), "Alice")
+    at = start_annotating(open_page("pages/mistakes.py"), "Alice")
     at = _save_verdict(at, "label_wrong")
     assert not at.exception and len(AnnotationStore(url).current(_demo_experiment_id())) == 1
-    pending = at.session_state["errors_current_review"]
+    pending = at.session_state["mistakes_current_review"]
 
     server.halt()
     at = _save_verdict(at, "ambiguous")
     assert not at.exception
-    assert "cannot be read right now" in _shown(at) and PAUSED in _shown(at)
+    assert "cannot be read right now" in page_text(at) and PAUSED in page_text(at)
     assert not [b for b in at.button if b.label == SAVE]  # no form to half-write into
-    assert at.session_state["errors_current_review"] == pending  # the review waits for its verdict
+    assert at.session_state["mistakes_current_review"] == pending  # the review waits for its verdict
     overview = at.switch_page("pages/overview.py").run()
-    assert not overview.exception and "of reviews correctly" in _shown(overview)  # the rest of the app works
+    assert not overview.exception and "of reviews correctly" in page_text(overview)  # the rest of the app works
 
     server.resume()
-    at = _save_verdict(overview.switch_page("pages/errors.py").run(), "ambiguous")
-    assert not at.exception and PAUSED not in _shown(at)
+    at = _save_verdict(overview.switch_page("pages/mistakes.py").run(), "ambiguous")
+    assert not at.exception and PAUSED not in page_text(at)
     saved = AnnotationStore(url).current(_demo_experiment_id())
     assert sorted(saved["verdict"]) == ["ambiguous", "label_wrong"]  # the earlier one is still there
     assert pending in set(saved["review_id"])
@@ -182,16 +169,16 @@ def test_read_only_annotations_file_pauses_annotating_and_recovers(app_env, tmp_
     earlier.close()
 
     with _read_only_file(database):
-        at = _open_errors()
+        at = open_page("pages/mistakes.py")
         assert not at.exception
-        assert "read-only" in _shown(at) and PAUSED in _shown(at)
+        assert "read-only" in page_text(at) and PAUSED in page_text(at)
         assert not [b for b in at.button if b.label == SAVE]
         assert at.dataframe, "the mistakes are still listed"
         at = at.switch_page("pages/overview.py").run()
-        assert not at.exception and "of reviews correctly" in _shown(at)
+        assert not at.exception and "of reviews correctly" in page_text(at)
 
-    at = at.switch_page("pages/errors.py").run()  # the same process and cached store: no restart
-    assert not at.exception and PAUSED not in _shown(at)
-    at = _save_verdict(sign_in_as(at, "Alice"), "ambiguous")
+    at = at.switch_page("pages/mistakes.py").run()  # the same process and cached store: no restart
+    assert not at.exception and PAUSED not in page_text(at)
+    at = _save_verdict(start_annotating(at, "Alice"), "ambiguous")
     assert not at.exception
     assert sorted(AnnotationStore(url).history_frame(_demo_experiment_id())["annotator"]) == ["Alice", "Bob"]

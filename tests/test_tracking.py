@@ -162,3 +162,19 @@ def test_unreachable_server_raises_user_facing_error_quickly(monkeypatch: pytest
     assert "MLFLOW_TRACKING_URI" in caught.value.hint
     with pytest.raises(UserFacingError):
         store.runs("1")
+
+
+def test_writing_run_finishes_the_run_or_fails_it_with_the_reason(tmp_path) -> None:
+    store = TrackingStore(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = store.ensure_experiment("Writing runs", artifact_location=(tmp_path / "artifacts").as_uri())
+    with store.writing_run(experiment_id, "fine", {}) as fine:
+        store.log_values(fine, {"accuracy_score": 0.5})
+    with pytest.raises(RuntimeError), store.writing_run(experiment_id, "broken", {}) as broken:
+        raise RuntimeError("disk full at batch 3")
+    with store.writing_run(experiment_id, "ended inside", {}) as ended:
+        store.fail_run(ended, "given up")
+    runs = {run.name: run for run in store.runs(experiment_id)}
+    assert runs["fine"].run_id == fine and runs["fine"].status == "FINISHED"
+    assert runs["broken"].run_id == broken and runs["broken"].status == "FAILED"
+    assert runs["broken"].tags[contract.TAG_FAILURE] == "RuntimeError: disk full at batch 3"
+    assert runs["ended inside"].status == "FAILED" and runs["ended inside"].tags[contract.TAG_FAILURE] == "given up"

@@ -100,6 +100,7 @@ def test_distribution_sentence_gives_the_overall_shares() -> None:
     distribution = pd.DataFrame(
         {
             "group": [OVERALL] * 3 + ["App"] * 3,
+            "overall": [True] * 3 + [False] * 3,
             "sentiment": ["negative", "neutral", "positive"] * 2,
             "reviews": [40, 18, 42, 1, 0, 0],
             "share": [0.4, 0.18, 0.42, 1.0, 0.0, 0.0],

@@ -1,9 +1,9 @@
-"""The sign-in gate and the app's questions to lib.access.auth about the person using it.
+"""The sign-in gate and the app's questions to lib.access (rules, settings, sign_in) about the person using it.
 
-``app.py`` asks :func:`current_user` before declaring the pages (viewers never get the
-Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
+``app.py`` asks :func:`current_user` before declaring the pages (``ui/navigation.py``:
+viewers never get the Evaluate or Mistakes page), then :func:`require_sign_in`, which draws the sign-in page and
 stops the run until someone is signed in. Pages and the sidebar ask :func:`allowed` and
-:func:`visible_experiments`; every answer comes from ``lib.access.auth.is_allowed``.
+:func:`visible_experiments`; every answer comes from ``lib.access.rules.is_allowed``.
 
 The configuration is read from Streamlit's secrets on every run (cheap: Streamlit parses
 the file once), so a changed role applies at the next click. Streamlit reads a secrets file
@@ -27,13 +27,14 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from lib.access import auth
-from lib.access.auth import AccessConfig, User
+from lib.access import rules, settings, sign_in
+from lib.access.rules import User
+from lib.access.settings import AccessConfig
 from lib.access.sign_in_throttle import SignInThrottle, throttled_message
 from lib.config import CONFIG_HINT, ConfigError, read_secrets_file
 from lib.errors import UserFacingError
 from lib.stores.tracking import ExperimentSummary, ModelChoice, RunSummary, is_store_model_uri
-from lib.wording import narrative, upload_narrative
+from lib.wording import app_narrative, upload_narrative
 from ui import data
 from ui.components import show_user_error
 
@@ -41,8 +42,6 @@ USER_KEY = "signed_in_username"
 LAST_ACTIVITY_KEY = "signed_in_last_activity"
 SIGNED_OUT_IDLE_KEY = "signed_out_idle"
 _clock = time.time  # seconds; tests replace it
-# The pages a role may lack, by url path, and the action each needs.
-PAGE_ACTIONS = {"evaluate": "upload", "errors": "annotate", "report": "export"}
 
 
 def _secrets() -> dict:
@@ -64,7 +63,7 @@ def _secrets() -> dict:
 
 def access_config() -> AccessConfig:
     """The sign-in configuration (raises ConfigError when it is wrong, incomplete or unreadable)."""
-    return auth.load_access(_secrets())
+    return settings.load_access(_secrets())
 
 
 def _client_address() -> str:
@@ -86,13 +85,13 @@ def current_user(config: AccessConfig | None = None) -> User | None:
         except ConfigError:
             return None
     if config.is_local:
-        return auth.LOCAL_ADMIN
+        return rules.LOCAL_ADMIN
     if config.oidc_sign_in and _oidc_signed_in():
-        return auth.oidc_user(config, st.user.to_dict())
+        return sign_in.oidc_user(config, st.user.to_dict())
     name = st.session_state.get(USER_KEY)
     if not (config.password_sign_in and name) or _idle_expired():
         return None
-    return auth.password_user(config, name)
+    return sign_in.password_user(config, name)
 
 
 def _idle_expired() -> bool:
@@ -112,13 +111,13 @@ def _idle_expired() -> bool:
 
 
 def allowed(action: str, experiment: ExperimentSummary | None = None) -> bool:
-    """May the current user do ``action`` to ``experiment`` (lib.access.auth.is_allowed)?"""
-    return auth.is_allowed(current_user(), action, experiment)
+    """May the current user do ``action`` to ``experiment`` (lib.access.rules.is_allowed)?"""
+    return rules.is_allowed(current_user(), action, experiment)
 
 
 def visible_experiments(experiments: Sequence[ExperimentSummary], action: str = "view") -> list[ExperimentSummary]:
     """The experiments the current user may ``action``: the others are left out, not greyed."""
-    return auth.visible_experiments(current_user(), experiments, action)
+    return rules.visible_experiments(current_user(), experiments, action)
 
 
 def experiment_of(run: RunSummary) -> ExperimentSummary | None:
@@ -132,28 +131,10 @@ def run_visible(run: RunSummary) -> bool:
     return experiment_of(run) is not None
 
 
-def permitted_pages(pages: Sequence[st.Page], user: User | None) -> list[st.Page]:
-    """The pages to declare for ``user``: the ones their role may not use are left out.
-
-    Before anyone signs in every page is declared (the gate stops the run before any page
-    runs), so a link to a page still opens that page after signing in.
-    """
-    if user is None:
-        return list(pages)
-    return [page for page in pages if auth.is_allowed(user, PAGE_ACTIONS.get(page.url_path, "view"), None)]
-
-
-def require(action: str, experiment: ExperimentSummary | None = None) -> None:
-    """Stop the page with the 'does not exist or you may not see' message unless allowed."""
-    if not allowed(action, experiment):
-        st.info(narrative.LINK_NOT_AVAILABLE, icon="🔒")
-        st.stop()
-
-
 def warn_on_unknown_link(wanted: str | None, known: Sequence[str]) -> bool:
     """Say so when a link names an experiment or run that is missing or hidden (the same words either way)."""
     if wanted and wanted not in known:
-        st.warning(narrative.LINK_NOT_AVAILABLE, icon="🔒")
+        st.warning(app_narrative.LINK_NOT_AVAILABLE, icon="🔒")
         return True
     return False
 
@@ -174,10 +155,10 @@ def require_sign_in(user: User | None) -> User:
         return user
     if config.oidc_sign_in and _oidc_signed_in():
         claims = st.user.to_dict()
-        if auth.email_trusted(config, claims):
-            st.error(narrative.account_without_access(str(claims.get("email") or "")), icon="🔒")
+        if sign_in.email_trusted(config, claims):
+            st.error(app_narrative.account_without_access(str(claims.get("email") or "")), icon="🔒")
         else:
-            st.error(auth.EMAIL_NOT_VERIFIED, icon="🔒")
+            st.error(app_narrative.EMAIL_NOT_VERIFIED, icon="🔒")
         if st.button("Sign out", key="sign_out_unknown"):
             st.logout()
         st.stop()
@@ -187,9 +168,9 @@ def require_sign_in(user: User | None) -> User:
 
 def _sidebar_identity(user: User) -> None:
     if user.is_local:
-        st.sidebar.caption(narrative.LOCAL_ADMIN_NOTE)
+        st.sidebar.caption(app_narrative.LOCAL_ADMIN_NOTE)
         return
-    st.sidebar.caption(narrative.signed_in_as(user.name, user.role))
+    st.sidebar.caption(app_narrative.signed_in_as(user.name, user.role))
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
         sign_out(user)
 
@@ -214,7 +195,7 @@ def _sign_in_page(config: AccessConfig) -> None:
     with middle:
         st.title("Sign in")
         if st.session_state.pop(SIGNED_OUT_IDLE_KEY, False):
-            st.info(auth.signed_out_idle(data.settings().session_idle_hours), icon="⏱️")
+            st.info(app_narrative.signed_out_idle(data.settings().session_idle_hours), icon="⏱️")
         st.caption("Sentiment Review shows how well a sentiment model labels customer reviews. Sign in to see your projects.")
         for provider in config.oidc_providers:
             if st.button(f"Sign in with {_provider_label(provider)}", type="primary", key=f"login_{provider}", width="stretch"):
@@ -239,10 +220,10 @@ def _password_form(config: AccessConfig) -> None:
         if wait_s > 0:
             st.error(throttled_message(wait_s), icon="⏳")
             return
-        user = auth.verify_password(config, username, password) if username and password else None
+        user = sign_in.verify_password(config, username, password) if username and password else None
         if user is None:
             throttle.failed(username, address)
-            st.error(auth.SIGN_IN_FAILED, icon="🔒")
+            st.error(app_narrative.SIGN_IN_FAILED, icon="🔒")
             return
         throttle.succeeded(username, address)
     except UserFacingError as error:

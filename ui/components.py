@@ -12,7 +12,7 @@ from lib.errors import UserFacingError
 from lib.quality.metrics import OVERALL, Estimate, QualityReport
 from lib.stores import contract
 from lib.stores.tracking import RunSummary
-from lib.wording import narrative
+from lib.wording import counts, metric_names, numbers, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import data, presentation
 
@@ -28,28 +28,28 @@ def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanat
     with st.container(border=True):
         st.metric(
             title,
-            narrative.percent(estimate.value),
-            delta=narrative.change_against(estimate, baseline),
-            help=f"{explanation} {narrative.METRIC_EXPLANATIONS['interval']}",
+            numbers.percent(estimate.value),
+            delta=numbers.change_against(estimate, baseline),
+            help=f"{explanation} {metric_names.METRIC_EXPLANATIONS['interval']}",
         )
-        st.caption(f"{narrative.interval(estimate)} · based on {narrative.reviews(estimate.n)}")
+        st.caption(f"{numbers.interval(estimate)} · based on {counts.reviews(estimate.n)}")
         presentation.glossary(explanation)
 
 
 def corrected_labels_comparison(
-    original: QualityReport, corrected: QualityReport, changed: int, metrics: list[str], slices: list[str]
+    original: QualityReport, corrected: QualityReport, changed: int, metrics: list[str], groups: list[str]
 ) -> None:
-    """Both figures side by side: with the given labels and with the annotators' corrections."""
+    """Both figures side by side, for all reviews and each of ``groups``: with the given labels and with the annotators' corrections."""
     rows = []
-    for slice_name in slices:
+    for group in [None, *groups]:
         for metric in metrics:
-            before, after = original.estimate(metric, slice_name), corrected.estimate(metric, slice_name)
-            row = {"Category": slice_name} if len(slices) > 1 else {}
+            before, after = original.estimate(metric, group), corrected.estimate(metric, group)
+            row = {"Category": OVERALL if group is None else group} if groups else {}
             row |= {
-                "Measure": narrative.metric_label(metric),
-                "With the given labels": f"{narrative.percent(before.value)} ({narrative.interval_range(before)})",
-                f"With {narrative.count(changed)} corrected labels": f"{narrative.percent(after.value)} ({narrative.interval_range(after)})",
-                "Change": narrative.points_change(after, before) or "",
+                "Measure": metric_names.metric_label(metric),
+                "With the given labels": f"{numbers.percent(before.value)} ({numbers.interval_range(before)})",
+                f"With {counts.counted(changed, 'corrected label')}": f"{numbers.percent(after.value)} ({numbers.interval_range(after)})",
+                "Change": numbers.points_change(after, before) or "",
             }
             rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -66,13 +66,13 @@ def corrected_labels_switch(run: RunSummary, report: QualityReport, metrics: lis
         return
     corrected_report, changed = corrected
     if not st.toggle(
-        f"Use corrected labels ({narrative.count(changed)} reviews corrected by annotators)",
+        f"Use corrected labels ({counts.counted(changed, 'review')} corrected by annotators)",
         key=f"use_corrected_{run.run_id}_{column}",
         help="Recompute the figures as if the labels annotators agreed on were right; both figures are shown side by side.",
     ):
         return
-    slices = [OVERALL] + ([s for s in corrected_report.slices[1:] if s in report.slices] if column else [])
-    corrected_labels_comparison(report, corrected_report, changed, metrics, slices)
+    groups = [g for g in corrected_report.groups if g in report.groups] if column else []
+    corrected_labels_comparison(report, corrected_report, changed, metrics, groups)
 
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ T = TypeVar("T")
 
 def stop_unless_finished(run: RunSummary) -> None:
     """Explain why and stop the page when the run has not finished (running, failed, killed)."""
-    note = narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
+    note = run_narrative.status_message(run.status, run.tags.get(contract.TAG_FAILURE, ""))
     if note:
         st.warning(note, icon="⏳" if run.status == "RUNNING" else "⚠️")
         st.stop()

@@ -9,13 +9,14 @@ import streamlit as st
 
 from lib.config import Settings, load_settings
 from lib.errors import UserFacingError
+from lib.quality import run_quality
 from lib.quality.ceiling import HumanCeiling, human_ceiling
 from lib.quality.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
-from lib.quality.corrections import apply_corrections
 from lib.quality.explain import Explanation, explain
 from lib.quality.label_issues import likely_label_errors
-from lib.quality.metrics import QualityReport, quality_report
-from lib.quality.review_queue import error_table, review_keys
+from lib.quality.metrics import QualityReport
+from lib.quality.review_queue import mistakes_table, review_keys
+from lib.quality.run_quality import labelled_report
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.run_health import heal_interrupted
@@ -81,22 +82,14 @@ def artifact_names(run: RunSummary) -> list[str]:
 
 @st.cache_data(max_entries=32, show_spinner="Working out the figures…")
 def _finished_report(tracking_uri: str, run_id: str) -> QualityReport | None:
-    frame = _finished_predictions(tracking_uri, run_id)
-    return _report_from(frame)
-
-
-def _report_from(frame: pd.DataFrame | None) -> QualityReport | None:
-    if frame is None or contract.TRUE_LABEL not in frame or contract.PREDICTED_LABEL not in frame:
-        return None
-    labelled = frame[frame[contract.TRUE_LABEL].notna()]
-    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL])
+    return labelled_report(_finished_predictions(tracking_uri, run_id))
 
 
 def report(run: RunSummary) -> QualityReport | None:
     """Overall quality of a run computed from its predictions, or None without them."""
     if run.is_finished:
         return _finished_report(settings().tracking_uri, run.run_id)
-    return _report_from(predictions(run))
+    return labelled_report(predictions(run))
 
 
 def refresh_lists() -> None:
@@ -107,21 +100,14 @@ def refresh_lists() -> None:
 
 @st.cache_data(max_entries=32, show_spinner="Working out the figures per category…")
 def _finished_category_report(tracking_uri: str, run_id: str, column: str) -> QualityReport | None:
-    return _category_report_from(_finished_predictions(tracking_uri, run_id), column)
-
-
-def _category_report_from(frame: pd.DataFrame | None, column: str) -> QualityReport | None:
-    if frame is None or contract.TRUE_LABEL not in frame or column not in frame:
-        return None
-    labelled = frame[frame[contract.TRUE_LABEL].notna()]
-    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL], groups=labelled[column])
+    return labelled_report(_finished_predictions(tracking_uri, run_id), column)
 
 
 def category_report(run: RunSummary, column: str) -> QualityReport | None:
     """Metrics overall and per value of ``column``, or None without predictions."""
     if run.is_finished:
         return _finished_category_report(settings().tracking_uri, run.run_id, column)
-    return _category_report_from(predictions(run), column)
+    return labelled_report(predictions(run), column)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -196,12 +182,6 @@ def sklearn_model(tracking_uri: str, model_uri: str):
     return tracking_store(tracking_uri).load_sklearn_model(model_uri)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def pyfunc_model(tracking_uri: str, model_uri: str):
-    """Any MLflow model of a URI as a pyfunc, loaded once per process."""
-    return tracking_store(tracking_uri).load_model(model_uri)
-
-
 @st.cache_data(max_entries=64, show_spinner="Working out why the model decided…")
 def _explanation(tracking_uri: str, run_id: str, model_uri: str, review_key: str, text: str, predicted: str, _model) -> Explanation:
     return explain(_model, text, predicted)
@@ -213,18 +193,18 @@ def explanation(run: RunSummary, review_key: str, text: str, predicted: str, mod
 
 
 @st.cache_data(max_entries=8, show_spinner="Listing the mistakes…")
-def _finished_error_table(tracking_uri: str, run_id: str, experiment_id: str) -> pd.DataFrame | None:
+def _finished_mistakes_table(tracking_uri: str, run_id: str, experiment_id: str) -> pd.DataFrame | None:
     frame = _finished_predictions(tracking_uri, run_id)
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
-    return error_table(frame, experiment_id)
+    return mistakes_table(frame, experiment_id)
 
 
-def errors(run: RunSummary) -> pd.DataFrame | None:
+def mistakes(run: RunSummary) -> pd.DataFrame | None:
     """Misclassified reviews of a finished run, confidently wrong first, keyed within the run's experiment."""
     if not run.is_finished:
         return None
-    return _finished_error_table(settings().tracking_uri, run.run_id, run.experiment_id)
+    return _finished_mistakes_table(settings().tracking_uri, run.run_id, run.experiment_id)
 
 
 def dataset_of(run: RunSummary) -> str:
@@ -254,11 +234,4 @@ def corrected_report(run: RunSummary, column: str | None = None) -> tuple[Qualit
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
     consensus = annotation_store().consensus_labels(run.experiment_id)
-    if consensus.empty:
-        return None
-    corrected, changed = apply_corrections(frame, _finished_review_keys(uri, run.run_id, run.experiment_id), consensus)
-    if changed == 0:
-        return None
-    labelled = corrected[corrected[contract.TRUE_LABEL].notna()]
-    groups = labelled[column] if column and column in labelled else None
-    return quality_report(labelled[contract.TRUE_LABEL], labelled[contract.PREDICTED_LABEL], groups=groups), changed
+    return run_quality.corrected_report(frame, _finished_review_keys(uri, run.run_id, run.experiment_id), consensus, column)

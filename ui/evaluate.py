@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +19,11 @@ from lib.scoring.several_models import ModelToEvaluate
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
-from lib.wording import narrative
+from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
-from ui import auth, data
+from ui import auth, data, sidebar
 
 JUST_LOGGED_KEY = "evaluate_just_logged"
-# Keys of the sidebar's pickers (ui/sidebar.py), set to open a new run in Overview.
-_SIDEBAR_EXPERIMENT_KEY = "experiment_picker"
-_SIDEBAR_RUN_KEY_PREFIX = "run_picker_"
 _CACHE_TTL_S = 3600
 # Uploaded tables are kept across reruns (not re-read on every click) but bounded: a file
 # may be 200 MB, and these caches are shared by every session of the server.
@@ -223,7 +219,7 @@ def experiment_picker(model: ModelChoice) -> str | None:
     # Only admins create experiments: a new one would be invisible to a client's annotator.
     options = [*(e.name for e in experiments), *([NEW_EXPERIMENT] if auth.allowed("admin") else [])]
     if not options:
-        st.info(narrative.NOTHING_SHARED)
+        st.info(app_narrative.NOTHING_SHARED)
         return None
     own = next((e.name for e in experiments if e.experiment_id == model.experiment_id), options[0])
     choice = st.selectbox(
@@ -275,18 +271,7 @@ def evaluate(
 
     if contract.TRUE_LABEL not in ready.reviews:
         columns = ColumnGuess(columns.text, None, columns.category)  # an empty sentiment column is no sentiment column
-    column_mapping = {contract.TEXT: columns.text, contract.TRUE_LABEL: columns.label, contract.CATEGORY: columns.category}
-    params = {
-        "source_file": table.file_name,
-        "sheet": table.sheet or "",
-        "encoding": table.encoding or "",
-        "delimiter": table.delimiter or "",
-        "rows_in_file": ready.report.rows_in_file,
-        "rows_left_out": ready.report.rows_in_file - ready.report.kept,
-        "repeated_rows": ready.report.duplicates,
-        "repeated_rows_left_out": ready.report.duplicates_dropped,
-        "label_mapping": json.dumps(mapping if columns.label else {}, ensure_ascii=False),
-    }
+    params, tags = evaluation.upload_run_details(table, ready.report, columns, mapping)
     when = datetime.now()
     several = len(models) > 1
     run_ids = several_models.evaluate_with_models(
@@ -299,7 +284,7 @@ def evaluate(
         experiment_id=experiment_id,
         dataset_name=table.file_name,
         params=params,
-        tags={contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)},
+        tags=tags,
         on_progress=progress,
         dataset_hash=ready.dataset_hash,
     )
@@ -323,7 +308,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
     (st.success if just_logged else st.info)(note, icon=":material/check_circle:" if just_logged else ":material/history:")
     report = data.report(run)
     if report is not None and report.n:
-        for sentence in narrative.headline(report):
+        for sentence in overview_narrative.headline(report):
             st.markdown(f"#### {sentence}")
         predictions = data.predictions(run)
         two_class = (
@@ -334,7 +319,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
         chart_column, words_column = st.columns([3, 2])
         chart_column.altair_chart(charts.confusion_chart(report), width="stretch")
         with words_column:
-            for sentence in narrative.confusion_sentences(report):
+            for sentence in overview_narrative.confusion_sentences(report):
                 st.markdown(f"- {sentence}")
     else:
         predictions = data.predictions(run)
@@ -348,7 +333,7 @@ def show_result(run: RunSummary, file_name: str) -> None:
     download_column, open_column = st.columns(2)
     download_column.download_button(
         "Download the predictions (CSV)",
-        data=lambda: downloads.predictions_csv(data.predictions(run)),
+        data=lambda: downloads.safe_csv(data.predictions(run)),
         file_name=f"{Path(file_name).stem} predictions.csv",
         mime="text/csv",
         on_click="ignore",
@@ -373,5 +358,5 @@ def show_in_sidebar(run: RunSummary) -> None:
     experiment = next((e for e in data.experiments(uri) if e.experiment_id == run.experiment_id), None)
     listed = next((r for r in data.runs(uri, run.experiment_id) if r.run_id == run.run_id), None)
     if experiment is not None and listed is not None:
-        st.session_state[_SIDEBAR_EXPERIMENT_KEY] = experiment
-        st.session_state[_SIDEBAR_RUN_KEY_PREFIX + run.experiment_id] = listed
+        st.session_state[sidebar.EXPERIMENT_PICKER_KEY] = experiment
+        st.session_state[sidebar.run_picker_key(run.experiment_id)] = listed

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from lib.errors import UserFacingError
-from lib.wording import narrative
+from lib.wording import app_narrative
 from ui.components import show_user_error
 
 LOGGER = logging.getLogger("sentiment_review")
@@ -44,4 +44,4 @@ def page_boundary() -> Iterator[None]:
     except UserFacingError as error:
         show_user_error(error)
     except Exception as error:
-        st.error(narrative.unexpected_error(logged_with_id(error, "drawing a page")), icon="⚠️")
+        st.error(app_narrative.unexpected_error(logged_with_id(error, "drawing a page")), icon="⚠️")

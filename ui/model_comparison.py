@@ -9,9 +9,11 @@ from lib.quality.comparison import COMPARED_METRICS, Comparison
 from lib.quality.model_differences import prediction_differences
 from lib.stores import contract
 from lib.stores.tracking import RunSummary
-from lib.wording import narrative
 from lib.wording import several_models as words
+from lib.wording.compare_narrative import VERDICT_WORDS
 from lib.wording.markdown import escape_markdown
+from lib.wording.metric_names import metric_label
+from lib.wording.numbers import count, percent
 from ui import data
 
 
@@ -40,12 +42,12 @@ def _show_paired(result: Comparison, first_name: str, second_name: str) -> None:
         r = result.row(metric)  # all reviews
         rows.append(
             {
-                "Measure": narrative.metric_label(metric),
-                first_name: narrative.percent(r["baseline"]),
-                second_name: narrative.percent(r["new"]),
+                "Measure": metric_label(metric),
+                first_name: percent(r["baseline"]),
+                second_name: percent(r["new"]),
                 "Change (95% interval)": words.change_cell(r["delta"], r["low"], r["high"]),
-                "Verdict": narrative.VERDICT_WORDS[r["verdict"]],
-                "Reviews": narrative.count(r["n"]),
+                "Verdict": VERDICT_WORDS[r["verdict"]],
+                "Reviews": count(r["n"]),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -9,12 +9,19 @@ import streamlit as st
 from lib.errors import UserFacingError
 from lib.stores import contract
 from lib.stores.tracking import ExperimentSummary, RunSummary
-from lib.wording import narrative
+from lib.wording import app_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import auth, data
 from ui.components import show_user_error
 
 SELECTION_KEY = "selection"
+# Widget keys of the pickers; other parts set them to open a run (ui/evaluate.py).
+EXPERIMENT_PICKER_KEY = "experiment_picker"
+
+
+def run_picker_key(experiment_id: str) -> str:
+    """The widget key of the run picker of one experiment."""
+    return f"run_picker_{experiment_id}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def render() -> Selection | None:
         return None
     shared = auth.visible_experiments(experiments)
     if experiments and not shared:
-        st.info(narrative.NOTHING_SHARED)
+        st.info(app_narrative.NOTHING_SHARED)
         return None
     experiments = shared
     if not experiments:
@@ -63,7 +70,7 @@ def render() -> Selection | None:
     auth.warn_on_unknown_link(params.get("experiment"), [e.experiment_id for e in experiments])
     start_exp = _pick(experiments, params.get("experiment"), lambda e: e.experiment_id, experiments[0])
     experiment = st.sidebar.selectbox(
-        "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key="experiment_picker"
+        "Experiment", experiments, index=experiments.index(start_exp), format_func=lambda e: e.name, key=EXPERIMENT_PICKER_KEY
     )
     try:
         runs = data.runs(uri, experiment.experiment_id)
@@ -80,8 +87,8 @@ def render() -> Selection | None:
         "Run (★ = baseline)",
         runs,
         index=runs.index(start_run),
-        format_func=narrative.run_choice_label,
-        key=f"run_picker_{experiment.experiment_id}",
+        format_func=run_narrative.run_choice_label,
+        key=run_picker_key(experiment.experiment_id),
         help="Each run is one model evaluated on one set of reviews.",
     )
     tagged = [r for r in runs if r.is_baseline]
@@ -94,7 +101,7 @@ def render() -> Selection | None:
         baseline = st.sidebar.selectbox(
             "Compare with",
             others,
-            format_func=lambda r: "nothing" if r is None else narrative.run_choice_label(r),
+            format_func=lambda r: "nothing" if r is None else run_narrative.run_choice_label(r),
             key=f"baseline_picker_{experiment.experiment_id}",
             help="No run of this experiment is tagged as its baseline; pick one to see changes against it.",
         )
@@ -111,7 +118,8 @@ def _recover_from_pages_folder_mode() -> None:
     "pages folder" mode until the first ``st.navigation`` call of the process; a link
     straight to a page then runs the page file alone, without app.py's sidebar. The flag
     is process-wide and ``st.navigation`` clears it on every run, so this is a no-op
-    except for that first request.
+    except for that first request. (``client.showSidebarNavigation = false`` hides the
+    file-name menu of that mode, but not this: Streamlit offers no public switch for it.)
     """
     from streamlit.runtime.pages_manager import PagesManager
 

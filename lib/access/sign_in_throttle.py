@@ -35,7 +35,6 @@ MAX_NAME_CHARS = 200
 MAX_ADDRESS_CHARS = 100
 SIGN_IN_PAUSED = "Password sign-in is paused: the app cannot count failed attempts right now (its database does not answer)."
 SIGN_IN_PAUSED_HINT = "Try again in a few minutes. If it persists, ask whoever runs the app to check the annotations database."
-
 _failures = sa.Table(
     "sign_in_failures",
     sa.MetaData(),

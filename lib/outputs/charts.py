@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 
 from lib.quality.metrics import QualityReport
-from lib.wording.narrative import count, percent
+from lib.wording.counts import agreeing, counted
+from lib.wording.numbers import count, percent
 
 FONT_SIZE = 15
 # Colour-blind-safe sequential scheme for shares.
@@ -21,7 +22,7 @@ def _style(chart: alt.Chart) -> alt.Chart:
 
 def confusion_frame(report: QualityReport) -> pd.DataFrame:
     """One row per (true, predicted) cell with its count and share of the true class."""
-    cm = report.overall_confusion()
+    cm = report.overall_confusion
     rows = []
     for i, truth in enumerate(report.labels):
         total = int(cm[i].sum())
@@ -36,7 +37,7 @@ def confusion_frame(report: QualityReport) -> pd.DataFrame:
                     "Share of truly": share,
                     "Label": f"{count(n)}\n{percent(share)}",
                     "Correct": i == j,
-                    "Tooltip": f"Of {count(total)} truly {truth} reviews, {count(n)} ({percent(share)}) were called {predicted}",
+                    "Tooltip": f"Of {counted(total, f'truly {truth} review')}, {count(n)} ({percent(share)}) {agreeing(n, 'was')} called {predicted}",
                 }
             )
     return pd.DataFrame(rows)
@@ -163,7 +164,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         order=distribution["sentiment"].map({label: i for i, label in enumerate(labels)}),
         Label=[percent(share) if share >= 0.08 else "" for share in distribution["share"]],
         Tooltip=[
-            f"{group}: {count(n)} reviews ({percent(share)}) called {sentiment}"
+            f"{group}: {counted(n, 'review')} ({percent(share)}) called {sentiment}"
             for group, sentiment, n, share in zip(
                 distribution["group"], distribution["sentiment"], distribution["reviews"], distribution["share"], strict=True
             )
@@ -185,3 +186,19 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
         .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
     )
     return _style((bars + text).properties(height=alt.Step(40)))
+
+
+def review_probability_chart(probabilities: dict[str, float], predicted: str) -> alt.Chart:
+    """How sure the model was of each sentiment for one review; its answer in orange."""
+    bars = pd.DataFrame({"Sentiment": list(probabilities), "Probability": list(probabilities.values())})
+    return (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("Sentiment:N", sort=list(probabilities), title=None),
+            color=alt.condition(alt.datum.Sentiment == predicted, alt.value("#ea580c"), alt.value("#93c5fd")),
+            tooltip=["Sentiment", alt.Tooltip("Probability:Q", format=".1%")],
+        )
+        .properties(height=alt.Step(30), title="How sure the model was")
+    )

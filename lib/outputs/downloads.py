@@ -1,4 +1,4 @@
-"""Files the app hands out: predictions as CSV that is safe to open in a spreadsheet.
+"""Files the app hands out: tables as CSV that is safe to open in a spreadsheet.
 
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by
 Excel, LibreOffice and Google Sheets as a formula (CSV injection, see OWASP). Such text
@@ -29,7 +29,7 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def predictions_csv(frame: pd.DataFrame) -> bytes:
-    """Predictions as UTF-8 CSV with a byte-order mark (so Excel shows accents), formula-safe."""
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """A table as formula-safe UTF-8 CSV with a byte-order mark (so Excel shows emoji and accents): every CSV the app hands out."""
     # CRLF line ends also make the writer quote cells holding a lone CR, which would split a row.
     return formula_safe(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

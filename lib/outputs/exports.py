@@ -3,9 +3,8 @@
 Both carry, per row, the experiment it belongs to (``experiment_id``; an export holds one
 experiment's rows only), who annotated (``annotator``, and ``annotator_name`` when a display
 name was given), when (``created_at``, UTC), and against which run and model (``run_id``,
-``model_uri``). The CSV goes through :func:`formula_safe`
-(from ``lib.outputs.downloads``): text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return gets a leading apostrophe so spreadsheets never evaluate it. The Parquet file keeps
+``model_uri``). The CSV goes through :func:`lib.outputs.downloads.safe_csv`:
+text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe so spreadsheets never evaluate it. The Parquet file keeps
 the exact text: no spreadsheet evaluates Parquet cells, and analysts need the data unaltered.
 """
 
@@ -15,9 +14,9 @@ import io
 
 import pandas as pd
 
-from lib.outputs.downloads import formula_safe
+from lib.outputs.downloads import safe_csv
 
-__all__ = ["EXPORT_COLUMNS", "annotations_csv", "annotations_parquet", "formula_safe"]
+__all__ = ["EXPORT_COLUMNS", "annotations_csv", "annotations_parquet"]
 
 # Who, when, on which run and model first; then what was said; then where it came from.
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -53,9 +52,7 @@ def _export_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def annotations_csv(frame: pd.DataFrame) -> bytes:
     """Annotations as formula-safe UTF-8 CSV (with a byte-order mark, so Excel shows emoji and accents)."""
-    export = _export_frame(frame)  # times print as e.g. 2025-11-25 17:15:57.657432+00:00
-    # CRLF line ends make the writer quote cells holding a lone CR, which would otherwise split a row.
-    return formula_safe(export).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return safe_csv(_export_frame(frame))  # times print as e.g. 2025-11-25 17:15:57.657432+00:00
 
 
 def annotations_parquet(frame: pd.DataFrame) -> bytes:

@@ -23,12 +23,21 @@ import altair as alt
 import pandas as pd
 
 from lib.outputs import charts
-from lib.quality.comparison import COMPARED_METRICS, Comparison
-from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, OVERALL, QualityReport
+from lib.quality.comparison import Comparison
+from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_standing, shown_categories
 from lib.stores import contract
-from lib.wording import narrative
+from lib.stores.annotations import ANNOTATION_VERDICTS
+from lib.wording import (
+    categories_narrative,
+    compare_narrative,
+    counts,
+    metric_names,
+    numbers,
+    overview_narrative,
+    report_narrative,
+)
 
 MAX_EXAMPLES = 12
 CATEGORY_METRIC = "accuracy"
@@ -149,23 +158,18 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 
 def kpis(report: QualityReport, baseline: QualityReport | None) -> tuple[Kpi, ...]:
     """The Overview's cards: correct labels, balanced score, and how many of each sentiment are found."""
-    cards = [
-        ("accuracy", narrative.METRIC_NAMES["accuracy"], narrative.METRIC_EXPLANATIONS["accuracy"]),
-        ("macro_f1", narrative.METRIC_NAMES["macro_f1"], narrative.METRIC_EXPLANATIONS["macro_f1"]),
-        *((f"recall:{label}", f"Finds {label} reviews", narrative.METRIC_EXPLANATIONS["recall"]) for label in report.labels),
-    ]
     result = []
-    for metric, title, explanation in cards:
-        estimate = report.estimate(metric)
-        before = baseline.estimate(metric) if baseline is not None else None
+    for card in metric_names.kpi_cards(report.labels):
+        estimate = report.estimate(card.metric)
+        before = baseline.estimate(card.metric) if baseline is not None else None
         result.append(
             Kpi(
-                title,
-                narrative.percent(estimate.value),
-                narrative.change_against(estimate, before),
-                narrative.interval(estimate),
-                f"based on {narrative.reviews(estimate.n)}",
-                explanation,
+                card.title,
+                numbers.percent(estimate.value),
+                numbers.change_against(estimate, before),
+                numbers.interval(estimate),
+                f"based on {counts.reviews(estimate.n)}",
+                card.explanation,
             )
         )
     return tuple(result)
@@ -173,13 +177,13 @@ def kpis(report: QualityReport, baseline: QualityReport | None) -> tuple[Kpi, ..
 
 def category_part(category_report: QualityReport | None, metric: str = CATEGORY_METRIC) -> tuple[str | None, tuple[str, ...]]:
     """The per-category chart (SVG) and a few sentences on the weakest categories."""
-    if category_report is None or len(category_report.slices) <= 1:
+    if category_report is None or not category_report.groups:
         return None, ()
     standing = category_standing(category_report, metric)
     overall = category_report.estimate(metric)
-    chart = charts.category_chart(shown_categories(standing, show_all=False), narrative.metric_label(metric), overall.value)
+    chart = charts.category_chart(shown_categories(standing, show_all=False), metric_names.metric_label(metric), overall.value)
     sentences = [
-        narrative.category_callout(name, category_report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)
+        categories_narrative.category_callout(name, category_report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)
         for name in standing["slice"].head(3)
     ]
     return chart_svg(chart.properties(width=CHART_WIDTH)), tuple(sentences)
@@ -187,23 +191,10 @@ def category_part(category_report: QualityReport | None, metric: str = CATEGORY_
 
 def comparison_part(result: Comparison, baseline_name: str) -> ComparisonPart:
     """The verdict on accuracy and the change of each compared figure, in words."""
-    overall = result.table[result.table["slice"] == OVERALL]
-    rows = tuple(
-        (
-            narrative.metric_label(r.metric),
-            narrative.change_sentence(r.metric, r.baseline, r.new, r.low, r.high).split(": ", 1)[1],
-            narrative.VERDICT_WORDS[r.verdict],
-        )
-        for r in overall.itertuples()
-        if r.metric in COMPARED_METRICS
-    )
-    accuracy = result.row("accuracy")
-    verdict = (
-        f"{narrative.change_sentence('accuracy', accuracy.baseline, accuracy.new, accuracy.low, accuracy.high)} "
-        f"{narrative.VERDICT_WORDS[accuracy.verdict]}."
-    )
-    fixed_broken = narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p) if result.paired else None
-    return ComparisonPart(narrative.comparison_intro(baseline_name, result.paired), verdict, rows, fixed_broken)
+    rows = tuple((row["Measure"], row["Change"], row["Verdict"]) for row in compare_narrative.measure_changes(result))
+    verdict = compare_narrative.accuracy_verdict(result)
+    fixed_broken = compare_narrative.fixed_broken_sentence(result.fixed, result.broken, result.mcnemar_p) if result.paired else None
+    return ComparisonPart(report_narrative.comparison_intro(baseline_name, result.paired), verdict, rows, fixed_broken)
 
 
 def annotation_summaries(current: pd.DataFrame) -> dict[str, str]:
@@ -213,7 +204,7 @@ def annotation_summaries(current: pd.DataFrame) -> dict[str, str]:
     summaries = {}
     for key, rows in current.groupby("review_key"):
         verdict = rows["verdict"].mode().iloc[0]
-        words = f"{narrative.ANNOTATION_VERDICTS.get(verdict, verdict)} ({len(rows)} annotator{'s' if len(rows) > 1 else ''})"
+        words = f"{ANNOTATION_VERDICTS.get(verdict, verdict)} ({counts.counted(len(rows), 'annotator')})"
         labels = rows["corrected_label"].dropna()
         if len(labels):
             words += f", corrected to {labels.mode().iloc[0]}"
@@ -260,20 +251,17 @@ def report_content(
     category_svg, category_sentences = category_part(category_report)
     return ReportContent(
         title="How good is the sentiment model?",
-        subtitle=narrative.report_subtitle(experiment_name, run_name, model_description, generated),
-        headline=tuple(narrative.headline(report)),
+        subtitle=report_narrative.report_subtitle(experiment_name, run_name, model_description, generated),
+        headline=tuple(overview_narrative.headline(report)),
         kpis=kpis(report, baseline_report),
         confusion_svg=chart_svg(charts.confusion_chart(report).properties(width=360)),
-        confusion_sentences=tuple(narrative.confusion_sentences(report)),
+        confusion_sentences=tuple(overview_narrative.confusion_sentences(report)),
         category_svg=category_svg,
         category_sentences=category_sentences,
         comparison=comparison,
-        examples_intro=narrative.examples_intro(len(examples)),
+        examples_intro=report_narrative.examples_intro(len(examples)),
         examples=tuple(examples),
-        glossary=tuple(
-            (narrative.METRIC_NAMES.get(key, key.capitalize()), narrative.METRIC_EXPLANATIONS[key])
-            for key in ("accuracy", "macro_f1", "recall", "precision", "interval")
-        ),
+        glossary=metric_names.glossary(),
     )
 
 
@@ -297,7 +285,7 @@ def _kpi_html(kpi: Kpi) -> str:
 def _example_html(example: Example) -> str:
     facts = [f"Truly <strong>{_text(example.truly)}</strong>", f"the model said <strong>{_text(example.model_said)}</strong>"]
     if example.confidence is not None:
-        facts.append(f"{_text(narrative.percent(example.confidence))} sure")
+        facts.append(f"{_text(numbers.percent(example.confidence))} sure")
     if example.category:
         facts.append(f"category: {_text(example.category)}")
     annotation = f'<div class="annotation">Annotators: {_text(example.annotation)}</div>' if example.annotation else ""
@@ -322,7 +310,7 @@ def report_html(content: ReportContent) -> str:
     ]
     if content.category_svg:
         sections.append(
-            f'<section class="keep"><h2>Per category: {_text(narrative.metric_in_sentence(CATEGORY_METRIC))}</h2>'
+            f'<section class="keep"><h2>Per category: {_text(metric_names.metric_in_sentence(CATEGORY_METRIC))}</h2>'
             f"{_list(content.category_sentences)}"
             f'<figure role="img" aria-label="Chart of the figure per category">{content.category_svg}</figure>'
             '<p class="note">Bars: the figure per category; black whiskers: its 95% interval; dashed line: all reviews together. '

@@ -145,14 +145,25 @@ def annotator_agreement(current: pd.DataFrame, *, on: Literal["verdict", "correc
     return AgreementSummary(len(counts), people, pairwise, kappa, method, disagreements)
 
 
-def _disagreements(current: pd.DataFrame) -> pd.DataFrame:
-    columns = ["review_key", "dataset", "review_id", "annotators", "verdicts", "corrected_labels", "last_changed"]
-    rows = current.sort_values(["review_key", "annotator"])
-    grouped = rows.groupby("review_key")
+def disagreeing_reviews(current: pd.DataFrame) -> frozenset[str]:
+    """Keys of the reviews whose annotators (two or more) differ in verdict or corrected label.
+
+    A blank corrected label is a value of its own: "the label is wrong, it is neutral" and
+    "the label is wrong" without a label differ. ``current`` is ``AnnotationStore.current()``.
+    """
+    if current.empty:
+        return frozenset()
+    grouped = current.groupby("review_key")
     differ = (grouped["annotator"].transform("nunique") >= 2) & (
         (grouped["verdict"].transform("nunique") > 1) | (grouped["corrected_label"].transform(lambda s: s.nunique(dropna=False)) > 1)
     )
-    rows = rows[differ]
+    return frozenset(current.loc[differ, "review_key"])
+
+
+def _disagreements(current: pd.DataFrame) -> pd.DataFrame:
+    columns = ["review_key", "dataset", "review_id", "annotators", "verdicts", "corrected_labels", "last_changed"]
+    rows = current.sort_values(["review_key", "annotator"])
+    rows = rows[rows["review_key"].isin(disagreeing_reviews(rows))]
     if rows.empty:
         return pd.DataFrame({name: pd.Series(dtype="datetime64[us, UTC]" if name == "last_changed" else "object") for name in columns})
     rows = rows.assign(

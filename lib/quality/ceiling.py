@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-from lib.quality.metrics import OVERALL, Estimate, group_codes_of
+from lib.quality.intervals import normal_interval
+from lib.quality.metrics import Estimate, group_codes_of
 
 # The same thresholds that turn mean ratings into labels (see scripts/prepare_demo_data.py).
 NEGATIVE_AT_MOST = -0.5
@@ -47,13 +47,16 @@ def review_agreement(ratings: pd.Series) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HumanCeiling:
-    """Single-rater agreement with the crowd, overall and per slice."""
+    """Single-rater agreement with the crowd for all rated reviews (``overall``) and per group (``by_group``)."""
 
-    table: pd.DataFrame  # slice, value, low, high, n
+    overall: Estimate
+    by_group: pd.DataFrame  # slice, value, low, high, n: groups with rated reviews only
 
-    def estimate(self, slice_name: str = OVERALL) -> Estimate | None:
-        """The ceiling of one slice, or None when it has no rated reviews."""
-        row = self.table[self.table["slice"] == slice_name]
+    def estimate(self, group: str | None = None) -> Estimate | None:
+        """The ceiling of all reviews (``group=None``) or of one group, or None when that group has no rated reviews."""
+        if group is None:
+            return self.overall
+        row = self.by_group[self.by_group["slice"] == group]
         if row.empty:
             return None
         r = row.iloc[0]
@@ -66,23 +69,21 @@ def human_ceiling(ratings: pd.Series, groups: pd.Series | None = None, confidenc
     rated = np.isfinite(agreement)
     if not rated.any():
         return None
-    names, codes = [OVERALL], np.zeros(len(agreement), dtype=np.int64)
-    frames = [(names, codes)]
+    names, codes = [""], np.zeros(len(agreement), dtype=np.int64)  # position 0: all reviews
     if groups is not None:
-        frames.append(group_codes_of(groups.reset_index(drop=True)))
-    z = norm.ppf(0.5 + confidence / 2)
-    rows = []
-    for slice_names, slice_codes in frames:
-        g = len(slice_names)
-        n = np.bincount(slice_codes[rated], minlength=g)
-        total = np.bincount(slice_codes[rated], weights=agreement[rated], minlength=g)
-        squares = np.bincount(slice_codes[rated], weights=agreement[rated] ** 2, minlength=g)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / n
-            variance = np.maximum(squares / n - mean**2, 0) * n / np.maximum(n - 1, 1)
-            half = z * np.sqrt(variance / n)
-        rows.append(pd.DataFrame({"slice": slice_names, "value": mean, "low": mean - half, "high": mean + half, "n": n}))
-    table = pd.concat(rows, ignore_index=True)
-    table = table[table["n"] > 0].reset_index(drop=True)
-    table[["low", "high"]] = table[["low", "high"]].clip(0, 1)
-    return HumanCeiling(table)
+        group_names, group_codes = group_codes_of(groups.reset_index(drop=True))
+        names, codes = names + group_names, np.concatenate([codes, group_codes + 1])
+        agreement, rated = np.concatenate([agreement, agreement]), np.concatenate([rated, rated])
+    g = len(names)
+    n = np.bincount(codes[rated], minlength=g)
+    total = np.bincount(codes[rated], weights=agreement[rated], minlength=g)
+    squares = np.bincount(codes[rated], weights=agreement[rated] ** 2, minlength=g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+        variance = np.maximum(squares / n - mean**2, 0) * n / np.maximum(n - 1, 1)
+        low, high = normal_interval(mean, np.sqrt(variance / n), confidence)
+    table = pd.DataFrame({"slice": names, "value": mean, "low": low, "high": high, "n": n})
+    first = table.iloc[0]
+    overall = Estimate(float(first["value"]), float(first["low"]), float(first["high"]), int(first["n"]))
+    by_group = table.iloc[1:]
+    return HumanCeiling(overall, by_group[by_group["n"] > 0].reset_index(drop=True))

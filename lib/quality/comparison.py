@@ -30,16 +30,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom, binomtest, false_discovery_control, norm
 
+from lib.quality.intervals import percentile_interval
 from lib.quality.metrics import (
     DEFAULT_BOOTSTRAP_SAMPLES,
-    OVERALL,
     SENTIMENT_LABELS,
+    Confusions,
     bootstrap_confusions,
     checked_label_codes,
     class_counts,
     confusion_counts,
     f1_scores,
     group_codes_of,
+    split_overall,
 )
 from lib.stores import contract
 from lib.stores.tracking import RunSummary
@@ -127,27 +129,29 @@ def wald_p_values(delta: np.ndarray, delta_samples: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Changes from a baseline run to a new run, overall and per slice."""
+    """Changes from a baseline run to a new run for all reviews (``overall``) and per group (``by_group``).
+
+    Both tables have the columns baseline, new, delta, low, high, n, p_value, p_adjusted,
+    verdict; ``overall`` is indexed by metric, ``by_group`` has the columns slice and metric.
+    """
 
     paired: bool
-    table: pd.DataFrame  # slice, metric, baseline, new, delta, low, high, n, p_value, p_adjusted, verdict
+    overall: pd.DataFrame
+    by_group: pd.DataFrame
     mcnemar_p: float | None  # exact McNemar p-value for accuracy (paired only)
     fixed: int  # reviews the baseline got wrong and the new run gets right (paired only)
     broken: int  # reviews the baseline got right and the new run gets wrong (paired only)
 
-    def row(self, metric: str, slice_name: str = OVERALL) -> pd.Series:
-        """One metric's change for one slice."""
-        rows = self.table[(self.table["metric"] == metric) & (self.table["slice"] == slice_name)]
+    def row(self, metric: str, group: str | None = None) -> pd.Series:
+        """One metric's change for all reviews (``group=None``) or for one group."""
+        if group is None:
+            if metric not in self.overall.index:
+                raise KeyError(f"no comparison of {metric!r}")
+            return self.overall.loc[metric]
+        rows = self.by_group[(self.by_group["metric"] == metric) & (self.by_group["slice"] == group)]
         if rows.empty:
-            raise KeyError(f"no comparison of {metric!r} for {slice_name!r}")
+            raise KeyError(f"no comparison of {metric!r} for {group!r}")
         return rows.iloc[0]
-
-
-def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(samples, [2.5, 97.5], axis=0)
-    return low, high
 
 
 def mcnemar_p_values(joint: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:
@@ -170,8 +174,8 @@ def mcnemar_p_values(joint: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABE
     return values
 
 
-def _table(
-    names: list[str],
+def _tables(
+    groups: tuple[str, ...],
     base: dict,
     new: dict,
     base_boot: dict,
@@ -179,18 +183,20 @@ def _table(
     n: np.ndarray,
     metrics: tuple[str, ...],
     exact_p: Mapping[str, np.ndarray] = MappingProxyType({}),
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(overall, by group) change tables from point values and replicates of stacked slices, all reviews first."""
+    positions = np.arange(len(groups) + 1)
     blocks = []
     for metric in metrics:
         delta = new[metric] - base[metric]
         samples = new_boot[metric] - base_boot[metric]
-        low, high = _interval(samples)
+        low, high = percentile_interval(samples)
         defined = np.isfinite(delta)
         low, high = np.where(defined, low, np.nan), np.where(defined, high, np.nan)
         blocks.append(
             pd.DataFrame(
                 {
-                    "slice": names,
+                    "slice": positions,
                     "metric": metric,
                     "baseline": base[metric],
                     "new": new[metric],
@@ -204,13 +210,13 @@ def _table(
         )
     table = pd.concat(blocks, ignore_index=True)
     # The first slice is all reviews: Holm over its measures; every per-category change is one family for BH.
-    overall = (table["slice"] == names[0]).to_numpy()
+    overall = (table["slice"] == 0).to_numpy()
     adjusted = np.empty(len(table))
     adjusted[overall] = holm(table.loc[overall, "p_value"].to_numpy())
     adjusted[~overall] = benjamini_hochberg(table.loc[~overall, "p_value"].to_numpy())
     table["p_adjusted"] = adjusted
     table["verdict"] = [verdict(lo, hi, p) for lo, hi, p in zip(table["low"], table["high"], adjusted, strict=True)]
-    return table
+    return split_overall(table, groups)
 
 
 def paired_comparison(
@@ -232,13 +238,13 @@ def paired_comparison(
     known = (t >= 0) & (a >= 0) & (b >= 0)
     fixed = int((known & (a != t) & (b == t)).sum())
     broken = int((known & (a == t) & (b != t)).sum())
-    names, codes = [OVERALL], np.zeros(len(t), dtype=np.int64)
+    group_names: list[str] = []
+    codes = np.zeros(len(t), dtype=np.int64)  # 0: all reviews, then 1 + each group's code
     if groups is not None:
         group_names, group_codes = group_codes_of(pd.Series(groups).reset_index(drop=True))
-        names = names + group_names
         codes = np.concatenate([codes, group_codes + 1])
         t, a, b, known = (np.concatenate([x, x]) for x in (t, a, b, known))
-    g = len(names)
+    g = 1 + len(group_names)
     # Rows with a missing label (code -1) are counted nowhere.
     cells = np.where(known, ((codes * k + t) * k + a) * k + b, 0)
     joint = np.bincount(cells, weights=known, minlength=g * k**3).astype(np.int64).reshape(g, k**3)
@@ -251,44 +257,39 @@ def paired_comparison(
     new = point_metrics(joint.sum(axis=2), labels)
     base_boot = point_metrics(boot.sum(axis=4), labels)
     new_boot = point_metrics(boot.sum(axis=3), labels)
-    table = _table(names, base, new, base_boot, new_boot, n, metrics, mcnemar_p_values(joint, labels))
+    overall, by_group = _tables(tuple(group_names), base, new, base_boot, new_boot, n, metrics, mcnemar_p_values(joint, labels))
     p_value = binomtest(fixed, fixed + broken, 0.5).pvalue if fixed + broken else 1.0
-    return Comparison(paired=True, table=table, mcnemar_p=float(p_value), fixed=fixed, broken=broken)
+    return Comparison(paired=True, overall=overall, by_group=by_group, mcnemar_p=float(p_value), fixed=fixed, broken=broken)
 
 
 def unpaired_comparison(
-    baseline_cms: tuple[list[str], np.ndarray],
-    new_cms: tuple[list[str], np.ndarray],
+    baseline_cms: Confusions,
+    new_cms: Confusions,
     *,
     labels: tuple[str, ...] = SENTIMENT_LABELS,
     metrics: tuple[str, ...] = COMPARED_METRICS,
     n_boot: int = DEFAULT_BOOTSTRAP_SAMPLES,
     random_state: int = 0,
 ) -> Comparison:
-    """Changes between two runs evaluated on different reviews: slices both runs have."""
-    (base_names, base_all), (new_names, new_all) = baseline_cms, new_cms
-    names = [name for name in base_names if name in new_names]
-    base_cms = base_all[[base_names.index(x) for x in names]]
-    new_cms_ = new_all[[new_names.index(x) for x in names]]
+    """Changes between two runs evaluated on different reviews: all reviews, and the groups both runs have."""
+    groups = tuple(name for name in baseline_cms.groups if name in new_cms.groups)
+    base_cms, new_cms_ = baseline_cms.only(groups).stacked(), new_cms.only(groups).stacked()
     base, new = point_metrics(base_cms, labels), point_metrics(new_cms_, labels)
     base_boot = point_metrics(bootstrap_confusions(base_cms, n_boot, random_state), labels)
     new_boot = point_metrics(bootstrap_confusions(new_cms_, n_boot, random_state + 1), labels)
     n = np.minimum(base_cms.sum(axis=(1, 2)), new_cms_.sum(axis=(1, 2)))
-    table = _table(names, base, new, base_boot, new_boot, n, metrics)
-    return Comparison(paired=False, table=table, mcnemar_p=None, fixed=0, broken=0)
+    overall, by_group = _tables(groups, base, new, base_boot, new_boot, n, metrics)
+    return Comparison(paired=False, overall=overall, by_group=by_group, mcnemar_p=None, fixed=0, broken=0)
 
 
-def run_confusions(frame: pd.DataFrame, column: str | None = None) -> tuple[list[str], np.ndarray]:
-    """Confusion matrices of one run's labelled predictions: all reviews first, then per category."""
+def run_confusions(frame: pd.DataFrame, column: str | None = None) -> Confusions:
+    """Confusion matrices of one run's labelled predictions: all reviews and, with ``column``, per category."""
     # A run on unlabelled reviews has no true-label column: nothing can be counted, every figure is "cannot tell".
     truth = frame[contract.TRUE_LABEL] if contract.TRUE_LABEL in frame else pd.Series(None, index=frame.index, dtype=object)
     labelled = frame[truth.notna()]
     truth, said = truth[truth.notna()], labelled[contract.PREDICTED_LABEL]
-    names, cms = confusion_counts(truth, said)
-    if column is None or column not in labelled:
-        return names, cms
-    group_names, group_cms = confusion_counts(truth, said, groups=labelled[column])
-    return names + group_names, np.concatenate([cms, group_cms])
+    groups = labelled[column] if column is not None and column in labelled else None
+    return confusion_counts(truth, said, groups=groups)
 
 
 def aligned_predictions(baseline: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:

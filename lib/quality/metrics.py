@@ -32,22 +32,22 @@ reviews predicted <label> for precision, and the reviews either truly or predict
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from lib.errors import UserFacingError
+from lib.quality.intervals import DEFAULT_CONFIDENCE, percentile_interval, wilson_interval
 
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+# How the figures of all reviews are titled on screen; a display text only, never a key (a category may bear it too).
 OVERALL = "All reviews"
 NO_CATEGORY = "(none)"
 # Below this many reviews a slice is flagged "too few to judge" rather than ranked.
 MIN_REVIEWS_TO_JUDGE = 30
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
-DEFAULT_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,6 @@ class Estimate:
     def is_defined(self) -> bool:
         """False when the slice holds nothing this number could be measured on."""
         return bool(np.isfinite(self.value))
-
-
-def check_labels(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) -> None:
-    """Raise a UserFacingError when the label columns hold values outside ``labels``."""
-    checked_label_codes(y_true, y_pred, labels)
 
 
 def checked_label_codes(y_true: pd.Series, y_pred: pd.Series, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,14 +96,33 @@ def label_codes(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
     return lookup[codes].astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Confusions:
+    """Confusion matrices (rows = true label) of all reviews and of each group, kept apart."""
+
+    overall: np.ndarray  # (K, K)
+    groups: tuple[str, ...] = ()
+    by_group: np.ndarray | None = None  # (G, K, K) in the order of ``groups``; None without groups
+
+    def stacked(self) -> np.ndarray:
+        """All reviews first, then every group: shape (1 + G, K, K), for vectorised metrics."""
+        extra = [] if self.by_group is None else [self.by_group]
+        return np.concatenate([self.overall[None], *extra])
+
+    def only(self, groups: Sequence[str]) -> Confusions:
+        """The same figures with only the named groups (in that order); all reviews unchanged."""
+        picked = None if self.by_group is None else self.by_group[[self.groups.index(name) for name in groups]]
+        return Confusions(self.overall, tuple(groups), picked)
+
+
 def confusion_counts(
     y_true: pd.Series,
     y_pred: pd.Series,
     *,
     labels: tuple[str, ...] = SENTIMENT_LABELS,
     groups: pd.Series | None = None,
-) -> tuple[list[str], np.ndarray]:
-    """Confusion matrices per group (or one for all) as ``(names, array (G, K, K))``.
+) -> Confusions:
+    """Confusion matrices of all reviews and, when ``groups`` is given, of each group.
 
     Rows without a true or predicted label are left out.
     """
@@ -116,13 +130,16 @@ def confusion_counts(
     true_codes, pred_codes = checked_label_codes(y_true, y_pred, labels)
     known = (true_codes >= 0) & (pred_codes >= 0)
     if groups is None:
-        names = [OVERALL]
+        names: list[str] = []
         group_codes = np.zeros(len(true_codes), dtype=np.int64)
     else:
-        names, group_codes = group_codes_of(groups)
+        names, group_codes = group_codes_of(pd.Series(groups).reset_index(drop=True))
     flat = (group_codes * k + true_codes) * k + pred_codes
-    counts = np.bincount(flat[known], minlength=len(names) * k * k)
-    return names, counts.reshape(len(names), k, k)
+    counts = np.bincount(flat[known], minlength=max(len(names), 1) * k * k).reshape(-1, k, k)
+    if groups is None:
+        return Confusions(counts[0])
+    # Every row falls in exactly one group (missing values form "(none)"), so all reviews are the sum of the groups.
+    return Confusions(counts.sum(axis=0), tuple(names), counts)
 
 
 def group_codes_of(groups: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -160,21 +177,6 @@ def f1_scores(cms: np.ndarray) -> dict[str, np.ndarray]:
     return {"per_class": per_class, "macro": macro, "weighted": weighted}
 
 
-def wilson_interval(successes: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions; NaN where n is 0."""
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
-    safe_n = np.where(n > 0, n, 1)
-    p = successes / safe_n
-    centre = (p + z**2 / (2 * safe_n)) / (1 + z**2 / safe_n)
-    half = z * np.sqrt(p * (1 - p) / safe_n + z**2 / (4 * safe_n**2)) / (1 + z**2 / safe_n)
-    # The interval always holds p; min/max only undo rounding (10 of 10 gave a top of 0.9999…).
-    low = np.where(n > 0, np.clip(np.minimum(centre - half, p), 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(np.maximum(centre + half, p), 0, 1), np.nan)
-    return low, high
-
-
 def bootstrap_confusions(cms: np.ndarray, n_boot: int, random_state: int) -> np.ndarray:
     """Resampled confusion matrices, shape (n_boot, G, K, K), by multinomial draws of cells."""
     g, k, _ = cms.shape
@@ -188,17 +190,20 @@ def bootstrap_confusions(cms: np.ndarray, n_boot: int, random_state: int) -> np.
     return draws.reshape(n_boot, g, k, k)
 
 
-def _percentile_interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    tail = (1 - confidence) / 2 * 100
-    # All-NaN columns (a class absent from a slice) are expected: they stay NaN.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
-    return low, high
+def split_overall(table: pd.DataFrame, groups: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A long table of stacked slices (column ``slice`` = position, 0 = all reviews) as (overall by metric, by group).
+
+    The overall rows are indexed by metric; the group rows carry the group's name in ``slice``.
+    """
+    first = (table["slice"] == 0).to_numpy()
+    overall = table[first].drop(columns="slice").set_index("metric")
+    names = np.asarray(["", *groups], dtype=object)
+    by_group = table[~first].reset_index(drop=True)
+    by_group["slice"] = names[by_group["slice"].to_numpy(dtype=np.int64)]
+    return overall, by_group
 
 
 def metric_table(
-    names: list[str],
     cms: np.ndarray,
     *,
     labels: tuple[str, ...] = SENTIMENT_LABELS,
@@ -206,7 +211,8 @@ def metric_table(
     confidence: float = DEFAULT_CONFIDENCE,
     random_state: int = 0,
 ) -> pd.DataFrame:
-    """Long table (slice, metric, value, low, high, n) for stacked confusion matrices."""
+    """Long table (slice = position in ``cms``, metric, value, low, high, n) for stacked confusion matrices."""
+    names = np.arange(len(cms))
     c = class_counts(cms)
     total = c["support"].sum(axis=-1)
     correct = c["tp"].sum(axis=-1)
@@ -221,7 +227,7 @@ def metric_table(
     acc_low, acc_high = wilson_interval(correct, total, confidence)
     add("accuracy", _divide(correct, total), acc_low, acc_high, total)
     for key, metric in (("macro", "macro_f1"), ("weighted", "weighted_f1")):
-        low, high = _percentile_interval(boot_f1[key], confidence) if boot_f1 else (np.nan, np.nan)
+        low, high = percentile_interval(boot_f1[key], confidence) if boot_f1 else (np.nan, np.nan)
         value = f1[key]
         add(metric, value, np.where(np.isfinite(value), low, np.nan), np.where(np.isfinite(value), high, np.nan), total)
     for i, label in enumerate(labels):
@@ -229,7 +235,7 @@ def metric_table(
         add(f"precision:{label}", _divide(tp, predicted), *wilson_interval(tp, predicted, confidence), predicted)
         add(f"recall:{label}", _divide(tp, support), *wilson_interval(tp, support, confidence), support)
         value = f1["per_class"][:, i]
-        low, high = _percentile_interval(boot_f1["per_class"][..., i], confidence) if boot_f1 else (np.nan, np.nan)
+        low, high = percentile_interval(boot_f1["per_class"][..., i], confidence) if boot_f1 else (np.nan, np.nan)
         add(
             f"f1:{label}",
             value,
@@ -245,43 +251,49 @@ def metric_table(
 
 @dataclass(frozen=True)
 class QualityReport:
-    """Metrics of one set of predictions, overall and (optionally) per slice.
+    """Metrics of one set of predictions for all reviews and for each group, as in Fairlearn's MetricFrame.
 
-    In the spirit of Fairlearn's MetricFrame: ``overall`` and ``by_group`` views of one
-    long ``table``; ``confusion`` holds the matrices in the same slice order.
+    ``overall`` (indexed by metric) and ``by_group`` (one row per group and metric, the group's
+    name in ``slice``) are separate, so a category that happens to be called like the
+    overall title keeps its own figures. ``difference`` and ``ratio`` compare the groups.
     """
 
     labels: tuple[str, ...]
-    slices: tuple[str, ...]
-    confusion: np.ndarray
-    table: pd.DataFrame
+    confusions: Confusions
+    overall: pd.DataFrame  # index metric; columns value, low, high, n
+    by_group: pd.DataFrame  # columns slice, metric, value, low, high, n
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The groups' names (categories), in their order."""
+        return self.confusions.groups
+
+    @property
+    def overall_confusion(self) -> np.ndarray:
+        """Confusion matrix of all reviews, rows = true label."""
+        return self.confusions.overall
 
     @property
     def n(self) -> int:
         """Reviews with both a true and a predicted label."""
-        return int(self.confusion[0].sum())
+        return int(self.confusions.overall.sum())
 
-    def estimate(self, metric: str, slice_name: str = OVERALL) -> Estimate:
-        """One metric of one slice (default: all reviews)."""
-        row = self.table[(self.table["slice"] == slice_name) & (self.table["metric"] == metric)]
-        if row.empty:
-            raise KeyError(f"no metric {metric!r} for slice {slice_name!r}")
-        r = row.iloc[0]
+    def estimate(self, metric: str, group: str | None = None) -> Estimate:
+        """One metric of all reviews (``group=None``) or of one group."""
+        if group is None:
+            if metric not in self.overall.index:
+                raise KeyError(f"no metric {metric!r}")
+            r = self.overall.loc[metric]
+        else:
+            rows = self.by_group[(self.by_group["slice"] == group) & (self.by_group["metric"] == metric)]
+            if rows.empty:
+                raise KeyError(f"no metric {metric!r} for group {group!r}")
+            r = rows.iloc[0]
         return Estimate(float(r["value"]), float(r["low"]), float(r["high"]), int(r["n"]))
 
-    @property
-    def overall(self) -> pd.DataFrame:
-        """Metric table of all reviews, indexed by metric name."""
-        return self.table[self.table["slice"] == OVERALL].set_index("metric").drop(columns="slice")
-
-    @property
-    def by_group(self) -> pd.DataFrame:
-        """Metric table of every slice but the overall one."""
-        return self.table[self.table["slice"] != OVERALL].reset_index(drop=True)
-
     def by_metric(self, metric: str) -> pd.DataFrame:
-        """One row per slice (overall excluded) for one metric: slice, value, low, high, n."""
-        rows = self.table[(self.table["metric"] == metric) & (self.table["slice"] != OVERALL)]
+        """One row per group for one metric: slice, value, low, high, n."""
+        rows = self.by_group[self.by_group["metric"] == metric]
         return rows.drop(columns="metric").reset_index(drop=True)
 
     def _judged(self, metric: str, min_n: int) -> pd.Series:
@@ -301,10 +313,6 @@ class QualityReport:
             return float("nan")
         return float(values.min() / values.max())
 
-    def overall_confusion(self) -> np.ndarray:
-        """Confusion matrix of all reviews, rows = true label."""
-        return self.confusion[0]
-
 
 def quality_report(
     y_true: pd.Series,
@@ -319,12 +327,8 @@ def quality_report(
     """All metrics with intervals for all reviews and, when ``groups`` is given, per group."""
     y_true = pd.Series(y_true).reset_index(drop=True)
     y_pred = pd.Series(y_pred).reset_index(drop=True)
-    if groups is None:
-        names, cms = confusion_counts(y_true, y_pred, labels=labels)
-    else:
-        # Every row falls in exactly one group (missing values form "(none)"), so the
-        # overall matrix is the sum of the groups' and the labels are coded only once.
-        group_names, group_cms = confusion_counts(y_true, y_pred, labels=labels, groups=pd.Series(groups).reset_index(drop=True))
-        names, cms = [OVERALL, *group_names], np.concatenate([group_cms.sum(axis=0, keepdims=True), group_cms])
-    table = metric_table(names, cms, labels=labels, n_boot=n_boot, confidence=confidence, random_state=random_state)
-    return QualityReport(labels=tuple(labels), slices=tuple(names), confusion=cms, table=table)
+    confusions = confusion_counts(y_true, y_pred, labels=labels, groups=groups)
+    cms = confusions.stacked()
+    table = metric_table(cms, labels=labels, n_boot=n_boot, confidence=confidence, random_state=random_state)
+    overall, by_group = split_overall(table, confusions.groups)
+    return QualityReport(labels=tuple(labels), confusions=confusions, overall=overall, by_group=by_group)

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.quality.metrics import NO_CATEGORY
 from lib.stores import contract
 from lib.stores.annotations import review_fingerprint
 
 STATUSES = ("all", "not annotated yet", "annotated by me", "annotated by anyone", "annotators disagree")
 CONFIDENCE = "confidence"
 REVIEW_KEY = "review_key"
+PREDICTION_ROW = "prediction_row"  # position of the mistake in the run's predictions
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,13 @@ def review_keys(texts: pd.Series, experiment_id: str) -> pd.Series:
     return texts.map(keys)
 
 
-def error_table(predictions: pd.DataFrame, experiment_id: str) -> pd.DataFrame:
-    """Misclassified reviews of a run of ``experiment_id`` with their model confidence, confidently wrong first."""
+def mistakes_table(predictions: pd.DataFrame, experiment_id: str) -> pd.DataFrame:
+    """Misclassified reviews of a run of ``experiment_id`` with their model confidence, confidently wrong first.
+
+    Each row keeps its position in ``predictions`` (column ``PREDICTION_ROW``), so a row mask
+    over the predictions can restrict the table (see ``filter_reviews``).
+    """
+    predictions = predictions.assign(**{PREDICTION_ROW: np.arange(len(predictions))})
     labelled = predictions[predictions[contract.TRUE_LABEL].notna()]
     wrong = labelled[labelled[contract.TRUE_LABEL] != labelled[contract.PREDICTED_LABEL]]
     proba_columns = [c for c in wrong.columns if c.startswith(contract.PROBA_PREFIX)]
@@ -59,11 +66,18 @@ def filter_reviews(
     annotated: Collection[str] = (),
     mine: Collection[str] = (),
     disagreed: Collection[str] = (),
+    prediction_rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Rows of ``table`` matching the filter, keeping its order."""
+    """Rows of ``table`` matching the filter, keeping its order.
+
+    ``prediction_rows`` is an optional boolean mask over the run's predictions (one entry per
+    prediction, e.g. the reviews of one weak spot): only mistakes it marks are kept.
+    """
     mask = np.ones(len(table), dtype=bool)
+    if prediction_rows is not None:
+        mask &= np.asarray(prediction_rows, dtype=bool)[table[PREDICTION_ROW].to_numpy()]
     if wanted.categories and contract.CATEGORY in table:
-        mask &= table[contract.CATEGORY].astype("string").fillna("(none)").isin(wanted.categories).to_numpy()
+        mask &= table[contract.CATEGORY].astype("string").fillna(NO_CATEGORY).isin(wanted.categories).to_numpy()
     if wanted.true_labels:
         mask &= table[contract.TRUE_LABEL].isin(wanted.true_labels).to_numpy()
     if wanted.predicted_labels:

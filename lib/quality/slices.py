@@ -9,7 +9,8 @@ from lib.quality.ceiling import HumanCeiling
 from lib.quality.metrics import MIN_REVIEWS_TO_JUDGE, QualityReport
 from lib.stores import contract
 
-MAX_CATEGORIES = 1000
+# The most distinct values a column of a logged run may have to be offered as a way to split it (a run made by other code may have many).
+MAX_SPLIT_VALUES = 1000
 # Columns of the demo's predictions that describe raters or ids, not categories of reviews.
 NOT_CATEGORIES = {contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.PREDICTED_LABEL, "ratings", "group_id", "n_raters"}
 TOO_FEW, ENOUGH, MEETS, BELOW = "Too few reviews to judge", "Enough reviews to judge", "Meets target", "Below target"
@@ -34,7 +35,7 @@ def category_columns(frame: pd.DataFrame) -> list[str]:
             distinct = series.nunique(dropna=True)
         except TypeError:  # unhashable cells such as lists
             continue
-        if 2 <= distinct <= MAX_CATEGORIES:
+        if 2 <= distinct <= MAX_SPLIT_VALUES:
             candidates.append(column)
     return sorted(candidates, key=lambda c: (c != contract.CATEGORY, c))
 
@@ -56,7 +57,7 @@ def category_standing(
         status = np.where(~judged, TOO_FEW, np.where(rows["value"] >= target, MEETS, BELOW))
     rows = rows.assign(status=status, judged=judged)
     if ceiling is not None:
-        rows["ceiling"] = rows["slice"].map(ceiling.table.set_index("slice")["value"])
+        rows["ceiling"] = rows["slice"].map(ceiling.by_group.set_index("slice")["value"])
     return rows.sort_values(["judged", "value"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ import pandas as pd
 from lib.access.redaction import redacted
 from lib.errors import UserFacingError
 from lib.quality.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, RunSummary, TrackingStore
 
@@ -83,12 +83,12 @@ def log_evaluation_run(
         **({contract.TAG_CATEGORY_COLUMN: contract.CATEGORY} if has_category else {}),
         **dict(tags or {}),
     }
-    with _failed_on_error(store, run_id):
+    with store.failing_on_error(run_id):
         metrics, slugs = _evaluation_metrics(predictions, labels)
     # Everything is computed before the run exists, so it is RUNNING only while being written.
     if run_id is None:
         run_id = store.start_run(experiment_id, run_name, run_tags)
-    with _failed_on_error(store, run_id):
+    with store.failing_on_error(run_id):
         store.log_values(run_id, metrics, params=params, tags=run_tags)
         store.log_dataframe_artifact(run_id, predictions, contract.PREDICTIONS_ARTIFACT)
         if slugs:
@@ -114,22 +114,32 @@ def _evaluation_metrics(predictions: pd.DataFrame, labels: tuple[str, ...]) -> t
     metrics = contract.headline_metrics(report)
     if groups is None:
         return metrics, {}
-    slugs = contract.category_slugs(list(report.slices[1:]))
+    slugs = contract.category_slugs(list(report.groups))
     return metrics | contract.category_metrics(report, slugs), slugs
 
 
-@contextlib.contextmanager
-def _failed_on_error(store: TrackingStore, run_id: str | None) -> Iterator[None]:
-    """Mark the run (when there is one) FAILED with the error as its reason when the block raises."""
-    try:
-        yield
-    except BaseException as error:
-        if run_id is not None:
-            store.fail_run(run_id, f"{type(error).__name__}: {error}")
-        raise
-
-
 # ---- scoring an uploaded file ----------------------------------------------------------
+
+
+def upload_run_details(
+    table: UploadedTable, dropped: DropReport, columns: ColumnGuess, label_mapping: Mapping[str, str | None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params and tags of an uploaded file's evaluation run: its origin, what was left out, how columns and labels were read."""
+    params = {
+        "source_file": table.file_name,
+        "sheet": table.sheet or "",
+        "encoding": table.encoding or "",
+        "delimiter": table.delimiter or "",
+        "rows_in_file": dropped.rows_in_file,
+        "rows_left_out": dropped.rows_in_file - dropped.kept,
+        "repeated_rows": dropped.duplicates,
+        "repeated_rows_left_out": dropped.duplicates_dropped,
+        "label_mapping": json.dumps(dict(label_mapping) if columns.label else {}, ensure_ascii=False),
+    }
+    column_mapping = {contract.TEXT: columns.text, contract.TRUE_LABEL: columns.label, contract.CATEGORY: columns.category}
+    tags = {contract.TAG_COLUMN_MAPPING: json.dumps({k: v for k, v in column_mapping.items() if v}, ensure_ascii=False)}
+    return params, tags
+
 
 MIN_BATCH_SIZE = 1_000
 MAX_BATCH_SIZE = 20_000
@@ -295,7 +305,10 @@ def evaluate_reviews(
 
 
 def prediction_distribution(predictions: pd.DataFrame, labels: tuple[str, ...] = SENTIMENT_LABELS) -> pd.DataFrame:
-    """Reviews per predicted sentiment, for all reviews then per category: columns group, sentiment, reviews, share."""
+    """Reviews per predicted sentiment, for all reviews then per category: columns group, overall, sentiment, reviews, share.
+
+    ``overall`` is True on the rows of all reviews (titled "All reviews" in ``group``, which a category may be called too).
+    """
     k = len(labels)
     sentiment = label_codes(predictions[contract.PREDICTED_LABEL], labels)
     names, codes = [OVERALL], np.zeros(len(predictions), dtype=np.int64)
@@ -309,6 +322,7 @@ def prediction_distribution(predictions: pd.DataFrame, labels: tuple[str, ...] =
     return pd.DataFrame(
         {
             "group": np.repeat(names, k),
+            "overall": np.repeat(np.arange(len(names)) == 0, k),
             "sentiment": np.tile(labels, len(names)),
             "reviews": counts.ravel(),
             "share": (counts / np.where(totals > 0, totals, 1)).ravel(),

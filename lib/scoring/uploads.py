@@ -53,7 +53,8 @@ MAX_XLSX_UNPACKED_MB = 1_000
 MAX_XLSX_PACKING_RATIO = 100
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 MAX_LABEL_VALUES = 50
-MAX_CATEGORIES = 100
+# The most groups an uploaded file's category column may hold: more is rarely a category (an id, a free text).
+MAX_UPLOAD_CATEGORIES = 100
 NUMERIC_TEXT_SHARE = 0.9
 STAR_RATINGS = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -918,9 +919,9 @@ def apply_mapping(
         keep &= mapped.notna()
     if columns.category is not None:
         categories = _stripped(frame[columns.category])
-        if categories.nunique() > MAX_CATEGORIES:
+        if categories.nunique() > MAX_UPLOAD_CATEGORIES:
             raise UserFacingError(
-                f"The column “{columns.category}” has {categories.nunique():,} different values, too many to compare as categories (at most {MAX_CATEGORIES}).",
+                f"The column “{columns.category}” has {categories.nunique():,} different values, too many to compare as categories (at most {MAX_UPLOAD_CATEGORIES}).",
                 "Pick a column with fewer groups, such as a source or product line, or choose none.",
             )
         reviews[contract.CATEGORY] = categories

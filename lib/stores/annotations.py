@@ -44,15 +44,19 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.pool import NullPool, StaticPool
 
 from lib.errors import UserFacingError
+from lib.quality.metrics import SENTIMENT_LABELS
 
-VERDICTS: tuple[str, ...] = ("model_wrong", "label_wrong", "ambiguous", "not_a_review")
-VERDICT_LABELS: dict[str, str] = {
-    "model_wrong": "the model is wrong",
-    "label_wrong": "the label is wrong",
-    "ambiguous": "genuinely ambiguous",
-    "not_a_review": "not a review",
+# Each verdict and its words: the one definition the form, the history, the report and this store's messages use.
+ANNOTATION_VERDICTS: dict[str, str] = {
+    "model_wrong": "The model is wrong",
+    "label_wrong": "The given label is wrong",
+    "ambiguous": "Genuinely ambiguous",
+    "not_a_review": "Not a review",
 }
-LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+VERDICTS: tuple[str, ...] = tuple(ANNOTATION_VERDICTS)
+# The only verdict a corrected label belongs to.
+LABEL_WRONG = "label_wrong"
+LABELS: tuple[str, ...] = SENTIMENT_LABELS
 MAX_NOTE_CHARS = 10_000
 MAX_ANNOTATOR_CHARS = 200
 MAX_TAG_CHARS = 100
@@ -162,15 +166,21 @@ class StaleEditError(UserFacingError):
         super().__init__(
             f"{annotator_label(latest.annotator, latest.annotator_name)} changed this review at {latest.created_at:%Y-%m-%d %H:%M} UTC "
             f"while you were editing it: {describe_change(latest)}.",
-            "Your edit was not saved. Read their change, then save yours again if you still want it.",
+            "Your edit was not saved, so nothing was overwritten: read their change, then save yours again if you still want it.",
         )
         self.latest = latest
         self.args = (latest,)  # so the exception survives pickling (e.g. across processes)
 
 
+def verdict_in_sentence(verdict: str) -> str:
+    """A verdict's words inside a sentence ('the given label is wrong'); an unknown code as it is."""
+    words = ANNOTATION_VERDICTS.get(verdict, verdict)
+    return words[:1].lower() + words[1:]
+
+
 def describe_change(annotation: Annotation) -> str:
-    """One annotation in plain words, e.g. ``the label is wrong, corrected label "positive"``."""
-    parts = [VERDICT_LABELS.get(annotation.verdict, annotation.verdict)]
+    """One annotation in plain words, e.g. ``the given label is wrong, corrected label "positive"``."""
+    parts = [verdict_in_sentence(annotation.verdict)]
     if annotation.corrected_label:
         parts.append(f"corrected label “{annotation.corrected_label}”")
     if annotation.note:
@@ -205,13 +215,19 @@ def _validated_edit(
     if verdict not in VERDICTS:
         raise UserFacingError(
             f"“{verdict}” is not a verdict this app knows.",
-            "Choose one of: " + ", ".join(VERDICT_LABELS[v] for v in VERDICTS) + ".",
+            "Choose one of: " + ", ".join(verdict_in_sentence(v) for v in VERDICTS) + ".",
         )
     label = corrected_label or None
     if label is not None and label not in LABELS:
         raise UserFacingError(
             f"“{label}” is not a label this app knows.",
             "Choose one of " + ", ".join(LABELS) + ", or leave the corrected label empty.",
+        )
+    if label is not None and verdict != LABEL_WRONG:
+        raise UserFacingError(
+            f"A corrected label goes with the verdict “{ANNOTATION_VERDICTS[LABEL_WRONG]}” only, "
+            f"not with “{ANNOTATION_VERDICTS[verdict]}”.",
+            f"Choose “{ANNOTATION_VERDICTS[LABEL_WRONG]}” to correct the label, or leave the corrected label empty.",
         )
     # PostgreSQL text cannot hold NUL characters; they never carry meaning in a note.
     text = str(note or "").replace("\x00", "")

@@ -144,8 +144,7 @@ def _train_and_log(store: TrackingStore, experiment_id: str, spec: ModelSpec, tr
         "class_weight": str(spec.class_weight),
         "train_reviews": len(train),
     }
-    run_id = store.start_run(experiment_id, spec.run_name, {contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION, **tags})
-    try:
+    with store.writing_run(experiment_id, spec.run_name, {contract.TAG_RUN_KIND: contract.RUN_KIND_EVALUATION, **tags}) as run_id:
         _model_uri, version = store.log_sklearn_model(run_id, model, train[[contract.TEXT]].head(3), registered_name=DEMO_MODEL_NAME)
         log_evaluation_run(
             store,
@@ -160,25 +159,14 @@ def _train_and_log(store: TrackingStore, experiment_id: str, spec: ModelSpec, tr
             params=params,
             tags=tags,
         )
-    except BaseException as error:
-        store.fail_run(run_id, f"{type(error).__name__}: {error}")
-        raise
     return str(version)
 
 
 def _log_seed_article_run(store: TrackingStore, experiment_id: str, baseline_version: str, test: pd.DataFrame) -> None:
     model_uri = f"models:/{DEMO_MODEL_NAME}/{baseline_version}"
-    run_id = store.start_run(
-        experiment_id,
-        SEED_ARTICLE_RUN,
-        {contract.TAG_MODEL_URI: model_uri, contract.TAG_MODEL_DESCRIPTION: MODEL_SPECS[0].description},
-    )
-    try:
+    tags = {contract.TAG_MODEL_URI: model_uri, contract.TAG_MODEL_DESCRIPTION: MODEL_SPECS[0].description}
+    with store.writing_run(experiment_id, SEED_ARTICLE_RUN, tags) as run_id:
         store.run_mlflow_evaluate(run_id, model_uri, test[[contract.TEXT, "label"]], targets="label")
-        store.finish_run(run_id)
-    except BaseException as error:
-        store.fail_run(run_id, f"{type(error).__name__}: {error}")
-        raise
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -263,6 +263,25 @@ class TrackingStore:
         """Mark a run FAILED and record the reason as a tag."""
         self._client.set_tag(run_id, contract.TAG_FAILURE, redacted(reason)[:4000])
         self._client.set_terminated(run_id, "FAILED")
+
+    @contextlib.contextmanager
+    def failing_on_error(self, run_id: str | None) -> Iterator[None]:
+        """Mark the run (when there is one) FAILED, with the error as its reason, when the block raises."""
+        try:
+            yield
+        except BaseException as error:
+            if run_id is not None:
+                self.fail_run(run_id, f"{type(error).__name__}: {error}")
+            raise
+
+    @contextlib.contextmanager
+    def writing_run(self, experiment_id: str, run_name: str, tags: Mapping[str, str]) -> Iterator[str]:
+        """A new RUNNING run for the block to write: FINISHED when the block ends (unless it ended the run itself), FAILED if it raises."""
+        run_id = self.start_run(experiment_id, run_name, tags)
+        with self.failing_on_error(run_id):
+            yield run_id
+        if self._client.get_run(run_id).info.status == "RUNNING":
+            self.finish_run(run_id)
 
     def log_values(
         self, run_id: str, metrics: Mapping[str, float], params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None

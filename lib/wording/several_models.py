@@ -12,8 +12,9 @@ import pandas as pd
 
 from lib.quality.comparison import BETTER, MAYBE_BETTER, MAYBE_WORSE, NOISE, WORSE
 from lib.quality.model_differences import PredictionDifferences
+from lib.wording.counts import reviews
 from lib.wording.markdown import escape_markdown
-from lib.wording.narrative import count, percent, reviews
+from lib.wording.numbers import count, percent
 
 
 def _bold(name: str) -> str:

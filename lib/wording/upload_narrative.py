@@ -12,12 +12,13 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib.quality.metrics import OVERALL, Estimate
+from lib.quality.metrics import Estimate
 from lib.quality.two_class import TwoClassSummary
 from lib.scoring.uploads import ONE_COLUMN, DropReport, UploadedTable
 from lib.stores.tracking import ModelChoice, RunSummary
+from lib.wording.counts import agreeing, all_counted, counted, reviews, sentence_start
 from lib.wording.markdown import escape_markdown
-from lib.wording.narrative import count, interval, percent, reviews
+from lib.wording.numbers import count, interval, percent
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 ENCODING_NAMES = {
@@ -40,7 +41,7 @@ def quoted(text: str) -> str:
 def upload_summary(table: UploadedTable) -> str:
     """'12 rows and 3 columns, read as UTF-8 with values separated by commas.'; says when the file has no header row."""
     rows, columns = table.frame.shape
-    size = f"{count(rows)} row{'' if rows == 1 else 's'} and {count(columns)} column{'' if columns == 1 else 's'}"
+    size = f"{counted(rows, 'row')} and {counted(columns, 'column')}"
     no_header = " The file has no row of column names, so its columns are called Column 1, Column 2, …" if table.first_row_is_review else ""
     if table.sheet is not None:
         return f"{size} from the sheet {quoted(table.sheet)}.{no_header}"
@@ -66,35 +67,33 @@ def empty_label_column(column: str) -> str:
     return f"The column {quoted(column)} is empty, so it gives no true sentiment: you will get the model's verdicts without accuracy."
 
 
-def _rows(n: int) -> str:
-    return f"{count(n)} row{'' if n == 1 else 's'}"
-
-
 def drop_sentences(report: DropReport) -> list[str]:
     """What was left out of the file and why, and how many reviews remain to be scored."""
     sentences = []
     if report.empty_text:
         sentences.append(
-            f"{_rows(report.empty_text)} without review text (empty or only spaces) {'is' if report.empty_text == 1 else 'are'} left out."
+            f"{counted(report.empty_text, 'row')} without review text (empty or only spaces) {agreeing(report.empty_text, 'is')} left out."
         )
     if report.blank_label:
-        sentences.append(f"{_rows(report.blank_label)} without a true sentiment {'is' if report.blank_label == 1 else 'are'} left out.")
+        sentences.append(f"{counted(report.blank_label, 'row')} without a true sentiment {agreeing(report.blank_label, 'is')} left out.")
     if report.unmapped_label:
         values = ", ".join(f"{quoted(value)} ({count(n)})" for value, n in report.unmapped_values[:8])
         more = " and others" if len(report.unmapped_values) > 8 else ""
         sentences.append(
-            f"{_rows(report.unmapped_label)} with a sentiment value not matched to any sentiment are left out: {values}{more}."
+            f"{counted(report.unmapped_label, 'row')} with a sentiment value not matched to any sentiment {agreeing(report.unmapped_label, 'is')} "
+            f"left out: {values}{more}."
         )
     if report.duplicates:
-        one = report.duplicates == 1
+        n = report.duplicates
         fate = "left out" if report.duplicates_dropped else "kept (the same review can really come twice)"
-        repeat, pronoun = ("repeats", "it is") if one else ("repeat", "they are")
-        sentences.append(f"{_rows(report.duplicates)} {repeat} an earlier review word for word; {pronoun} {fate}.")
+        sentences.append(
+            f"{counted(n, 'row', 'repeats')} an earlier review word for word; {'it' if n == 1 else 'they'} {agreeing(n, 'is')} {fate}."
+        )
     left_out = report.rows_in_file - report.kept
     if not left_out:
-        sentences.append(f"All {reviews(report.kept)} will be scored.")
+        sentences.append(f"{sentence_start(all_counted(report.kept, 'review'))} will be scored.")
     else:
-        sentences.append(f"{reviews(report.kept)} of the {_rows(report.rows_in_file)} will be scored.")
+        sentences.append(f"{counted(report.kept, 'review')} of the {counted(report.rows_in_file, 'row')} will be scored.")
     return sentences
 
 
@@ -173,7 +172,7 @@ def two_class_sentences(summary: TwoClassSummary) -> list[str]:
         f"The file's true sentiments are only negative or positive, but the model can also answer neutral: it called "
         f"{count(neutral)} of the {reviews(summary.reviews)} ({percent(neutral / summary.reviews)}) neutral, "
         f"and {'that answer counts' if neutral == 1 else 'those answers count'} as wrong.",
-        f"Over all {reviews(summary.accuracy_all.n)} it is right {percent(summary.accuracy_all.value)} of the time "
+        f"Over {all_counted(summary.accuracy_all.n, 'review')} it is right {percent(summary.accuracy_all.value)} of the time "
         f"({interval(summary.accuracy_all)}).",
         _not_neutral_sentence(summary.accuracy_not_neutral),
     ]
@@ -208,7 +207,7 @@ def result_note(run: RunSummary, experiment_name: str, just_logged: bool) -> str
 
 def distribution_sentence(distribution: pd.DataFrame) -> str:
     """'Of the 1,234 reviews, the model calls 40% negative, 18% neutral and 42% positive.'."""
-    overall = distribution[distribution["group"] == OVERALL]
+    overall = distribution[distribution["overall"]]
     total = int(overall["reviews"].sum())
     parts = [f"{percent(share)} {label}" for label, share in zip(overall["sentiment"], overall["share"], strict=True)]
     listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 
 from lib.config import Settings
 from lib.stores.demo import DEMO_EXPERIMENT
+from tests.helpers import settle
 from tests.servers import PROJECT_ROOT, START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
 
 pytestmark = pytest.mark.browser
@@ -78,12 +79,6 @@ def test_a_secrets_file_that_does_not_parse_stops_a_real_server(demo_settings: S
             page.close()
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(500)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=APP_TIMEOUT_MS)
-
-
 def sign_in(page, url: str, password: str = "client pass") -> None:
     page.goto(url)
     page.get_by_label("Username").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
@@ -100,8 +95,7 @@ def test_viewer_signs_in_and_sees_no_upload_or_annotate_controls(auth_app_url: s
         page.get_by_label("Username").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
         settle(page)
         page.screenshot(path=str(tmp_path / "sign-in.png"), full_page=True)
-        sidebar_nav = page.locator('[data-testid="stSidebarNav"]')
-        assert sidebar_nav.count() == 0  # no menu before signing in
+        assert page.locator('[data-testid="stPageLink-NavLink"]').count() == 0  # no menu before signing in
 
         sign_in(page, auth_app_url, password="not it")
         page.get_by_text("The username or password is not right.").wait_for(state="visible", timeout=APP_TIMEOUT_MS)
@@ -111,7 +105,7 @@ def test_viewer_signs_in_and_sees_no_upload_or_annotate_controls(auth_app_url: s
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_role("combobox", name="Experiment").input_value() == DEMO_EXPERIMENT
         assert sidebar.get_by_text("Signed in as").is_visible()
-        links = sidebar.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        links = sidebar.locator('[data-testid="stPageLink-NavLink"]').all_inner_texts()
         assert any("Client report" in link for link in links)
         assert not any("Evaluate" in link or "Mistakes" in link for link in links)
         assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
@@ -135,7 +129,7 @@ def test_exported_report_renders_offline_without_a_single_request(auth_app_url: 
     try:
         sign_in(page, auth_app_url)
         page.get_by_text("The model labels").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
-        page.locator('[data-testid="stSidebarNavLink"]', has_text="Client report").click()
+        page.locator('[data-testid="stPageLink-NavLink"]', has_text="Client report").click()
         download_button = page.get_by_role("button", name="Download the report (HTML)")
         download_button.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
         settle(page)

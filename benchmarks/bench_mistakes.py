@@ -2,9 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python -m benchmarks.bench_errors
+    .venv/bin/python -m benchmarks.bench_mistakes
 
-* cold: build the error table from the predictions (misclassified rows, confidence,
+* cold: build the mistakes table from the predictions (misclassified rows, confidence,
   review keys, sorted confidently wrong first): what happens once per run, then cached.
   Target: at most 3 s.
 * warm: filter (a category, a true label, a confidence range, "not annotated yet" against
@@ -18,30 +18,20 @@ Run from the project root::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.timing import best_time
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import SENTIMENT_LABELS
-from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, error_table, filter_reviews, page_of
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, ReviewFilter, filter_reviews, mistakes_table, page_of
 from lib.stores import contract
 
 REVIEWS = 1_000_000
 CATEGORIES = 50
 PAGE_SIZE = 25
 COLD_TARGET_S, WARM_TARGET_S, LABEL_SEARCH_TARGET_S = 3.0, 0.5, 3.0
-
-
-def best_time(run: Callable[[], object], repeats: int = 3) -> float:
-    """Seconds of the fastest of ``repeats`` runs."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def predictions(n: int, seed: int = 7) -> pd.DataFrame:
@@ -73,7 +63,7 @@ def main() -> None:
     """Print cold and warm timings, the baseline and PASS/FAIL lines."""
     frame = predictions(REVIEWS)
     started = time.perf_counter()
-    table = error_table(frame, "benchmark")
+    table = mistakes_table(frame, "benchmark")
     cold = time.perf_counter() - started
     annotated = set(table[REVIEW_KEY].iloc[::300].head(1000))
     wanted = ReviewFilter(
@@ -94,7 +84,7 @@ def main() -> None:
     )
     print(f"{REVIEWS:,} reviews, {len(table):,} mistakes, {CATEGORIES} categories")
     print(
-        f"cold  (build the error table, once per run): {cold:6.3f} s   target ≤ {COLD_TARGET_S} s   {'PASS' if cold <= COLD_TARGET_S else 'FAIL'}"
+        f"cold  (build the mistakes table, once per run): {cold:6.3f} s   target ≤ {COLD_TARGET_S} s   {'PASS' if cold <= COLD_TARGET_S else 'FAIL'}"
     )
     print(
         f"warm  (filter + first page of {PAGE_SIZE}):            {warm:6.3f} s   target ≤ {WARM_TARGET_S} s   {'PASS' if warm <= WARM_TARGET_S else 'FAIL'}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pandas as pd
@@ -13,6 +12,7 @@ from lib.scoring.evaluation import log_evaluation_run
 from lib.stores import contract
 from lib.stores.demo import DEMO_MODEL_NAME
 from lib.stores.tracking import TrackingStore
+from tests.helpers import settle, wait_for_text, wait_until
 from tests.private_store import private_copy
 from tests.servers import serve_app, stop_process_group
 
@@ -57,27 +57,13 @@ def hostile_run(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactor
         stop_process_group(process)
 
 
-def wait_until(condition, timeout_s: float = 30.0) -> None:
-    """Poll ``condition`` until it is true; fail after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the page did not settle in time")
-        time.sleep(0.2)
-
-
-def wait_for_app(page, text: str) -> None:
-    page.get_by_text(text).first.wait_for(timeout=120_000)
-    page.wait_for_timeout(500)
-
-
 def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run, tmp_path) -> None:
     base, experiment_id, run_id = hostile_run
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{base}/errors?experiment={experiment_id}&run={run_id}")
-    wait_for_app(page, "Mistakes to review")
+    page.goto(f"{base}/mistakes?experiment={experiment_id}&run={run_id}")
+    wait_for_text(page, "Mistakes to review")
     page.get_by_text("Blue words pushed the model").wait_for(timeout=60_000)
     review = page.get_by_test_id("stHtml").filter(has_text="what a great product")
     review.wait_for(timeout=60_000)
@@ -86,15 +72,15 @@ def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("svg[onload]").count() == 0
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
-    page.wait_for_timeout(1000)
+    settle(page)
     assert dialogs == []
     page.close()
 
 
 def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app_url, tmp_path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    page.goto(f"{app_url}/errors")
-    wait_for_app(page, "Mistakes to review")
+    page.goto(f"{app_url}/mistakes")
+    wait_for_text(page, "Mistakes to review")
     page.get_by_label("Your name, shown next to your annotations").fill("Browser Tester")
     page.get_by_role("button", name="Start annotating").click()
     for _ in range(2):
@@ -108,7 +94,7 @@ def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app
         page.get_by_role("option", name=said, exact=True).click()
         page.get_by_role("button", name="Save and go to the next review").click()
         page.get_by_text("Saved.").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
+        settle(page)
     page.get_by_role("link", name="Overview").click()
     toggle = page.get_by_text("Use corrected labels (2 reviews corrected by annotators)")
     toggle.wait_for(timeout=60_000)

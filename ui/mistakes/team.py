@@ -1,4 +1,4 @@
-"""Panels of the Errors page about the team: agreement between annotators, exports."""
+"""The Mistakes page's "Annotators and export" tab: who annotated what, agreement, downloads."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from lib.outputs.exports import annotations_csv, annotations_parquet
 from lib.quality.agreement import annotator_agreement
 from lib.stores.annotations import AnnotationStore, annotator_label
 from lib.stores.tracking import RunSummary
-from lib.wording import narrative
+from lib.wording import mistakes_narrative
 
 
 def agreement_panel(current: pd.DataFrame) -> None:
@@ -29,7 +29,7 @@ def agreement_panel(current: pd.DataFrame) -> None:
     if summary.reviews_with_two_or_more == 0:
         st.caption("Agreement appears once a review has verdicts from two or more people.")
         return
-    st.markdown(narrative.agreement_sentence(summary))
+    st.markdown(mistakes_narrative.agreement_sentence(summary))
     if len(summary.disagreements):
         st.markdown("**Where annotators disagree**")
         st.dataframe(summary.disagreements, hide_index=True, width="stretch")

@@ -1,0 +1,37 @@
+"""The Categories page's sentences: one category against all reviews, the gap between categories."""
+
+from __future__ import annotations
+
+import math
+
+from lib.quality.metrics import Estimate
+from lib.wording.counts import reviews
+from lib.wording.metric_names import metric_in_sentence
+from lib.wording.numbers import percent
+
+
+def category_callout(name: str, estimate: Estimate, overall: Estimate, metric: str, min_reviews: int) -> str:
+    """How one category compares with all reviews, judged by its interval, in one sentence."""
+    figures = f"{metric_in_sentence(metric)} {percent(estimate.value)} against {percent(overall.value)} overall"
+    if not estimate.is_defined:
+        return f"{name}: this figure cannot be measured here ({reviews(estimate.n)})."
+    if estimate.n < min_reviews:
+        direction = "worse" if estimate.value < overall.value else "better"
+        return f"{name} looks {direction} ({figures}), but with {reviews(estimate.n)} we cannot tell."
+    if estimate.high < overall.value:
+        return f"{name} is clearly worse than average: {figures}, from {reviews(estimate.n)}."
+    if estimate.low > overall.value:
+        return f"{name} is clearly better than average: {figures}, from {reviews(estimate.n)}."
+    return f"{name} is in line with the average: {figures}, from {reviews(estimate.n)}."
+
+
+def gap_sentence(difference: float, ratio: float, metric: str, judged: int) -> str:
+    """The distance between the best and the worst category, said plainly."""
+    if not math.isfinite(difference):
+        return "There are not enough categories with enough reviews to compare them with each other."
+    unevenness = "large" if difference >= 0.15 else "noticeable" if difference >= 0.05 else "small"
+    return (
+        f"**Gap between the best and the worst category: {difference * 100:.0f} points**, a {unevenness} gap "
+        f"(the worst reaches {percent(ratio)} of the best; {metric_in_sentence(metric)}, "
+        f"over the {judged} categories with enough reviews)."
+    )
