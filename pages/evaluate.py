@@ -3,12 +3,13 @@
 import streamlit as st
 
 from lib.errors import UserFacingError
-from lib.scoring import evaluation, uploads
-from lib.wording import counts
+from lib.scoring import uploads
 from lib.wording import upload_narrative as words
-from ui import auth, data, navigation, sidebar
+from lib.wording.markdown import escape_markdown
+from ui import data, navigation, sidebar
 from ui import evaluate as ev
 from ui.components import show_user_error
+from ui.model_comparison import show_comparison
 
 PREVIEW_ROWS = 8
 
@@ -25,7 +26,8 @@ upload = st.file_uploader(
 )
 if upload is None:
     st.info(
-        "One row per review, with a header row. The app needs a column with the review text; "
+        "One row per review, with or without a header row; a file with just one column of reviews will do. "
+        "The app needs a column with the review text; "
         "a column with the true sentiment (words, -1/0/1, 0/1 or 1–5 stars) gives you the model's accuracy, "
         "and a column such as source or product gives the figures per group. Nothing is saved until you press Evaluate.",
         icon=":material/info:",
@@ -60,32 +62,44 @@ st.markdown("\n".join(f"- {sentence}" for sentence in words.drop_sentences(ready
 if ready.report.duplicates:
     st.checkbox("Leave out repeated reviews", key=duplicates_key)
 
-st.subheader("Which model, and where to save the result?")
+st.subheader("Which models, and where to save the result?")
 model_column, experiment_column = st.columns(2)
 try:
     with model_column:
-        model = ev.model_picker()
-    if model is None:
+        models = ev.model_picker()
+    if not models:
+        st.info(words.PICK_A_MODEL)
         st.stop()
     with experiment_column:
-        experiment = ev.experiment_picker(model)
-    existing = evaluation.existing_evaluation(data.store(), ready.dataset_hash, model.version_uri)
-    existing = existing if existing is None or auth.run_visible(existing) else None  # never show another client's run
+        experiment = ev.experiment_picker(models[0])
+    existing = ev.existing_runs(ready.dataset_hash, models)
 except UserFacingError as error:
     show_user_error(error)
     st.stop()
 
-if existing is None:
-    if st.button(f"Evaluate {counts.reviews(len(ready.reviews))}", type="primary", disabled=not experiment, icon=":material/play_arrow:"):
+missing = [model for model, run in zip(models, existing, strict=True) if run is None]
+if missing:
+    if len(missing) < len(models):
+        st.caption(words.already_evaluated_note(len(models) - len(missing), len(missing)))
+    if st.button(
+        words.evaluate_button(len(ready.reviews), len(missing)), type="primary", disabled=not experiment, icon=":material/play_arrow:"
+    ):
         try:
-            run_id = ev.evaluate(table, ready, columns, mapping, model, experiment)
+            run_ids = ev.evaluate(table, ready, columns, mapping, missing, experiment)
         except UserFacingError as error:
             show_user_error(error)
             st.stop()
-        st.session_state[ev.JUST_LOGGED_KEY] = run_id
+        st.session_state[ev.JUST_LOGGED_KEY] = run_ids
         data.refresh_lists()
         st.rerun()
     st.stop()
 
 st.subheader("Result")
-ev.show_result(existing, table.file_name)
+if len(existing) == 1:
+    ev.show_result(existing[0], table.file_name)
+    st.stop()
+names = [words.model_short_name(model) for model in models]
+show_comparison(existing, names)
+for tab, run in zip(st.tabs([escape_markdown(name) for name in names]), existing, strict=True):
+    with tab:
+        ev.show_result(run, table.file_name)

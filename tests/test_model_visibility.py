@@ -185,7 +185,7 @@ def _typed_in_the_picker(uri: str) -> None:
 
     from ui import evaluate as ev
 
-    st.session_state.setdefault("evaluate_model", uri)
+    st.session_state.setdefault("evaluate_models", [uri])
     ev.model_picker()
 
 

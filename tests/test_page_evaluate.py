@@ -16,7 +16,8 @@ from lib.config import Settings
 from lib.stores import contract
 from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import LoadedModel, TrackingStore
-from tests.helpers import by_label, numbers, open_page, page_text
+from lib.wording import upload_narrative as words
+from tests.helpers import by_label, numbers, open_page, page_text, unescaped
 from tests.private_store import private_copy
 from tests.test_scoring import BrokenModel
 
@@ -84,7 +85,7 @@ def test_upload_shows_preview_guesses_and_proposed_mapping_before_anything_is_sc
     }
     assert list(proposal["Reviews"]) == [4, 4, 4]
     assert "All 12 reviews will be scored." in text
-    model = by_label(at.selectbox, "Model").value
+    [model] = at.multiselect(key="evaluate_models").value
     assert model.alias == "champion" and model.version_uri == "models:/sentiment-demo-classifier/1"
     assert by_label(at.selectbox, "Save the result in the experiment").value == DEMO_EXPERIMENT
     assert "Evaluate 12 reviews" in button_labels(at)
@@ -109,7 +110,6 @@ def test_guesses_can_be_corrected(store: TrackingStore) -> None:
         ("png_renamed.csv", "“png_renamed.csv” is a PNG image"),
         ("empty.csv", "“empty.csv” is empty."),
         ("header_only.csv", "but no rows of reviews"),
-        ("one_column.csv", "has only one column (“review”)"),
         ("zipped.csv", "“zipped.csv” is a ZIP archive"),
         ("mixed_encoding.csv", "mixes two text encodings"),
     ],
@@ -133,7 +133,8 @@ def test_markdown_in_a_file_name_is_shown_literally(store: TrackingStore) -> Non
 
 
 def test_unknown_labels_are_left_for_the_user_to_map(store: TrackingStore) -> None:
-    at = upload(open_evaluate(), "labels_french.csv")
+    moods = (DATA / "labels_french.csv").read_text().replace("positif", "content").replace("négatif", "fâché").replace("neutre", "mitigé")
+    at = upload(open_evaluate(), "labels_moods.csv", moods.encode())
     assert "“sentiment” is matched to" in page_text(at)
     assert not any(label.startswith("Evaluate") for label in button_labels(at))
     editor = at.data_editor[0]
@@ -145,7 +146,7 @@ def test_unknown_labels_are_left_for_the_user_to_map(store: TrackingStore) -> No
     }
     at.run()
     assert not at.error
-    assert numbers(r"(\d+) rows with a sentiment value not matched.*?“neutre” \((\d+)\)", page_text(at)) == (4, 4)
+    assert numbers(r"(\d+) rows with a sentiment value not matched.*?“mitigé” \((\d+)\)", page_text(at)) == (4, 4)
     assert "Evaluate 8 reviews" in button_labels(at)
 
 
@@ -226,3 +227,93 @@ def test_the_row_limit_setting_applies_to_uploads(store: TrackingStore, monkeypa
     assert len(at.error) == 1
     assert numbers(r"“utf8_comma.csv” has more than (\d+) rows", page_text(at)) == (5,)
     assert "SENTIMENT_REVIEW_MAX_UPLOAD_ROWS" in page_text(at)
+
+
+# ---- files people actually have ---------------------------------------------------------
+
+
+def test_a_file_without_header_is_detected_and_the_user_can_say_otherwise(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "one_column_no_header.csv")
+    assert not at.exception and not at.error
+    box = by_label(at.checkbox, "The first row is a review, not column names")
+    assert box.value is True
+    text = page_text(at)
+    assert "12 rows and 1 column, read as UTF-8, one review per line." in text and "All 12 reviews will be scored." in text
+    assert by_label(at.selectbox, "Review text").value == "Column 1"
+    box.uncheck().run()
+    assert not at.exception and "All 11 reviews will be scored." in page_text(at)
+    assert by_label(at.selectbox, "Review text").value == "Arrived quickly and works exactly as described. Very happy!"
+
+
+def test_an_empty_sentiment_column_gives_the_verdicts_without_accuracy(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "empty_label_column.csv")
+    by_label(at.selectbox, "True sentiment (if known)").set_value("sentiment").run()
+    assert not at.exception and not at.error
+    assert "The column “sentiment” is empty, so it gives no true sentiment" in page_text(at)
+    at = evaluate_into_new_experiment(at, "Empty labels")
+    assert not at.exception and not at.error
+    assert "Of the 12 reviews, the model calls " in page_text(at)
+    [run] = store.runs(store.experiment_by_name("Empty labels").experiment_id)
+    assert "true_label" not in json.loads(run.tags[contract.TAG_COLUMN_MAPPING])
+
+
+def test_blank_helpdesk_comments_are_counted_and_stars_are_explained(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "helpdesk_whitespace.csv")
+    assert "4 rows without review text (empty or only spaces) are left out." in page_text(at)
+    at = upload(open_evaluate(), "emoji_stars.csv")
+    assert "1 or 2 stars negative, 3 stars neutral, 4 or 5 stars positive" in page_text(at)
+    assert set(at.data_editor[0].value["Counts as"]) == {"negative", "neutral", "positive"}
+
+
+def test_a_two_class_file_says_how_often_the_model_answered_neutral(store: TrackingStore) -> None:
+    at = evaluate_into_new_experiment(upload(open_evaluate(), "thumbs_two_class.csv"), "Thumbs")
+    assert not at.exception and not at.error
+    predictions = store.predictions(store.runs(store.experiment_by_name("Thumbs").experiment_id)[0].run_id)
+    neutral = int((predictions[contract.PREDICTED_LABEL] == "neutral").sum())
+    right = int((predictions[contract.PREDICTED_LABEL] == predictions[contract.TRUE_LABEL]).sum())
+    text = page_text(at)
+    if neutral:
+        assert f"it called {neutral} of the 8 reviews" in text and "Over all 8 reviews it is right" in text
+        assert f"Over the {8 - neutral} review" in text and f"{right / (8 - neutral):.0%}" in text
+    else:
+        assert "but called none of the 8 reviews neutral" in text
+
+
+# ---- several models on one file ---------------------------------------------------------
+
+
+def tick_two_models(at: AppTest, store: TrackingStore) -> tuple:
+    choices = store.model_choices()
+    champion = next(c for c in choices if c.alias == "champion")
+    other = next(c for c in choices if c.version_uri != champion.version_uri and c.version_uri.startswith("models:/"))
+    at.multiselect(key="evaluate_models").set_value([champion, other]).run()
+    return champion, other
+
+
+def test_two_models_score_one_file_into_two_linked_runs_and_are_compared_at_once(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "utf8_comma.csv")
+    champion, other = tick_two_models(at, store)
+    assert "Evaluate 12 reviews with 2 models" in button_labels(at)
+    at = evaluate_into_new_experiment(at, "Champion and challenger")
+    assert not at.exception and not at.error
+    runs = store.runs(store.experiment_by_name("Champion and challenger").experiment_id)
+    assert {r.model_uri for r in runs} == {champion.version_uri, other.version_uri}
+    assert len({r.dataset_hash for r in runs}) == 1 and runs[0].dataset_hash
+    text = page_text(at)
+    assert "Which model does better on this feedback?" in [s.value for s in at.subheader]
+    assert "On this feedback, " in text and "of the same 12 reviews" in text and "95% interval" in text
+    assert "right that **sentiment-demo-classifier @champion** gets wrong" in text
+    tabs = [unescaped(t.label) for t in at.tabs][-2:]
+    assert tabs == ["sentiment-demo-classifier @champion", words.model_short_name(other)]
+    assert text.count("Done: 12 reviews scored and saved in MLflow") == 2
+
+
+def test_two_models_on_unlabelled_feedback_show_where_they_differ(store: TrackingStore) -> None:
+    at = upload(open_evaluate(), "no_label.csv")
+    tick_two_models(at, store)
+    at = evaluate_into_new_experiment(at, "Unlabelled pair")
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert ("give a different sentiment to" in text) or ("give all 12 reviews the same sentiment" in text)
+    assert "An estimated difference, marked as an estimate, comes with the quality estimate of each run." in text
+    assert "On this feedback, " not in text

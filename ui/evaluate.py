@@ -10,10 +10,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from lib.errors import UserFacingError
 from lib.outputs import charts, downloads
 from lib.quality.metrics import SENTIMENT_LABELS
-from lib.scoring import evaluation, uploads
+from lib.quality.two_class import two_class_summary
+from lib.scoring import evaluation, several_models, uploads
+from lib.scoring.several_models import ModelToEvaluate
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
+from lib.stores import contract
 from lib.stores.tracking import LoadedModel, ModelChoice, RunSummary
 from lib.wording import app_narrative, overview_narrative
 from lib.wording import upload_narrative as words
@@ -46,12 +50,16 @@ def _workbook(file_id: str, _upload: UploadedFile) -> uploads.Workbook | None:
 
 
 @st.cache_resource(max_entries=_FILES_KEPT, ttl=_CACHE_TTL_S, show_spinner="Reading the file…")
-def _table(file_id: str, sheet: str | None, max_rows: int, _upload: UploadedFile) -> UploadedTable:
-    return uploads.read_upload(_upload.name, _upload.getvalue(), sheet, max_rows=max_rows)
+def _table(file_id: str, sheet: str | None, max_rows: int, first_row_is_review: bool | None, _upload: UploadedFile) -> UploadedTable:
+    return uploads.read_upload(_upload.name, _upload.getvalue(), sheet, max_rows=max_rows, first_row_is_review=first_row_is_review)
 
 
 def uploaded_table(upload: UploadedFile) -> UploadedTable:
-    """The uploaded file as a table; for a workbook with several sheets the user picks the sheet."""
+    """The uploaded file as a table; for a workbook with several sheets the user picks the sheet.
+
+    Whether the first row is a review (the file has no header row) is the app's guess,
+    shown as a checkbox the user can change.
+    """
     uploads.check_upload(upload.name, upload.size)
     book = _workbook(upload.file_id, upload)
     sheet = None
@@ -63,12 +71,25 @@ def uploaded_table(upload: UploadedFile) -> UploadedTable:
             key=f"sheet_{upload.file_id}",
             help="The workbook has several sheets.",
         )
-    return _table(upload.file_id, sheet, data.settings().max_upload_rows, upload)
+    max_rows = data.settings().max_upload_rows
+    try:
+        guessed: UploadedTable | None = _table(upload.file_id, sheet, max_rows, None, upload)
+    except UserFacingError:
+        guessed = None  # read again below as the user says, which shows the error when it remains
+    first_row_is_review = st.checkbox(
+        words.FIRST_ROW_IS_REVIEW,
+        value=guessed is not None and guessed.first_row_is_review,
+        key=f"first_row_is_review_{upload.file_id}_{sheet or ''}",
+        help=words.FIRST_ROW_IS_REVIEW_HELP,
+    )
+    if guessed is not None and guessed.first_row_is_review == first_row_is_review:
+        return guessed
+    return _table(upload.file_id, sheet, max_rows, first_row_is_review, upload)
 
 
 def file_key(upload: UploadedFile, table: UploadedTable) -> str:
-    """Widget-key suffix for one file (and sheet): a new upload starts from fresh guesses."""
-    return f"{upload.file_id}_{table.sheet or ''}"
+    """Widget-key suffix for one file (sheet and header choice): a new upload starts from fresh guesses."""
+    return f"{upload.file_id}_{table.sheet or ''}_{'headerless' if table.first_row_is_review else 'header'}"
 
 
 @st.cache_resource(max_entries=4, ttl=_CACHE_TTL_S, show_spinner=False)
@@ -116,7 +137,12 @@ def column_pickers(table: UploadedTable, key: str) -> ColumnGuess:
 def label_mapping(table: UploadedTable, column: str, key: str) -> dict[str, str | None]:
     """The user's sentiment for each value of the label column, starting from the app's proposal."""
     counts = uploads.label_value_counts(table.frame, column)
+    if counts.empty:
+        st.info(words.empty_label_column(column), icon=":material/info:")
+        return {}
     proposal = uploads.propose_label_mapping(counts.index)
+    if uploads.uses_star_ratings(proposal):
+        st.caption(words.STAR_RATINGS_NOTE)
     editor = pd.DataFrame(
         {"Value in the file": counts.index.astype(str), "Reviews": counts.to_numpy(), "Counts as": [proposal[v] for v in counts.index]}
     )
@@ -158,26 +184,33 @@ def _model_choices(tracking_uri: str) -> list[ModelChoice]:
     return data.tracking_store(tracking_uri).model_choices()
 
 
-def model_picker() -> ModelChoice | None:
-    """The model the user picks from the registry and runs, or types as a URI."""
+def model_picker() -> list[ModelChoice]:
+    """The models the user ticks (from the registry and runs, or typed as URIs); the first is the one to beat.
+
+    Two entries naming the same exact version (an alias and its version) count once.
+    """
     choices = auth.visible_models(_model_choices(data.settings().tracking_uri))
-    champion = next((i for i, c in enumerate(choices) if c.alias == "champion"), 0)
-    picked = st.selectbox(
-        "Model",
+    champion = [c for c in choices if c.alias == "champion"][:1] or choices[:1]
+    picked = st.multiselect(
+        "Models",
         choices,
-        index=champion if choices else None,
-        format_func=lambda c: c if isinstance(c, str) else words.model_choice_label(c),
+        default=champion,
+        format_func=lambda c: c if isinstance(c, str) else words.model_short_name(c),
         accept_new_options=True,
         placeholder="Pick a model, or type its URI",
-        key="evaluate_model",
-        help="A registered model version or alias, or the model of a run. "
-        "You can also type a model URI such as models:/name@alias or runs:/<run id>/model.",
+        key="evaluate_models",
+        help=words.MODELS_HELP,
     )
-    if isinstance(picked, str):
-        if auth.allowed("admin"):
-            st.warning(words.ADMIN_TYPED_MODEL_WARNING, icon=":material/warning:")
-        return auth.typed_model(picked)
-    return picked
+    models: dict[str, ModelChoice] = {}
+    for entry in picked:
+        if isinstance(entry, str):
+            if auth.allowed("admin"):
+                st.warning(words.ADMIN_TYPED_MODEL_WARNING, icon=":material/warning:")
+            entry = auth.typed_model(entry)
+        models.setdefault(entry.version_uri, entry)
+    if models:
+        st.caption(words.ticked_models_caption(list(models.values())))
+    return list(models.values())
 
 
 def experiment_picker(model: ModelChoice) -> str | None:
@@ -207,41 +240,60 @@ def experiment_picker(model: ModelChoice) -> str | None:
 # ---- scoring --------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
 def _loaded_model(tracking_uri: str, model_uri: str) -> LoadedModel:
     """A model loaded once per process (keyed by its exact version, which never changes)."""
     return data.tracking_store(tracking_uri).load_scoring_model(model_uri)
 
 
+def existing_runs(dataset_hash: str, models: list[ModelChoice]) -> list[RunSummary | None]:
+    """Per model, its earlier evaluation of exactly these reviews that the user may see, else None."""
+    store = data.store()
+    found = [evaluation.existing_evaluation(store, dataset_hash, model.version_uri) for model in models]
+    return [run if run is not None and auth.run_visible(run) else None for run in found]  # never another client's run
+
+
 def evaluate(
-    table: UploadedTable, ready: Prepared, columns: ColumnGuess, mapping: dict[str, str | None], model: ModelChoice, experiment: str
-) -> str:
-    """Score the reviews with a progress bar and log the run; returns its id."""
+    table: UploadedTable, ready: Prepared, columns: ColumnGuess, mapping: dict[str, str | None], models: list[ModelChoice], experiment: str
+) -> list[str]:
+    """Score the reviews with every model, a progress bar each, and log one run per model; returns their ids."""
     settings = data.settings()
     store = data.store()
-    loaded = _loaded_model(settings.tracking_uri, model.version_uri)
+    loaded = [_loaded_model(settings.tracking_uri, model.version_uri) for model in models]
     artifact_location = settings.artifact_root.as_uri() if settings.uses_embedded_store else None
     experiment_id = store.ensure_experiment(experiment, artifact_location=artifact_location)
     total = len(ready.reviews)
-    bar = st.progress(0.0, text=words.scoring_progress(0, total, 0.0))
+    names = [words.model_short_name(model) for model in models]
+    bars = [st.progress(0.0, text=words.model_progress(name, words.scoring_progress(0, total, 0.0))) for name in names]
+
+    def progress(position: int, done: int, n: int, seconds: float) -> None:
+        bars[position].progress(done / n, text=words.model_progress(names[position], words.scoring_progress(done, n, seconds)))
+
+    if contract.TRUE_LABEL not in ready.reviews:
+        columns = ColumnGuess(columns.text, None, columns.category)  # an empty sentiment column is no sentiment column
     params, tags = evaluation.upload_run_details(table, ready.report, columns, mapping)
-    run_id = evaluation.evaluate_reviews(
+    when = datetime.now()
+    several = len(models) > 1
+    run_ids = several_models.evaluate_with_models(
         store,
-        loaded,
+        [
+            ModelToEvaluate(model, words.evaluation_run_name(table.file_name, when, name if several else ""), choice.description)
+            for model, choice, name in zip(loaded, models, names, strict=True)
+        ],
         ready.reviews,
         experiment_id=experiment_id,
-        run_name=words.evaluation_run_name(table.file_name, datetime.now()),
         dataset_name=table.file_name,
-        model_description=model.description,
         params=params,
         tags=tags,
-        on_progress=lambda done, n, elapsed: bar.progress(done / n, text=words.scoring_progress(done, n, elapsed)),
+        on_progress=progress,
         dataset_hash=ready.dataset_hash,
     )
-    bar.empty()
-    if not columns.label:  # no true labels: estimate the quality from the model's confidence and log it with the run
-        estimates.estimate_after_upload(store.run(run_id), loaded.model)
-    return run_id
+    for bar in bars:
+        bar.empty()
+    if not columns.label:  # no true labels: estimate each run's quality from its model's confidence and log it with the run
+        for run_id, model in zip(run_ids, loaded, strict=True):
+            estimates.estimate_after_upload(store.run(run_id), model.model)
+    return run_ids
 
 
 # ---- the result -----------------------------------------------------------------------
@@ -254,13 +306,19 @@ def _experiment_name(experiment_id: str) -> str:
 
 def show_result(run: RunSummary, file_name: str) -> None:
     """The run's headline (or the predicted sentiments without true labels), a download and a way to Overview."""
-    just_logged = st.session_state.get(JUST_LOGGED_KEY) == run.run_id
+    just_logged = run.run_id in st.session_state.get(JUST_LOGGED_KEY, ())
     note = words.result_note(run, _experiment_name(run.experiment_id), just_logged)
     (st.success if just_logged else st.info)(note, icon=":material/check_circle:" if just_logged else ":material/history:")
     report = data.report(run)
     if report is not None and report.n:
         for sentence in overview_narrative.headline(report):
             st.markdown(f"#### {sentence}")
+        predictions = data.predictions(run)
+        two_class = (
+            None if predictions is None else two_class_summary(predictions[contract.TRUE_LABEL], predictions[contract.PREDICTED_LABEL])
+        )
+        if two_class is not None:
+            st.info(" ".join(words.two_class_sentences(two_class)), icon=":material/info:")
         chart_column, words_column = st.columns([3, 2])
         chart_column.altair_chart(charts.confusion_chart(report), width="stretch")
         with words_column:

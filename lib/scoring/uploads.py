@@ -26,7 +26,7 @@ import io
 import re
 import tomllib
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -75,19 +75,22 @@ _SIGNATURES = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
 )
+# Label words, lower-case without a final full stop ("Neg." is "neg"): English, French,
+# German, Spanish, Italian, Portuguese and Dutch, where the word means one sentiment only.
 _WORD_LABELS = {
-    "negative": "negative",
-    "neg": "negative",
-    "bad": "negative",
-    "-": "negative",
-    "neutral": "neutral",
-    "neu": "neutral",
-    "neut": "neutral",
-    "positive": "positive",
-    "pos": "positive",
-    "good": "positive",
-    "+": "positive",
+    **dict.fromkeys(
+        ("negative", "neg", "bad", "-", "négatif", "négative", "negatif", "negativ", "negativo", "negativa", "negatief"), "negative"
+    ),
+    **dict.fromkeys(("neutral", "neu", "neut", "neutre", "neutro", "neutra", "neutraal"), "neutral"),
+    **dict.fromkeys(("positive", "pos", "good", "+", "positif", "positiv", "positivo", "positiva", "positief"), "positive"),
+    **dict.fromkeys(("👍", "👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿"), "positive"),
+    **dict.fromkeys(("👎", "👎🏻", "👎🏼", "👎🏽", "👎🏾", "👎🏿"), "negative"),
 }
+_FILLED_STARS = "★⭐"
+_EMPTY_STARS = "☆"
+# Spaces of any kind and invisible characters some exports put in cells (zero-width space, joiners, word joiner, BOM):
+# a cell of nothing else is empty.
+_BLANK_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 _TEXT_NAMES = ("text", "review", "comment", "feedback", "body", "message", "content", "tweet", "sentence", "opinion", "verbatim", "avis")
 _LABEL_NAMES = ("sentiment", "label", "rating", "star", "score", "polarity", "class", "target", "truth", "gold", "tone", "note", "positive")
 _CATEGORY_NAMES = (
@@ -121,6 +124,9 @@ _STRING = "string[pyarrow]"  # every cell is read as text: "007" stays "007", "4
 _CHUNK_BYTES = 8 * 1024 * 1024
 # A number as spreadsheets write it: -1, 4.5, 4,5, .5, 1e3 (matched on stripped values).
 _NUMBER = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+# The "separator" of a one-column file: a control character no review holds, so commas stay in the text.
+ONE_COLUMN = "\x1f"
+HEADERLESS_COLUMN = "Column"  # columns of a file without a header row: "Column 1", "Column 2", …
 
 
 def configured_upload_limit_mb(config_file: Path = PROJECT_ROOT / ".streamlit" / "config.toml") -> int:
@@ -143,6 +149,7 @@ class UploadedTable:
     encoding: str | None  # None for Excel
     delimiter: str | None  # None for Excel
     sheet: str | None  # the worksheet read, for Excel
+    first_row_is_review: bool = False  # the file has no header row: its columns are named "Column 1", "Column 2", …
 
 
 @dataclass(frozen=True)
@@ -209,9 +216,19 @@ def workbook(data: bytes) -> Workbook | None:
     return Workbook(sheets, max(sheets, key=lambda s: sizes[s]))
 
 
-def read_upload(name: str, data: bytes, sheet: str | None = None, *, max_rows: int = DEFAULT_MAX_UPLOAD_ROWS) -> UploadedTable:
+def read_upload(
+    name: str,
+    data: bytes,
+    sheet: str | None = None,
+    *,
+    max_rows: int = DEFAULT_MAX_UPLOAD_ROWS,
+    first_row_is_review: bool | None = None,
+) -> UploadedTable:
     """The uploaded file as a table of strings (Excel: ``sheet``, default the biggest one).
 
+    ``first_row_is_review`` says whether the file lacks a header row; None lets the app
+    decide: the first row is read as a review when it cannot be column names (a name over
+    the length limit) or looks like data (``first_row_looks_like_review``).
     Bounded before anything big is built: the unpacked size of a workbook, the number and
     length of column names, ``max_rows`` rows, and the length of a cell.
     """
@@ -222,11 +239,38 @@ def read_upload(name: str, data: bytes, sheet: str | None = None, *, max_rows: i
     if book is not None:
         chosen = sheet or book.default
         where = f"The sheet “{chosen}”"
-        frame = _read_excel(data, chosen, where, max_rows)
-        return UploadedTable(name, _validated(_tidy(frame), where), None, None, chosen)
+
+        def read(headerless: bool) -> pd.DataFrame:
+            return _validated(_tidy(_read_excel(data, chosen, where, max_rows, headerless=headerless)), where)
+
+        frame, headerless = _read_deciding_header(read, first_row_is_review)
+        return UploadedTable(name, frame, None, None, chosen, headerless)
     _reject_binary(name, data)
-    frame, encoding, delimiter = _read_delimited(data, name, max_rows)
-    return UploadedTable(name, _validated(_tidy(frame), f"“{name}”"), encoding, delimiter, None)
+    encoding = text_encoding(data, name)
+    delimiter = _sniff_delimiter(data, encoding, name)
+
+    def read(headerless: bool) -> pd.DataFrame:
+        return _validated(_tidy(_read_delimited(data, name, encoding, delimiter, max_rows, headerless=headerless)), f"“{name}”")
+
+    frame, headerless = _read_deciding_header(read, first_row_is_review)
+    return UploadedTable(name, frame, encoding, delimiter, None, headerless)
+
+
+def _read_deciding_header(read: Callable[[bool], pd.DataFrame], first_row_is_review: bool | None) -> tuple[pd.DataFrame, bool]:
+    """The table read with or without a header row (None: decided from the file), and which it was."""
+    if first_row_is_review is not None:
+        return read(first_row_is_review), first_row_is_review
+    try:
+        frame = read(False)
+    except _FirstLineNotNames:
+        return read(True), True
+    if first_row_looks_like_review(frame):
+        return read(True), True
+    return frame, False
+
+
+class _FirstLineNotNames(UserFacingError):
+    """The first line cannot be column names (a name over the length limit): with a header row the file is refused."""
 
 
 def _xlsx_members(data: bytes) -> list[zipfile.ZipInfo] | None:
@@ -383,7 +427,7 @@ def sniff_sample(data: bytes, encoding: str) -> str:
 
 
 def _sniff_delimiter(data: bytes, encoding: str, name: str) -> str:
-    """The separator among , ; tab | (csv.Sniffer first; else the one splitting the header most)."""
+    """The separator among , ; tab | (csv.Sniffer first; else the one splitting the header most); ``ONE_COLUMN`` when none splits it."""
     sample = sniff_sample(data, encoding)
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
@@ -397,22 +441,29 @@ def _sniff_delimiter(data: bytes, encoding: str, name: str) -> str:
     if delimiter is None or fields(delimiter) < 2:
         preferred = "\t" if name.lower().endswith(".tsv") else ","
         delimiter = max(DELIMITERS, key=lambda sep: (fields(sep), sep == preferred))
+    if fields(delimiter) < 2:
+        # No separator on the first line: one column, one review per line, commas and all.
+        return ONE_COLUMN
     return delimiter
 
 
-def _check_header(data: bytes, encoding: str, delimiter: str, where: str) -> None:
-    """Refuse a first line with too many columns or an over-long column name, reading only its start."""
+def _check_header(data: bytes, encoding: str, delimiter: str, where: str, *, headerless: bool = False) -> None:
+    """Refuse a first line with too many columns or an over-long column name, reading only its start.
+
+    ``headerless``: the first line is data, so only the number of its values is checked
+    (the length of every cell is checked once the file is read).
+    """
     start = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data[:_HEADER_BYTES])
     try:
         names = next(csv.reader(io.StringIO(start, newline=""), delimiter=delimiter), [])  # any line end: \n, \r\n, \r
     except csv.Error as error:
-        if "field larger than field limit" not in str(error):
+        if "field larger than field limit" not in str(error) or headerless:
             return  # not about length: the parser reports it, naming the line
         raise _column_name_too_long(where, None, csv.field_size_limit()) from error
     if len(names) > MAX_COLUMNS:
         raise _too_many_columns(where)
     for position, column in enumerate(names, start=1):
-        if len(column) > MAX_COLUMN_NAME_CHARS:
+        if len(column) > MAX_COLUMN_NAME_CHARS and not headerless:
             raise _column_name_too_long(where, position, len(column))
 
 
@@ -426,9 +477,10 @@ def _too_many_columns(where: str) -> UserFacingError:
 def _column_name_too_long(where: str, position: int | None, length: int) -> UserFacingError:
     """``position`` None: somewhere in the first line, over ``length`` characters."""
     which = f"Column {position} of {where} has a name {length:,}" if position else f"A column name in {where} is over {length:,}"
-    return UserFacingError(
+    return _FirstLineNotNames(
         f"{which} characters long; a column name may have at most {MAX_COLUMN_NAME_CHARS}.",
-        "Check that the first line holds short column names (not a review), shorten them and upload it again.",
+        "If the first line is a review, tick “The first row is a review, not column names”; "
+        "otherwise shorten the column names and upload it again.",
     )
 
 
@@ -448,43 +500,53 @@ def _lines_at_most(data: bytes) -> int:
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
 
 
-def _read_delimited(data: bytes, name: str, max_rows: int) -> tuple[pd.DataFrame, str, str]:
-    """The table, its encoding and its separator."""
-    encoding = text_encoding(data, name)
-    delimiter = _sniff_delimiter(data, encoding, name)
-    _check_header(data, encoding, delimiter, f"“{name}”")
+def _read_delimited(data: bytes, name: str, encoding: str, delimiter: str, max_rows: int, *, headerless: bool = False) -> pd.DataFrame:
+    """The table in ``encoding`` with ``delimiter``; ``headerless``: every line is data, columns "Column 1", "Column 2", …."""
+    _check_header(data, encoding, delimiter, f"“{name}”", headerless=headerless)
     options = {"sep": delimiter, "encoding": encoding, "dtype": _STRING}
-    if _lines_at_most(data) > max_rows + 1:
+    header_lines = 0 if headerless else 1
+    if _lines_at_most(data) > max_rows + header_lines:
         # Maybe too many rows: read one past the limit, and no more.
-        frame = _read_with_c_parser(data, name, nrows=max_rows + 1, **options)
+        frame = _read_with_c_parser(data, name, nrows=max_rows + 1, headerless=headerless, **options)
         if len(frame) > max_rows:
             raise _too_many_rows(f"“{name}”", max_rows)
-        return frame, encoding, delimiter
+        return frame
     try:
         # pyarrow's parser is several times faster than pandas' own (multi-threaded) ...
-        return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options), encoding, delimiter
+        frame = pd.read_csv(io.BytesIO(data), engine="pyarrow", header=None if headerless else "infer", **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        pass
-    # ... but it names no line in its errors and refuses a cell longer than its block size,
-    # so a file it cannot read is read again by the C parser, which says where the problem is.
-    return _read_with_c_parser(data, name, **options), encoding, delimiter
+        # ... but it names no line in its errors and refuses a cell longer than its block size,
+        # so a file it cannot read is read again by the C parser, which says where the problem is.
+        return _read_with_c_parser(data, name, headerless=headerless, **options)
+    if headerless:
+        frame.columns = headerless_names(len(frame.columns))
+    return frame
 
 
-def _read_with_c_parser(data: bytes, name: str, nrows: int | None = None, **options) -> pd.DataFrame:
-    """The table read by pandas' C parser, with the first line as column names.
+def _read_with_c_parser(data: bytes, name: str, nrows: int | None = None, *, headerless: bool = False, **options) -> pd.DataFrame:
+    """The table read by pandas' C parser, with the first line as column names (``headerless``: as data).
 
     The first line is read as a row (``header=None``), so every longer line is an error
     naming it; with a header, pandas would turn extra values of the first data row into
     index columns (a row of 500,000 values took minutes).
     """
+    header_lines = 0 if headerless else 1
     try:
-        frame = pd.read_csv(io.BytesIO(data), engine="c", header=None, nrows=None if nrows is None else nrows + 1, **options)
+        frame = pd.read_csv(io.BytesIO(data), engine="c", header=None, nrows=None if nrows is None else nrows + header_lines, **options)
     except pd.errors.EmptyDataError as error:
         raise UserFacingError(f"“{name}” is empty.", "Export the reviews again and upload the file that holds them.") from error
     except pd.errors.ParserError as error:
         raise _unreadable(name, str(error)) from error
+    if headerless:
+        frame.columns = headerless_names(len(frame.columns))
+        return frame
     frame.columns = _unique_names([None if pd.isna(value) else str(value) for value in frame.iloc[0]])
     return frame.iloc[1:].reset_index(drop=True)
+
+
+def headerless_names(width: int) -> list[str]:
+    """Names of the columns of a file without a header row: "Column 1", "Column 2", …."""
+    return [f"{HEADERLESS_COLUMN} {i}" for i in range(1, width + 1)]
 
 
 def _unreadable(name: str, parser_message: str) -> UserFacingError:
@@ -532,8 +594,11 @@ def _sheet_rows(worksheet, where: str, max_rows: int) -> tuple[list[tuple[str | 
     return rows, width
 
 
-def _read_excel(data: bytes, sheet: str, where: str, max_rows: int) -> pd.DataFrame:
-    """One sheet as a table of strings: column names from its first row of two values or more (title rows above are skipped)."""
+def _read_excel(data: bytes, sheet: str, where: str, max_rows: int, *, headerless: bool = False) -> pd.DataFrame:
+    """One sheet as a table of strings: column names from its first row of two values or more (title rows above are skipped).
+
+    ``headerless``: every row is data and the columns are named "Column 1", "Column 2", ….
+    """
     book = _open_workbook(data)
     try:
         if sheet not in book.sheetnames:
@@ -545,12 +610,16 @@ def _read_excel(data: bytes, sheet: str, where: str, max_rows: int) -> pd.DataFr
         book.close()
     if not rows:
         return pd.DataFrame()
-    header = next((i for i, row in enumerate(rows[: _TITLE_ROWS + 1]) if len(row) - row.count(None) >= 2), 0)
-    names = list(rows[header]) + [None] * (width - len(rows[header]))
-    for position, name in enumerate(names, start=1):
-        if name is not None and len(name) > MAX_COLUMN_NAME_CHARS:
-            raise _column_name_too_long(where, position, len(name))
-    body = rows[header + 1 :]
+    if headerless:
+        names: list[str | None] = headerless_names(width)
+        body = rows
+    else:
+        header = next((i for i, row in enumerate(rows[: _TITLE_ROWS + 1]) if len(row) - row.count(None) >= 2), 0)
+        names = list(rows[header]) + [None] * (width - len(rows[header]))
+        for position, name in enumerate(names, start=1):
+            if name is not None and len(name) > MAX_COLUMN_NAME_CHARS:
+                raise _column_name_too_long(where, position, len(name))
+        body = rows[header + 1 :]
     if len(body) > max_rows:
         raise _too_many_rows(where, max_rows)
     frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
@@ -583,31 +652,19 @@ def _unique_names(names: list[str | None]) -> list[str]:
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """Column names as stripped strings; rows with no value at all and unnamed empty columns removed."""
     frame = frame.rename(columns=lambda c: str(c).strip())
-    unnamed_empty = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].isna().all()]
+    unnamed_empty = [c for c in frame.columns if c.startswith(("Unnamed:", f"{HEADERLESS_COLUMN} ")) and frame[c].isna().all()]
     return frame.drop(columns=unnamed_empty).dropna(how="all").reset_index(drop=True)
 
 
 def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """The table, unless it is empty, has no rows, has no header row, has one column, or holds an over-long cell; ``where`` names it."""
+    """The table, unless it is empty, has no rows or holds an over-long cell; ``where`` names it."""
     if frame.columns.empty:
         raise UserFacingError(f"{where} is empty.", "Export the reviews again, or pick the sheet that holds them.")
     if frame.empty:
         raise UserFacingError(
             f"{where} has column names but no rows of reviews.",
-            "Export the reviews again with their rows, or pick the sheet that holds them.",
-        )
-    # A name that is also a value of its column happens ("Store" among the stores); two such
-    # names, or one that is a sentiment, mean the first line is a row of data.
-    repeated = [c for c in frame.columns if frame[c].head(_GUESS_SAMPLE_ROWS).eq(c).any()]
-    if len(repeated) >= 2 or any(propose_label_mapping([c])[c] for c in repeated):
-        raise UserFacingError(
-            f"The first line of {where} looks like a row of reviews, not column names: “{repeated[-1]}” is also a value in its own column.",
-            "Add a first line naming each column (for example: text, sentiment, category) and upload it again.",
-        )
-    if len(frame.columns) == 1:
-        raise UserFacingError(
-            f"{where} has only one column (“{frame.columns[0]}”), so the app cannot tell the reviews from the other values.",
-            "Save it with the review text and the sentiment (or a category) in separate columns, separated by commas, semicolons, tabs or |.",
+            "If its only line is a review, tick “The first row is a review, not column names”; "
+            "otherwise export the reviews again with their rows, or pick the sheet that holds them.",
         )
     for column in frame.columns:
         lengths = frame[column].str.len().fillna(0)  # a column with no value at all has no longest cell
@@ -621,6 +678,34 @@ def _validated(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 # ---- guessing -------------------------------------------------------------------------
+
+
+def first_row_looks_like_review(frame: pd.DataFrame) -> bool:
+    """True when the column names read like a row of data: the file probably has no header row.
+
+    Signs, any one of which is enough: two names that are also values of their own columns
+    (one such name happens: "Store" among the stores) or one that is a sentiment; a name
+    that is a sentiment value of the same kind as its column's values ("positive" above
+    positive/negative, "5" above star ratings); a name that reads like a sentence of a
+    review (four words or more ending in . or !, or ten words or more not asking a question).
+    """
+    sample = frame.head(_GUESS_SAMPLE_ROWS)
+    names = [c for c in frame.columns if not c.startswith("Unnamed:")]
+    repeated = [c for c in names if sample[c].eq(c).any()]
+    if len(repeated) >= 2 or any(propose_label_mapping([c])[c] for c in repeated):
+        return True
+    for name in names:
+        values = pd.unique(_stripped(sample[name]).dropna())
+        if 0 < len(values) <= MAX_LABEL_VALUES:
+            joint = propose_label_mapping([name, *values])
+            if joint.get(name) and sum(joint.get(str(v)) is not None for v in values) >= 0.5 * len(values):
+                return True
+    return any(_reads_like_a_sentence(name) for name in names)
+
+
+def _reads_like_a_sentence(name: str) -> bool:
+    words = len(name.split())
+    return (words >= 4 and name.rstrip().endswith((".", "!"))) or (words >= 10 and not name.rstrip().endswith(("?", ":")))
 
 
 def _name_hint(column: str, names: tuple[str, ...]) -> bool:
@@ -654,6 +739,9 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
         return p["filled"] > 0 and p["letters"] >= 0.5 and p["numeric"] < 0.5
 
     text_candidates = [c for c, p in profiles.items() if wordy(p) and (p["unique"] > MAX_LABEL_VALUES or p["unique"] >= 0.5 * p["filled"])]
+    if len(profiles) == 1 and not text_candidates:
+        # The one column of a file is its reviews, even when many repeat ("Great", "Thanks!").
+        text_candidates = [c for c, p in profiles.items() if p["filled"] and p["numeric"] < 0.5]
     text = max(text_candidates, key=lambda c: (_name_hint(c, _TEXT_NAMES), profiles[c]["length"]), default=None)
 
     def label_score(column: str) -> tuple[bool, float]:
@@ -684,8 +772,35 @@ def _number(value: str) -> float | None:
     return number if np.isfinite(number) else None
 
 
+def star_count(value: str) -> int | None:
+    """Stars of a rating written with star signs ("★★★★☆", "⭐⭐⭐") or as "4/5"; None for anything else."""
+    compact = "".join(c for c in value if c not in _BLANK_CHARS)
+    match = re.fullmatch(r"([1-5])/5", compact)
+    if match:
+        return int(match[1])
+    filled = sum(compact.count(star) for star in _FILLED_STARS)
+    empty = compact.count(_EMPTY_STARS)
+    if not compact or filled + empty != len(compact.replace("\ufe0f", "")) or not 1 <= filled <= 5 or (empty and filled + empty != 5):
+        return None
+    return filled
+
+
+def uses_star_ratings(mapping: Mapping[str, str | None]) -> bool:
+    """True when the proposed mapping reads the values as 1–5 star ratings (the user is told how they count)."""
+    keys = [k for k in mapping if mapping[k] is not None]
+    numbers = [_number(k) for k in keys]
+    numeric_stars = bool(keys) and all(n is not None and n.is_integer() for n in numbers) and {int(n) for n in numbers} - {0, 1, -1}
+    return bool(numeric_stars) or any(star_count(k) is not None for k in keys)
+
+
+def _word_label(value: str) -> str | None:
+    word = value.lower().rstrip(".").strip()
+    stars = star_count(value)
+    return STAR_RATINGS[stars] if stars is not None else _WORD_LABELS.get(word.replace("\ufe0f", ""))
+
+
 def propose_label_mapping(values: Iterable) -> dict[str, str | None]:
-    """A sentiment for each distinct value (words, -1/0/1, 0/1, 1–5 stars), None where unsure."""
+    """A sentiment for each distinct value (words in several languages, -1/0/1, 0/1, 1–5 stars, ★★★★☆, 👍/👎), None where unsure."""
     keys = list(dict.fromkeys(str(v).strip() for v in values if not pd.isna(v) and str(v).strip()))
     numbers = {key: _number(key) for key in keys}
     if keys and all(n is not None and float(n).is_integer() for n in numbers.values()):
@@ -699,14 +814,15 @@ def propose_label_mapping(values: Iterable) -> dict[str, str | None]:
         else:
             scheme = {}
         return {key: scheme.get(int(numbers[key])) for key in keys}
-    return {key: _WORD_LABELS.get(key.lower()) for key in keys}
+    return {key: _word_label(key) for key in keys}
 
 
 # ---- mapping --------------------------------------------------------------------------
 
 
 def _stripped(values: pd.Series) -> pd.Series:
-    cleaned = values.astype(_STRING).str.strip()
+    """Values without surrounding spaces (and invisible characters); a cell of nothing else is missing."""
+    cleaned = values.astype(_STRING).str.strip(_BLANK_CHARS)
     return cleaned.mask(cleaned == "")
 
 
@@ -780,6 +896,8 @@ def apply_mapping(
     keep = text.notna()
     blank_label = unmapped_label = 0
     unmapped_values: tuple[tuple[str, int], ...] = ()
+    if columns.label is not None and _stripped(frame[columns.label]).isna().all():
+        columns = ColumnGuess(columns.text, None, columns.category)  # an empty column says nothing about sentiment
     if columns.label is not None:
         label_value_counts(frame, columns.label)  # refuses a column with too many values
         mapping = dict(mapping or {})

@@ -12,11 +12,13 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib.scoring.uploads import DropReport, UploadedTable
+from lib.quality.metrics import Estimate
+from lib.quality.two_class import TwoClassSummary
+from lib.scoring.uploads import ONE_COLUMN, DropReport, UploadedTable
 from lib.stores.tracking import ModelChoice, RunSummary
 from lib.wording.counts import agreeing, all_counted, counted, reviews, sentence_start
 from lib.wording.markdown import escape_markdown
-from lib.wording.numbers import count, percent
+from lib.wording.numbers import count, interval, percent
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 ENCODING_NAMES = {
@@ -37,20 +39,41 @@ def quoted(text: str) -> str:
 
 
 def upload_summary(table: UploadedTable) -> str:
-    """'12 rows and 3 columns, read as UTF-8 with values separated by commas.'."""
+    """'12 rows and 3 columns, read as UTF-8 with values separated by commas.'; says when the file has no header row."""
     rows, columns = table.frame.shape
     size = f"{counted(rows, 'row')} and {counted(columns, 'column')}"
+    no_header = " The file has no row of column names, so its columns are called Column 1, Column 2, …" if table.first_row_is_review else ""
     if table.sheet is not None:
-        return f"{size} from the sheet {quoted(table.sheet)}."
+        return f"{size} from the sheet {quoted(table.sheet)}.{no_header}"
     encoding = ENCODING_NAMES.get(table.encoding or "", (table.encoding or "").upper())
-    return f"{size}, read as {encoding} with values separated by {DELIMITER_NAMES.get(table.delimiter or '', table.delimiter)}."
+    if table.delimiter == ONE_COLUMN:
+        return f"{size}, read as {encoding}, one review per line.{no_header}"
+    return f"{size}, read as {encoding} with values separated by {DELIMITER_NAMES.get(table.delimiter or '', table.delimiter)}.{no_header}"
+
+
+FIRST_ROW_IS_REVIEW = "The first row is a review, not column names"
+FIRST_ROW_IS_REVIEW_HELP = (
+    "Tick it when the file starts straight with the first review. The app ticks it for you when the first row "
+    "reads like a review or a sentiment; untick it if the first row does name the columns."
+)
+STAR_RATINGS_NOTE = (
+    "Star ratings count as follows: 1 or 2 stars negative, 3 stars neutral, 4 or 5 stars positive. "
+    "Change any row below if your team reads them differently."
+)
+
+
+def empty_label_column(column: str) -> str:
+    """The chosen true-sentiment column holds nothing: it is used as no column."""
+    return f"The column {quoted(column)} is empty, so it gives no true sentiment: you will get the model's verdicts without accuracy."
 
 
 def drop_sentences(report: DropReport) -> list[str]:
     """What was left out of the file and why, and how many reviews remain to be scored."""
     sentences = []
     if report.empty_text:
-        sentences.append(f"{counted(report.empty_text, 'row')} without review text {agreeing(report.empty_text, 'is')} left out.")
+        sentences.append(
+            f"{counted(report.empty_text, 'row')} without review text (empty or only spaces) {agreeing(report.empty_text, 'is')} left out."
+        )
     if report.blank_label:
         sentences.append(f"{counted(report.blank_label, 'row')} without a true sentiment {agreeing(report.blank_label, 'is')} left out.")
     if report.unmapped_label:
@@ -96,20 +119,77 @@ def scoring_progress(done: int, total: int, elapsed_s: float) -> str:
     return f"Scored {count(done)} of {count(total)} distinct texts · {left}"
 
 
-def evaluation_run_name(file_name: str, when: datetime) -> str:
-    """The name of the run logged for an uploaded file: 'feedback.csv · 25 Nov 2026 16:05'."""
-    return f"{file_name} · {when:%d %b %Y %H:%M}"
+def evaluation_run_name(file_name: str, when: datetime, model: str = "") -> str:
+    """The name of the run logged for an uploaded file: 'feedback.csv · 25 Nov 2026 16:05' (· the model, when several scored it)."""
+    return f"{file_name} · {when:%d %b %Y %H:%M}" + (f" · {model}" if model else "")
 
 
-def model_choice_label(choice: ModelChoice) -> str:
-    """How a model is listed: 'sentiment-demo-classifier @champion (version 1) · Single words, …'."""
+PICK_A_MODEL = "Pick at least one model to score the file with."
+
+
+def evaluate_button(n_reviews: int, n_models: int) -> str:
+    """'Evaluate 12 reviews', or 'Evaluate 12 reviews with 2 models'."""
+    return f"Evaluate {reviews(n_reviews)}" + (f" with {count(n_models)} models" if n_models > 1 else "")
+
+
+def already_evaluated_note(done: int, to_do: int) -> str:
+    """Some ticked models scored these reviews before: only the others are scored now."""
+    done_part = "1 of the models has" if done == 1 else f"{count(done)} of the models have"
+    to_do_part = "the other one is" if to_do == 1 else f"the other {count(to_do)} are"
+    return f"{done_part} already evaluated these reviews, so only {to_do_part} scored now."
+
+
+MODELS_HELP = (
+    "A registered model version or alias, or the model of a run. Tick several (for example the champion and a challenger) "
+    "to score the file with each and see right away which does better on it; the first one you tick is the one to beat. "
+    "You can also type a model URI such as models:/name@alias or runs:/<run id>/model."
+)
+
+
+def model_short_name(choice: ModelChoice) -> str:
+    """A model named briefly, without its description: 'sentiment-demo-classifier @champion', '… version 2', 'my run (runs:/…)'."""
     if choice.alias:
-        name = f"{choice.name} @{choice.alias} (version {choice.version})"
-    elif choice.version:
-        name = f"{choice.name} version {choice.version}"
-    else:
-        name = f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
-    return f"{name} · {choice.description}" if choice.description else name
+        return f"{choice.name} @{choice.alias}"
+    if choice.version:
+        return f"{choice.name} version {choice.version}"
+    return f"{choice.name} ({choice.uri})" if choice.name != choice.uri else choice.uri
+
+
+def model_progress(model: str, progress: str) -> str:
+    """A progress line naming its model: 'sentiment-demo-classifier @champion: Scored 4,000 of 12,000 …'."""
+    return f"{escape_markdown(model)}: {progress}"
+
+
+def two_class_sentences(summary: TwoClassSummary) -> list[str]:
+    """What a negative/positive-only file means for a model that can also answer neutral, with both accuracies."""
+    neutral = summary.called_neutral
+    if not neutral:
+        return [
+            f"The file's true sentiments are only negative or positive. The model can also answer neutral, "
+            f"but called none of the {reviews(summary.reviews)} neutral, so its accuracy above is how well it tells negative from positive."
+        ]
+    return [
+        f"The file's true sentiments are only negative or positive, but the model can also answer neutral: it called "
+        f"{count(neutral)} of the {reviews(summary.reviews)} ({percent(neutral / summary.reviews)}) neutral, "
+        f"and {'that answer counts' if neutral == 1 else 'those answers count'} as wrong.",
+        f"Over {all_counted(summary.accuracy_all.n, 'review')} it is right {percent(summary.accuracy_all.value)} of the time "
+        f"({interval(summary.accuracy_all)}).",
+        _not_neutral_sentence(summary.accuracy_not_neutral),
+    ]
+
+
+def _not_neutral_sentence(accuracy: Estimate) -> str:
+    if not accuracy.n:
+        return "It called every review neutral, so how well it tells negative from positive cannot be measured."
+    return (
+        f"Over the {reviews(accuracy.n)} it did not call neutral, it picks the right side {percent(accuracy.value)} of the time "
+        f"({interval(accuracy)})."
+    )
+
+
+def ticked_models_caption(choices: list[ModelChoice]) -> str:
+    """What each ticked model is: 'sentiment-demo-classifier @champion: Single words, …'."""
+    return " · ".join(f"{escape_markdown(model_short_name(c))}: {escape_markdown(c.description or 'no description')}" for c in choices)
 
 
 def result_note(run: RunSummary, experiment_name: str, just_logged: bool) -> str:

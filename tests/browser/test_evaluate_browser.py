@@ -88,3 +88,45 @@ def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, T
         assert dialogs == [], "review text must never run as script"
     finally:
         page.close()
+
+
+def test_two_models_score_a_labelled_file_and_are_compared(evaluate_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:
+    base, store = evaluate_app
+    page = browser.new_page(viewport={"width": 1440, "height": 1600})
+    try:
+        page.goto(f"{base}/evaluate")
+        page.get_by_text("Evaluate a file of feedback").first.wait_for(timeout=APP_TIMEOUT_MS)
+        settle(page)
+        page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(UPLOAD.with_name("utf8_comma.csv")))
+        page.get_by_text("Which models, and where to save the result?").wait_for(timeout=APP_TIMEOUT_MS)
+        settle(page)
+        main = page.locator('[data-testid="stMain"]')
+        models = main.get_by_role("combobox", name="Models")
+        models.click()
+        models.fill("challenger")
+        page.get_by_role("option", name="@challenger").first.click()
+        page.keyboard.press("Escape")
+        settle(page)
+        target = main.get_by_role("combobox", name="Save the result in the experiment")
+        target.click()
+        target.fill("New experiment")
+        page.get_by_role("option", name="New experiment…").click()
+        settle(page)
+        main.get_by_label("Name of the new experiment").fill("Two models from the browser")
+        main.get_by_label("Name of the new experiment").press("Enter")
+        settle(page)
+
+        main.get_by_role("button", name="Evaluate 12 reviews with 2 models").click()
+        main.get_by_text("Which model does better on this feedback?").wait_for(timeout=APP_TIMEOUT_MS)
+        settle(page)
+        assert main.get_by_text("On this feedback,").first.is_visible()
+        assert main.get_by_text("of the same 12 reviews").first.is_visible()
+        assert main.get_by_text("gets wrong;").first.is_visible()
+        assert main.get_by_role("tab").count() == 2
+        page.screenshot(path=str(tmp_path / "two_models_result.png"), full_page=True)
+
+        runs = store.runs(store.experiment_by_name("Two models from the browser").experiment_id)
+        assert len(runs) == 2 and all(run.is_finished for run in runs)
+        assert len({run.dataset_hash for run in runs}) == 1 and len({run.model_uri for run in runs}) == 2
+    finally:
+        page.close()

@@ -134,7 +134,6 @@ def build() -> dict[str, bytes]:
     # Bad input.
     files["empty.csv"] = b""
     files["header_only.csv"] = b"text,sentiment,category\r\n"
-    files["one_column.csv"] = _delimited(["review"], [(t,) for t, _, _ in REVIEWS], ",").encode()
     files["numbers_only.csv"] = _delimited(
         ["id", "score", "stars"], [(str(i), str(i * 7.5), str(1 + i % 5)) for i in range(12)], ","
     ).encode()
@@ -150,6 +149,7 @@ def build() -> dict[str, bytes]:
     files.update(_helpdesk_exports())
     files.update(_awkward_shapes())
     files.update(_not_tables())
+    files.update(_fresh_feedback())
     return files
 
 
@@ -284,6 +284,40 @@ def _awkward_shapes() -> dict[str, bytes]:
         "long_column_name.csv": (
             "text," + "This review was pasted into the header row by mistake. " * 5 + "\r\nGood,positive\r\n"
         ).encode(),
+    }
+
+
+def _fresh_feedback() -> dict[str, bytes]:
+    """Exports of fresh feedback as people bring them: one column, no header, empty or foreign label columns."""
+    stars = {"negative": ("★☆☆☆☆", "★★☆☆☆"), "neutral": ("★★★☆☆",), "positive": ("★★★★☆", "★★★★★")}
+    german = {"positive": "positiv", "negative": "negativ", "neutral": "neutral"}
+    blanks = ("   ", "\u00a0", "\t", "\u200b", " \u3000 ")
+    helpdesk = []
+    for i, (text, label, category) in enumerate(REVIEWS):
+        helpdesk.append((f"#{7100 + i}", "Solved", f"Ticket {i}", text, {"positive": "👍", "negative": "👎"}.get(label, ""), category))
+        if i % 3 == 0:
+            helpdesk.append((f"#{7150 + i}", "Closed", f"Ticket {i}b", blanks[i // 3 % len(blanks)], "", category))
+    two_class = [(t, "👍" if lab == "positive" else "👎") for t, lab, _ in REVIEWS if lab != "neutral"]
+    return {
+        # The commonest export of unlabelled feedback: a header and one column of reviews ...
+        "one_column.csv": _delimited(["review"], [(t,) for t, _, _ in REVIEWS], ",").encode(),
+        # ... or not even a header: one review per line.
+        "one_column_no_header.csv": "".join(f"{t}\n" for t, _, _ in REVIEWS).encode(),
+        # A sentiment column in the template that nobody filled in.
+        "empty_label_column.csv": _delimited(["text", "sentiment", "channel"], [(t, "", c) for t, _, c in REVIEWS], ",").encode(),
+        # A helpdesk export: closed tickets whose comment is only spaces (or invisible characters), thumbs as the rating.
+        "helpdesk_whitespace.csv": _delimited(
+            ["Ticket ID", "Status", "Subject", "Customer comment", "Rating", "Channel"], helpdesk, ","
+        ).encode(),
+        # Labels in German, Excel's German CSV (semicolons, byte-order mark).
+        "labels_german.csv": b"\xef\xbb\xbf"
+        + _delimited(["Kommentar", "Stimmung"], [(t, german[lab]) for t, lab, _ in REVIEWS], ";").encode(),
+        # Star ratings written with star signs.
+        "emoji_stars.csv": _delimited(
+            ["review", "stars", "channel"], [(t, stars[lab][i % len(stars[lab])], c) for i, (t, lab, c) in enumerate(REVIEWS)], ","
+        ).encode(),
+        # Thumbs up or down only: a two-class file.
+        "thumbs_two_class.csv": _delimited(["comment", "vote"], two_class, ",").encode(),
     }
 
 
