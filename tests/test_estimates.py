@@ -197,7 +197,7 @@ def test_point_estimates_equal_nannymls_cbpe_on_recorded_probabilities() -> None
     split by review into reference and analysis halves. NannyML was run once in a separate
     virtual environment (it does not install with this project's pins).
     """
-    frame = pd.read_parquet(Path(__file__).resolve().parent / "data" / "cbpe_oracle_probabilities.parquet")
+    frame = pd.read_parquet(Path(__file__).resolve().parent / "oracles" / "cbpe_oracle_probabilities.parquet")
     proba = frame[[f"proba_{label}" for label in SENTIMENT_LABELS]].to_numpy()
     true, predicted = label_codes(frame["y_true"], SENTIMENT_LABELS), label_codes(frame["y_pred"], SENTIMENT_LABELS)
     ref = frame["is_reference"].to_numpy()

@@ -56,3 +56,13 @@ def test_differences_name_the_commonest_disagreement() -> None:
     )
     same = PredictionDifferences(reviews=1, differ=0, pairs=pairs.iloc[0:0])
     assert words.differences_sentence("A", "B", same) == "**A** and **B** give the only review the same sentiment."
+
+
+def test_estimated_comparison_says_which_is_better_only_when_the_intervals_do_not_overlap() -> None:
+    apart = words.estimated_comparison_sentence("A", "B", (0.80, 0.76, 0.84), (0.60, 0.55, 0.65))
+    assert apart.startswith("**Estimated**") and "80%" in apart and "55%–65%" in apart
+    assert "do not overlap: **B**" not in apart and "do not overlap: **A** probably does better" in apart
+    close = words.estimated_comparison_sentence("A", "B", (0.70, 0.66, 0.74), (0.72, 0.68, 0.76))
+    assert "overlap, so" in close and "probably does better" not in close
+    hostile = words.estimated_comparison_sentence("*A*", "B", (0.7, 0.6, 0.8), (0.7, 0.6, 0.8))
+    assert "\\*A\\*" in hostile

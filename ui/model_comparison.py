@@ -60,6 +60,17 @@ def _show_differences(first: RunSummary, second: RunSummary, first_name: str, se
         return
     found = prediction_differences(first_predictions, second_predictions)
     st.markdown(f"#### {words.differences_sentence(first_name, second_name, found)}")
-    # Hook for the estimated comparison of unlabelled runs (lib/quality/estimates.py): once each run
-    # carries its estimated accuracy, the estimated difference goes here, marked as an estimate.
     st.caption(words.UNLABELLED_COMPARISON_NOTE)
+    estimated = [_estimated_accuracy(run.run_id) for run in (first, second)]
+    if None in estimated:
+        st.info(words.NO_ESTIMATE_TO_COMPARE)
+    else:
+        st.markdown(words.estimated_comparison_sentence(first_name, second_name, estimated[0], estimated[1]))
+
+
+def _estimated_accuracy(run_id: str) -> tuple[float, float, float] | None:
+    """The estimated accuracy logged with a run (value, lower, upper), read fresh: it is logged right after scoring."""
+    metrics = data.store().run(run_id).metrics
+    name = contract.estimated_metric_name("accuracy")
+    found = [metrics.get(name + suffix) for suffix in ("", "_lower", "_upper")]
+    return None if None in found else (found[0], found[1], found[2])

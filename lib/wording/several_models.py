@@ -101,7 +101,28 @@ def change_cell(delta: float, low: float, high: float) -> str:
 
 
 UNLABELLED_COMPARISON_NOTE = (
-    "Without a true sentiment in the file, nobody can count which model is right more often. "
-    "An estimated difference, marked as an estimate, comes with the quality estimate of each run."
+    "Without a true sentiment in the file, nobody can count which model is right more often: "
+    "the figures below are estimates from each model's confidence, learnt on reviews people labelled."
 )
+NO_ESTIMATE_TO_COMPARE = (
+    "An estimated comparison needs an estimate for both models, which needs a labelled run of each model to learn from. "
+    "Open each run in Overview to see what is missing."
+)
+
+
+def estimated_comparison_sentence(
+    first: str, second: str, first_estimate: tuple[float, float, float], second_estimate: tuple[float, float, float]
+) -> str:
+    """Both models' estimated share right on unlabelled reviews, and whether the estimates can tell them apart."""
+    (a, a_low, a_high), (b, b_low, b_high) = first_estimate, second_estimate
+    both = (
+        f"**Estimated**: {_bold(first)} is probably right about {percent(a)} of the time (95% interval {percent(a_low)}–{percent(a_high)}), "
+        f"{_bold(second)} about {percent(b)} ({percent(b_low)}–{percent(b_high)})."
+    )
+    if a_low > b_high or b_low > a_high:
+        better = first if a > b else second
+        return f"{both} The intervals do not overlap: {_bold(better)} probably does better on this feedback."
+    return f"{both} The intervals overlap, so from the models' confidence alone this file cannot tell which does better."
+
+
 FIRST_IS_THE_ONE_TO_BEAT = "The first model you ticked is the one to beat; every other model is compared with it on the same reviews."
