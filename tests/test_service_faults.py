@@ -25,7 +25,7 @@ from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
 from tests.conftest import PROJECT_ROOT
 from tests.mlflow_server import MlflowServer
-from tests.postgres import PostgresServer, postgres_bin_dir
+from tests.servers import PostgresServer, postgres_bin_dir
 from tests.test_page_errors import by_label, sign_in_as, text_of
 from tests.test_remote_tracking import _predictions
 
