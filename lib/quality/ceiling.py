@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
 from lib.quality.metrics import OVERALL, Estimate, group_codes_of
 
@@ -70,7 +70,7 @@ def human_ceiling(ratings: pd.Series, groups: pd.Series | None = None, confidenc
     frames = [(names, codes)]
     if groups is not None:
         frames.append(group_codes_of(groups.reset_index(drop=True)))
-    z = norm.ppf(0.5 + confidence / 2)
+    z = ndtri(0.5 + confidence / 2)
     rows = []
     for slice_names, slice_codes in frames:
         g = len(slice_names)
