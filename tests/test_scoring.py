@@ -147,8 +147,9 @@ class UnpicklableModel(WordModel):
 
 @pytest.fixture
 def two_workers_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Score on two worker processes from 100 texts on, whatever the machine's core count."""
+    """Score on two worker processes from 100 texts on, however fast the model, whatever the machine's core count."""
     monkeypatch.setattr(batches, "PARALLEL_MIN_TEXTS", 100)
+    monkeypatch.setattr(batches, "PARALLEL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(batches, "worker_count", lambda: 2)
 
 
@@ -159,11 +160,19 @@ def test_large_files_are_scored_on_worker_processes_with_the_same_answers(two_wo
     scores = score_in_batches(
         LoadedModel(model, "fake"), repeated, batch_size=300, on_progress=lambda done, total, _: calls.append((done, total))
     )
-    assert model.batches == []  # this process's copy was never asked: the workers' copies were
+    assert model.batches == [300]  # this process scored (and timed) the first batch only: the workers' copies the rest
     alone = score_in_batches(LoadedModel(WordModel(), "fake"), repeated, batch_size=300)
     assert scores.predicted.tolist() == alone.predicted.tolist()
     np.testing.assert_array_equal(scores.proba, alone.proba)
     assert calls == [(min(done, 2500), 2500) for done in range(300, 2800, 300)]  # in order, after each batch
+
+
+def test_a_fast_model_is_scored_in_one_process_since_workers_would_cost_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batches, "PARALLEL_MIN_TEXTS", 100)
+    monkeypatch.setattr(batches, "worker_count", lambda: 2)
+    model = WordModel()
+    score_in_batches(LoadedModel(model, "fake"), texts(3000), batch_size=1000)
+    assert model.batches == [1000, 1000, 1000]  # the rest would take far less than PARALLEL_MIN_SECONDS here
 
 
 def test_a_model_that_cannot_be_pickled_is_scored_in_one_process_and_the_log_says_so(

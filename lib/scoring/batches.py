@@ -1,6 +1,9 @@
 """Asking a model for its answers batch by batch: in this process, or on every core.
 
-Above ``PARALLEL_MIN_TEXTS`` texts, and when the machine has more than one core, the batches
+The first batch is scored in this process and timed. When the rest would take more than
+``PARALLEL_MIN_SECONDS`` here (starting workers costs about two seconds: a 200,000-review file
+for the demo's TF-IDF model is scored faster in one process), there are at least
+``PARALLEL_MIN_TEXTS`` texts and the machine has more than one core, the other batches
 go to worker processes started safely (``lib/scoring/parallel.py``: never forked from the
 server). Each worker receives the model once, when it starts, and then only texts. At most
 ``BATCHES_IN_FLIGHT_PER_WORKER`` batches per worker are queued, so memory stays bounded
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +27,7 @@ from lib.access.redaction import redacted
 from lib.scoring.parallel import process_pool, worker_count
 
 PARALLEL_MIN_TEXTS = 50_000
+PARALLEL_MIN_SECONDS = 15.0
 BATCHES_IN_FLIGHT_PER_WORKER = 2
 logger = logging.getLogger(__name__)
 
@@ -37,9 +42,12 @@ def ask_model(model: Any, input_column: str, texts: pd.Index, with_proba: bool) 
 
 def answers(model: Any, model_uri: str, input_column: str, texts: pd.Index, batch_size: int, with_proba: bool) -> Iterator[tuple[int, Any]]:
     """``(start, answer)`` for each batch of ``batch_size`` texts, in order; on all cores when it pays."""
-    workers = worker_count() if len(texts) >= PARALLEL_MIN_TEXTS else 1
+    started = time.perf_counter()
+    yield 0, ask_model(model, input_column, texts[:batch_size], with_proba)
+    starts = range(batch_size, len(texts), batch_size)
+    rest_s = (time.perf_counter() - started) * len(starts)
+    workers = worker_count() if len(texts) >= PARALLEL_MIN_TEXTS and rest_s >= PARALLEL_MIN_SECONDS else 1
     pickled = _pickled(model, model_uri) if workers > 1 else None
-    starts = range(0, len(texts), batch_size)
     if pickled is None:
         for start in starts:
             yield start, ask_model(model, input_column, texts[start : start + batch_size], with_proba)
