@@ -22,7 +22,7 @@ Reported per database, measured in the same run:
   without contention. Ratios are contended throughput / baseline.
 
 PostgreSQL is a real server from Debian's packages started on 127.0.0.1 for the run
-(``tests/postgres.py``), with its default, durable settings; SQLite is a file in a
+(``tests/servers.py``), with its default, durable settings; SQLite is a file in a
 temporary folder (WAL). Without PostgreSQL binaries that half is skipped with a message
 (an error when env CI is set).
 """
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             url = f"sqlite:///{Path(folder) / 'annotations.db'}"
             ok &= bench("SQLite (WAL, file in a temporary folder)", url, args.writers, args.edits, args.reviews)
     if args.backend in ("postgresql", "both"):
-        from tests.postgres import PostgresServer, postgres_bin_dir
+        from tests.servers import PostgresServer, postgres_bin_dir
 
         bin_dir = postgres_bin_dir()
         if bin_dir is None:

@@ -41,7 +41,7 @@ import numpy as np
 from lib.config import Settings, load_settings
 from lib.stores.demo import load_demo_data, seed_demo
 from lib.stores.tracking import TrackingStore
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve_app, stop_process_group
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, serve_app, stop_process_group
 
 SESSIONS = 10
 ROUNDS = 3

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ from sklearn.metrics import accuracy_score
 from lib.config import Settings
 from lib.errors import UserFacingError
 from lib.quality.metrics import NO_CATEGORY, OVERALL, SENTIMENT_LABELS
-from lib.scoring import evaluation
+from lib.scoring import batches, evaluation
 from lib.scoring.evaluation import (
     evaluate_reviews,
     evaluation_dataset_hash,
@@ -140,6 +142,83 @@ class WrongLengthModel:
 def test_models_answering_something_else_get_a_plain_error(model: object, message: str) -> None:
     with pytest.raises(UserFacingError, match=message):
         score_in_batches(LoadedModel(model, "fake"), texts(5))
+
+
+class UnpicklableModel(WordModel):
+    """Works in this process, but holds a lock, which cannot be sent to another process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+
+@pytest.fixture
+def two_workers_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Score on two worker processes from 100 texts on, however fast the model, whatever the machine's core count."""
+    monkeypatch.setattr(batches, "PARALLEL_MIN_TEXTS", 100)
+    monkeypatch.setattr(batches, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(batches, "worker_count", lambda: 2)
+
+
+def test_large_files_are_scored_on_worker_processes_with_the_same_answers(two_workers_for_small_files: None) -> None:
+    model = WordModel()
+    calls: list[tuple[int, int]] = []
+    repeated = pd.concat([texts(2500), texts(2500)], ignore_index=True)
+    scores = score_in_batches(
+        LoadedModel(model, "fake"), repeated, batch_size=300, on_progress=lambda done, total, _: calls.append((done, total))
+    )
+    assert model.batches == [300]  # this process scored (and timed) the first batch only: the workers' copies the rest
+    alone = score_in_batches(LoadedModel(WordModel(), "fake"), repeated, batch_size=300)
+    assert scores.predicted.tolist() == alone.predicted.tolist()
+    np.testing.assert_array_equal(scores.proba, alone.proba)
+    assert calls == [(min(done, 2500), 2500) for done in range(300, 2800, 300)]  # in order, after each batch
+
+
+def test_a_fast_model_is_scored_in_one_process_since_workers_would_cost_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batches, "PARALLEL_MIN_TEXTS", 100)
+    monkeypatch.setattr(batches, "worker_count", lambda: 2)
+    model = WordModel()
+    score_in_batches(LoadedModel(model, "fake"), texts(3000), batch_size=1000)
+    assert model.batches == [1000, 1000, 1000]  # the rest would take far less than PARALLEL_MIN_SECONDS here
+
+
+def test_a_model_that_cannot_be_pickled_is_scored_in_one_process_and_the_log_says_so(
+    two_workers_for_small_files: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = UnpicklableModel()
+    with caplog.at_level(logging.WARNING, logger=batches.logger.name):
+        scores = score_in_batches(LoadedModel(model, "models:/unpicklable/1"), texts(1000), batch_size=400)
+    assert model.batches == [400, 400, 200]
+    assert list(scores.predicted[:3]) == ["positive", "negative", "neutral"]
+    assert "Scoring with models:/unpicklable/1 in one process" in caplog.text and "cannot be sent to worker processes" in caplog.text
+
+
+def test_cancelling_during_parallel_scoring_stops_it(two_workers_for_small_files: None) -> None:
+    class Cancelled(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def cancel_after_two(done: int, total: int, _elapsed: float) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        score_in_batches(LoadedModel(WordModel(), "fake"), texts(20_000), batch_size=500, on_progress=cancel_after_two)
+    assert calls == [500, 1000]
+
+
+def test_a_model_failing_in_a_worker_fails_the_scoring(two_workers_for_small_files: None) -> None:
+    with pytest.raises(RuntimeError, match="CUDA out of memory"):
+        score_in_batches(LoadedModel(AlwaysBrokenModel(), "fake"), texts(1000), batch_size=400)
+
+
+class AlwaysBrokenModel(WordModel):
+    """Fails on every batch, wherever it runs."""
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        raise RuntimeError("CUDA out of memory")
 
 
 # ---- end to end against a private copy of the seeded store ------------------------------

@@ -24,7 +24,7 @@ from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
 from tests.helpers import by_label, open_app, open_page, page_text, start_annotating
 from tests.mlflow_server import MlflowServer
-from tests.postgres import PostgresServer, postgres_bin_dir
+from tests.servers import PostgresServer, postgres_bin_dir
 from tests.test_remote_tracking import _predictions
 
 pytestmark = pytest.mark.server

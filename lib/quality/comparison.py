@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, binomtest, false_discovery_control, norm
+from scipy.special import ndtr  # the normal CDF; scipy.stats is imported only where tests need it (it is slow to import)
 
 from lib.quality.intervals import percentile_interval
 from lib.quality.metrics import (
@@ -113,6 +113,8 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     adjusted = np.full(p.shape, np.nan)
     finite = np.isfinite(p)
     if finite.any():
+        from scipy.stats import false_discovery_control
+
         adjusted[finite] = false_discovery_control(p[finite], method="bh")
     return adjusted
 
@@ -124,7 +126,7 @@ def wald_p_values(delta: np.ndarray, delta_samples: np.ndarray) -> np.ndarray:
         se = np.nanstd(delta_samples, axis=0, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(se > 0, np.abs(delta) / np.where(se > 0, se, 1.0), np.where(delta == 0, 0.0, np.inf))
-    return np.where(np.isfinite(delta), 2 * norm.sf(z), np.nan)
+    return np.where(np.isfinite(delta), 2 * ndtr(-z), np.nan)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ def mcnemar_p_values(joint: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABE
     # fixed[g, t]: true label t, baseline wrong, new right; broken[g, t]: the other way round.
     fixed = np.einsum("gtab,ta,tb->gt", joint, ~right, right)
     broken = np.einsum("gtab,ta,tb->gt", joint, right, ~right)
+
+    from scipy.stats import binom
 
     def exact(f: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.minimum(1.0, 2 * binom.cdf(np.minimum(f, b), f + b, 0.5))
@@ -258,6 +262,8 @@ def paired_comparison(
     base_boot = point_metrics(boot.sum(axis=4), labels)
     new_boot = point_metrics(boot.sum(axis=3), labels)
     overall, by_group = _tables(tuple(group_names), base, new, base_boot, new_boot, n, metrics, mcnemar_p_values(joint, labels))
+    from scipy.stats import binomtest
+
     p_value = binomtest(fixed, fixed + broken, 0.5).pvalue if fixed + broken else 1.0
     return Comparison(paired=True, overall=overall, by_group=by_group, mcnemar_p=float(p_value), fixed=fixed, broken=broken)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats (slow to import)
 
 DEFAULT_CONFIDENCE = 0.95
 
 
 def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
     """The two-sided standard-normal quantile of a confidence level (1.96 for 95%)."""
-    return float(norm.ppf(0.5 + confidence / 2))
+    return float(ndtri(0.5 + confidence / 2))
 
 
 def wilson_interval(successes: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from cleanlab.filter import find_label_issues
 
 from lib.quality.metrics import SENTIMENT_LABELS, label_codes
 from lib.stores import contract
@@ -29,6 +28,8 @@ def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SEN
     proba = labelled[proba_columns].to_numpy(dtype=float)
     proba = proba / proba.sum(axis=1, keepdims=True)
     # n_jobs=1: cleanlab otherwise forks a multiprocessing.Pool from the server (lib/scoring/parallel.py).
+    from cleanlab.filter import find_label_issues  # imported here: it pulls in scikit-learn, seconds the app's start does not need
+
     ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
     quality = proba[np.arange(len(given)), given]
     flagged = labelled.iloc[ranked].assign(label_quality=quality[ranked])

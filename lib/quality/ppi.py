@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats (slow to import)
 
 from lib.quality.metrics import DEFAULT_CONFIDENCE
 
@@ -93,7 +93,7 @@ def ppi_mean(
     value = lam * f_all.mean() + (y - lam * f).mean()
     # Population variances (ddof=0), as ppi_py's ppi_mean_ci.
     standard_error = np.sqrt(lam**2 * np.var(f_all) / len(f_all) + np.var(y - lam * f) / len(y))
-    half = norm.ppf(0.5 + confidence / 2) * standard_error
+    half = ndtri(0.5 + confidence / 2) * standard_error
     return PredictionPoweredMean(
         value=float(np.clip(value, 0.0, 1.0)),
         standard_error=float(standard_error),

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import norm
+from scipy.special import ndtr  # the normal CDF, without importing scipy.stats (slow to import)
 
 from lib.quality.comparison import benjamini_hochberg
 from lib.quality.metrics import group_codes_of, wilson_interval
@@ -327,7 +327,7 @@ def _two_proportion_p_values(right: np.ndarray, n: np.ndarray, rest_right: np.nd
     se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / rest_n))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(se > 0, (right / n - rest_right / rest_n) / np.where(se > 0, se, 1), 0.0)
-    return 2 * norm.sf(np.abs(z))
+    return 2 * ndtr(-np.abs(z))
 
 
 def search_weak_spots(traits: ReviewTraits, correct: np.ndarray, labelled: np.ndarray | None = None) -> WeakSpotSearch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -14,6 +15,7 @@ import pandas as pd
 from lib.access.redaction import redacted
 from lib.errors import UserFacingError
 from lib.quality.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
+from lib.scoring.batches import answers
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
 from lib.stores import contract
 from lib.stores.tracking import LoadedModel, RunSummary, TrackingStore
@@ -198,6 +200,7 @@ def score_in_batches(
     which is what ``predict`` returns for logistic regression and most classifiers; the model
     is then asked once per text, not twice. Otherwise ``predict`` gives the labels (pyfunc models).
     Without ``batch_size``, batches are sized for about ``PROGRESS_STEPS`` progress updates.
+    Large files are scored on every core (``lib/scoring/batches.py``).
     """
     started = time.perf_counter()
     estimator = model.model
@@ -210,22 +213,24 @@ def score_in_batches(
     positions = np.array([labels.index(c) for c in classes], dtype=np.int64)
     codes = np.empty(n, dtype=np.int64)
     proba = np.zeros((n, len(labels))) if classes else None
-    for start in range(0, n, batch_size):
-        batch = pd.DataFrame({model.input_column: distinct[start : start + batch_size]})
-        end = start + len(batch)
-        if proba is not None:
-            answer = np.asarray(estimator.predict_proba(batch), dtype=float)
-            if answer.shape != (len(batch), len(classes)):
-                raise UserFacingError(
-                    f"The model gave probabilities of shape {answer.shape} for {len(batch):,} reviews and {len(classes)} classes.",
-                    "Pick a model that takes review text as its input.",
-                )
-            proba[start:end, positions] = answer
-            codes[start:end] = positions[answer.argmax(axis=1)]
-        else:
-            codes[start:end] = _predicted_codes(estimator.predict(batch), len(batch), labels)
-        if on_progress is not None:
-            on_progress(end, n, time.perf_counter() - started)
+    batches = answers(estimator, model.uri, model.input_column, distinct, batch_size, with_proba=proba is not None)
+    with contextlib.closing(batches):  # stopping early (an error, a cancelled page) drops the queued batches
+        for start, answer in batches:
+            size = min(batch_size, n - start)
+            end = start + size
+            if proba is not None:
+                answer = np.asarray(answer, dtype=float)
+                if answer.shape != (size, len(classes)):
+                    raise UserFacingError(
+                        f"The model gave probabilities of shape {answer.shape} for {size:,} reviews and {len(classes)} classes.",
+                        "Pick a model that takes review text as its input.",
+                    )
+                proba[start:end, positions] = answer
+                codes[start:end] = positions[answer.argmax(axis=1)]
+            else:
+                codes[start:end] = _predicted_codes(answer, size, labels)
+            if on_progress is not None:
+                on_progress(end, n, time.perf_counter() - started)
     return Scores(np.asarray(labels, dtype=object)[codes[repeats]], None if proba is None else proba[repeats])
 
 

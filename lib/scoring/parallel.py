@@ -14,11 +14,44 @@ library starts with default settings no longer forks the server either.
 from __future__ import annotations
 
 import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 SAFE_START_METHOD = "forkserver"
+_THREAD_COUNT_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def use_safe_start_method() -> None:
     """Make ``forkserver`` the default start method of ``multiprocessing`` in this process."""
     if multiprocessing.get_start_method(allow_none=True) != SAFE_START_METHOD:
         multiprocessing.set_start_method(SAFE_START_METHOD, force=True)
+
+
+def worker_count(limit: int | None = None) -> int:
+    """Worker processes worth starting: the CPU cores this process may use, at most ``limit``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, limit if limit is not None else cores))
+
+
+def process_pool(workers: int, initializer: Callable[..., object] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes started with the safe start method (never forked from the server).
+
+    Each worker runs numerical libraries on one thread: the workers already fill the cores,
+    and OpenBLAS threads waiting on a busy machine cost up to ten times the work itself
+    (a demo model took 18 s of CPU with two BLAS threads, 1.4 s with one). Use the pool in a
+    ``with`` block, so its workers end with the work.
+    """
+    context = multiprocessing.get_context(SAFE_START_METHOD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
+
+
+def _start_worker(initializer: Callable[..., object] | None, initargs: tuple) -> None:
+    """In each new worker: one thread for BLAS and OpenMP, then the caller's initializer."""
+    for name in _THREAD_COUNT_VARIABLES:  # read by libraries loaded from now on
+        os.environ[name] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # libraries loaded already (a preloaded __main__ may have loaded NumPy)
+    if initializer is not None:
+        initializer(*initargs)

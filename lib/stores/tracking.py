@@ -84,6 +84,17 @@ class RunSummary:
         return self.tags.get(contract.TAG_DATASET_HASH, "")
 
 
+def _sklearn_model_requirements() -> list[str]:
+    """The pinned packages a scikit-learn pipeline of this app needs to load and predict.
+
+    The same list MLflow infers, without its inference: that imports the model in a
+    subprocess and took about 15 s per model. MLflow adds its own pin.
+    """
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("cloudpickle", "numpy", "pandas", "scikit-learn", "scipy")]
+
+
 class TrackingStore:
     """A facade over one MLflow tracking store (local SQLite file or remote server)."""
 
@@ -346,7 +357,12 @@ class TrackingStore:
             # skops (MLflow's default) needs ~50 s for a large TF-IDF vocabulary; loading is
             # gated by MLFLOW_ALLOW_PICKLE_DESERIALIZATION for every format anyway.
             info = mlflow.sklearn.log_model(
-                model, name="model", input_example=input_example, signature=signature, serialization_format="cloudpickle"
+                model,
+                name="model",
+                input_example=input_example,
+                signature=signature,
+                serialization_format="cloudpickle",
+                pip_requirements=_sklearn_model_requirements(),
             )
         # Leaving the fluent context ended the run FINISHED; it is not, until the caller has logged the rest.
         self._client.update_run(run_id, status="RUNNING")
