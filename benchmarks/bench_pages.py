@@ -4,7 +4,7 @@ Run from the project root::
 
     .venv/bin/python -m benchmarks.bench_pages
 
-It logs one evaluation run of 1,000,000 synthetic reviews in 50 categories (``benchmarks.bench_errors``'s
+It logs one evaluation run of 1,000,000 synthetic reviews in 50 categories (``benchmarks.bench_mistakes``'s
 generator) through ``log_evaluation_run`` into an empty embedded store (no demo), starts
 ``streamlit run app.py`` over it (``tests/servers.py``), and opens it in Debian's headless
 Chromium through Playwright:
@@ -29,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_errors import predictions
 from benchmarks.bench_load import ERROR_SELECTOR, PAGES, SETTLED_JS, MemorySampler, tree_rss_mb
+from benchmarks.bench_mistakes import predictions
 from lib.config import load_settings
 from lib.scoring.evaluation import log_evaluation_run
 from lib.stores.tracking import TrackingStore

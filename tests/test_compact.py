@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lib.quality.metrics import SENTIMENT_LABELS, quality_report
-from lib.quality.review_queue import error_table
+from lib.quality.review_queue import mistakes_table
 from lib.stores import contract
 from lib.stores.compact import compact_predictions
 
@@ -45,14 +45,15 @@ def test_categories_become_categorical_and_text_stays_arrow_strings() -> None:
     assert not isinstance(frame[contract.CATEGORY].dtype, pd.CategoricalDtype)  # the input is unchanged
 
 
-def test_figures_and_error_table_are_the_same_on_the_compact_form() -> None:
+def test_figures_and_mistakes_table_are_the_same_on_the_compact_form() -> None:
     frame = _predictions()
     compact = compact_predictions(frame)
     for column in (contract.CATEGORY, "channel"):
         before = quality_report(frame[contract.TRUE_LABEL], frame[contract.PREDICTED_LABEL], groups=frame[column])
         after = quality_report(compact[contract.TRUE_LABEL], compact[contract.PREDICTED_LABEL], groups=compact[column])
-        pd.testing.assert_frame_equal(before.table, after.table)
-    before, after = error_table(frame, "e1"), error_table(compact, "e1")
+        pd.testing.assert_frame_equal(before.overall, after.overall)
+        pd.testing.assert_frame_equal(before.by_group, after.by_group)
+    before, after = mistakes_table(frame, "e1"), mistakes_table(compact, "e1")
     assert before[contract.REVIEW_ID].tolist() == after[contract.REVIEW_ID].tolist()
     assert before[contract.CATEGORY].astype("string").tolist() == after[contract.CATEGORY].astype("string").tolist()
 
