@@ -36,12 +36,13 @@ def check_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 
 def test_upload_estimate_check_sample_and_combined_figure(check_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:
     base, store = check_app
-    test_split = load_demo_data().query("split == 'test'").sample(REVIEWS, random_state=3)
+    test = load_demo_data().query("split == 'test'")
+    one_line = ~test[contract.TEXT].str.contains('["\\r\\n]', regex=True) & (test[contract.TEXT].str.strip() == test[contract.TEXT])
+    test_split = test[one_line].drop_duplicates(contract.TEXT).sample(REVIEWS, random_state=3)
     truth = dict(zip(test_split[contract.TEXT], test_split["label"], strict=True))
+    # The commonest export of unlabelled feedback: one column of reviews, one per line, no header row.
     upload = tmp_path / "last_week.csv"
-    test_split[[contract.TEXT, contract.CATEGORY]].rename(columns={contract.TEXT: "review", contract.CATEGORY: "source"}).to_csv(
-        upload, index=False
-    )
+    upload.write_text("\n".join(test_split[contract.TEXT]) + "\n", encoding="utf-8")
     page = browser.new_page(viewport={"width": 1440, "height": 1400})
     main = page.locator('[data-testid="stMain"]')
     try:
