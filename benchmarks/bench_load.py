@@ -55,8 +55,11 @@ MEMORY_SAMPLE_S = 0.5
 PAGES = {  # URL path -> the page's title, shown once its script runs
     "": "How good is the model?",
     "categories": "Where is the model weak?",
+    "weak_spots": "Weak spots found automatically",
     "compare": "Is the new version better?",
     "mistakes": "Mistakes to review",
+    "check": "Check the figures on a few reviews",
+    "stress_test": "How robust is the model?",
     "evaluate": "Evaluate a file of feedback",
     "report": "Client report",
 }

@@ -38,7 +38,7 @@ from tests.servers import CHROMIUM, CHROMIUM_ARGS, serve_app, stop_process_group
 
 REVIEWS = 1_000_000
 SETTLE_TIMEOUT_S = 120
-TARGETS_S = {"first": 4.0, "errors": 3.0, "categories": 1.5, "report": 1.5}
+TARGETS_S = {"first": 4.0, "mistakes": 3.0, "categories": 1.5, "report": 1.5}
 OTHER_COLD_TARGET_S = None  # pages the issue sets no first-visit target for
 WARM_TARGET_S = 0.5
 PEAK_TARGET_MB = 1000.0
@@ -76,7 +76,7 @@ def visit_all(page, base: str, errors: list[str]) -> dict[str, float]:
     """Click through every page but the Overview by the sidebar, then back to the Overview."""
     seconds = {}
     for path in [*list(PAGES)[1:], ""]:
-        page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
+        page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{base}/{path}"]').click()
         seconds[path] = settle(page, path, errors)
     return seconds
 
