@@ -170,7 +170,7 @@ async def browse(browser, base: str, seen: Observations, who: str, deadline: flo
             for path in [*list(PAGES)[1:], ""]:
                 if time.monotonic() > deadline:
                     return
-                await page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{base}/{path}"]').click()
+                await page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{path}"]').click()
                 await _settle(page, path, seen, who)
     except Exception as error:
         seen.errors.append(f"{who}: stopped by {type(error).__name__}: {str(error)[:200]}")

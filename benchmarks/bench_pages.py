@@ -76,7 +76,7 @@ def visit_all(page, base: str, errors: list[str]) -> dict[str, float]:
     """Click through every page but the Overview by the sidebar, then back to the Overview."""
     seconds = {}
     for path in [*list(PAGES)[1:], ""]:
-        page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{base}/{path}"]').click()
+        page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{path}"]').click()
         seconds[path] = settle(page, path, errors)
     return seconds
 
