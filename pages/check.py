@@ -65,15 +65,7 @@ else:
         annotation_history(annotations.store, run.experiment_id, str(review[REVIEW_KEY]))
     name = identity.ask_for_name() if annotations.writable else None
     if name:
-        to_annotate = ReviewToAnnotate(
-            experiment_id=run.experiment_id,
-            review_key=str(review[REVIEW_KEY]),
-            review_id=str(review[contract.REVIEW_ID]),
-            dataset=data.dataset_of(run),
-            run_id=run.run_id,
-            model_uri=run.model_uri,
-            given_label=None,
-        )
+        to_annotate = ReviewToAnnotate.seen_in(run, review, data.dataset_of(run))
         saved = annotation_form(
             annotations.store,
             to_annotate,

@@ -45,15 +45,7 @@ with queue_tab:
         show_review(run, review, annotations.store)
         name = identity.ask_for_name() if annotations.writable else None
         if name:
-            to_annotate = ReviewToAnnotate(
-                experiment_id=run.experiment_id,
-                review_key=str(review[REVIEW_KEY]),
-                review_id=str(review[contract.REVIEW_ID]),
-                dataset=data.dataset_of(run),
-                run_id=run.run_id,
-                model_uri=run.model_uri,
-                given_label=str(review[contract.TRUE_LABEL]),
-            )
+            to_annotate = ReviewToAnnotate.seen_in(run, review, data.dataset_of(run))
             if annotation_form(annotations.store, to_annotate, Annotator(name, identity.annotator_display_name())):
                 st.session_state[CURRENT_KEY] = next_review_id(matching, str(review[contract.REVIEW_ID]))
                 st.toast("Saved.")

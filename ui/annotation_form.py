@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.quality.metrics import SENTIMENT_LABELS
+from lib.quality.review_queue import REVIEW_KEY
+from lib.stores import contract
 from lib.stores.annotations import ANNOTATION_VERDICTS, VERDICTS, Annotation, AnnotationStore, StaleEditError, annotator_label
+from lib.stores.tracking import RunSummary
 from lib.wording.markdown import escape_markdown
 from ui.components import show_user_error
 
@@ -34,6 +38,20 @@ class ReviewToAnnotate:
     run_id: str
     model_uri: str
     given_label: str | None  # the review's label today (None: unlabelled); never offered as its correction
+
+    @classmethod
+    def seen_in(cls, run: RunSummary, review: pd.Series, dataset: str) -> ReviewToAnnotate:
+        """A review (a row of the run's predictions) as seen in ``run``; its given label if it has one."""
+        label = review.get(contract.TRUE_LABEL)
+        return cls(
+            experiment_id=run.experiment_id,
+            review_key=str(review[REVIEW_KEY]),
+            review_id=str(review[contract.REVIEW_ID]),
+            dataset=dataset,
+            run_id=run.run_id,
+            model_uri=run.model_uri,
+            given_label=None if label is None or pd.isna(label) else str(label),
+        )
 
 
 @dataclass(frozen=True)
