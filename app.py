@@ -1,17 +1,24 @@
-"""Sentiment Review: entry point. Settings, first-start seeding, sidebar, navigation."""
+"""Sentiment Review: entry point. Settings, first-start seeding, sidebar, navigation.
+
+Start it with ``python scripts/serve.py`` (what ``scripts/start.sh`` runs), which loads the
+libraries before the server listens; ``streamlit run app.py`` works too.
+"""
 
 from pathlib import Path
-
-import streamlit as st
-
-from lib.access.redaction import install_log_redaction
-from lib.scoring.parallel import use_safe_start_method
-from ui import auth, navigation, presentation, seeding, sidebar
-from ui.failures import page_boundary
 
 
 def main() -> None:
     """Settings, sign-in, first-start seeding, sidebar and the chosen page."""
+    # Imported here, not at the top: a worker process that multiprocessing starts with
+    # forkserver or spawn re-imports the server's __main__ (Streamlit points it at this file)
+    # as "__mp_main__", and must not load Streamlit and every page's module to score a batch.
+    import streamlit as st
+
+    from lib.access.redaction import install_log_redaction
+    from lib.scoring.parallel import use_safe_start_method
+    from ui import auth, navigation, presentation, seeding, sidebar
+    from ui.failures import page_boundary
+
     use_safe_start_method()
     install_log_redaction()
 
@@ -34,8 +41,6 @@ def main() -> None:
         current.run()
 
 
-# Streamlit runs this file as "__main__". A worker process that multiprocessing starts with
-# spawn or forkserver re-imports the server's __main__ (Streamlit points it here) as
-# "__mp_main__": it must not run the app (see lib/scoring/parallel.py).
+# Streamlit runs this file as "__main__"; a worker process imports it as "__mp_main__".
 if __name__ == "__main__":
     main()

@@ -17,4 +17,4 @@ install_requirements requirements.txt
 # Streamlit reads these itself; command-line flags (passed through below) override them.
 export STREAMLIT_SERVER_ADDRESS="${STREAMLIT_SERVER_ADDRESS:-127.0.0.1}"
 export STREAMLIT_SERVER_PORT="${STREAMLIT_SERVER_PORT:-8501}"
-exec "$VENV/bin/streamlit" run app.py "$@"
+exec "$VENV/bin/python" scripts/serve.py "$@"

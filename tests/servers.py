@@ -62,8 +62,14 @@ def stop_process_group(process: subprocess.Popen, timeout_s: float = 15) -> None
             process.wait()
 
 
+def app_server_command(port: int, *options: str) -> list[str]:
+    """The app's own launcher (``scripts/serve.py``, as ``scripts/start.sh`` runs it) on 127.0.0.1:``port``."""
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "serve.py")]
+    return [*command, "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true", *options]
+
+
 def serve_app(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run app.py`` on a free loopback port over the store of ``settings``."""
+    """Start the app (``scripts/serve.py``) on a free loopback port over the store of ``settings``."""
     port = free_port()
     env = {
         **os.environ,
@@ -73,8 +79,7 @@ def serve_app(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
         "SENTIMENT_REVIEW_ANNOTATIONS_DB_URL": settings.annotations_db_url,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
+    command = app_server_command(port)
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

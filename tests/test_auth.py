@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import subprocess
+import sys
 from dataclasses import dataclass, field
 
 import pytest
@@ -472,3 +474,12 @@ def test_cli_check_reports_problems_without_values(tmp_path, capsys: pytest.Capt
     assert auth.main(["check", str(tmp_path / "missing.toml")]) == 0
     assert "local admin" in capsys.readouterr().out
     assert auth.main(["nonsense"]) == 2
+
+
+def test_the_documented_command_line_runs(tmp_path) -> None:
+    """README's `python -m lib.access.auth check FILE` runs the checker (it once did nothing and exited 0)."""
+    path = tmp_path / "secrets.toml"
+    path.write_text('[access.users.ana]\nrole = viewer\npassword_hash = "$argon2id$secret-ish"\n')
+    done = subprocess.run([sys.executable, "-m", "lib.access.auth", "check", str(path)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "not valid TOML" in done.stderr

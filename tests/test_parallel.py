@@ -46,3 +46,34 @@ def test_worker_count_is_bounded_by_cores_and_limit() -> None:
     assert worker_count(1) == 1
     assert worker_count(10_000) == cores
     assert worker_count(0) == 1
+
+
+def _loaded(name: str) -> bool:
+    import sys
+
+    return name in sys.modules
+
+
+def test_a_worker_of_the_server_does_not_load_streamlit_or_the_pages() -> None:
+    """Workers re-import app.py; it imports Streamlit and the pages only when run as the app (slow starts, warnings before)."""
+    import subprocess
+    import sys
+
+    from lib.config import PROJECT_ROOT
+
+    probe = f"""
+import sys, types
+sys.path.insert(0, {str(PROJECT_ROOT)!r})
+from lib.scoring.parallel import process_pool, use_safe_start_method
+from tests.test_parallel import _loaded
+
+main = types.ModuleType("__main__")  # as Streamlit does: app.py is the server's __main__
+main.__file__ = {str(PROJECT_ROOT / "app.py")!r}
+sys.modules["__main__"] = main
+use_safe_start_method()
+with process_pool(1) as pool:
+    print(pool.submit(_loaded, "streamlit").result(), pool.submit(_loaded, "ui.navigation").result())
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]

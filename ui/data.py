@@ -237,7 +237,7 @@ def label_errors(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
     return None if frame is None else likely_label_errors(frame)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner="Matching your team's corrections to the reviews…")
 def _finished_review_keys(tracking_uri: str, run_id: str, experiment_id: str) -> pd.Series | None:
     frame = _finished_predictions(tracking_uri, run_id)
     return None if frame is None else review_keys(frame[contract.TEXT].astype(str), experiment_id)
@@ -252,6 +252,8 @@ def corrected_report(run: RunSummary, column: str | None = None) -> tuple[Qualit
     if frame is None or contract.TRUE_LABEL not in frame:
         return None
     consensus = annotation_store().consensus_labels(run.experiment_id)
+    if consensus.empty:  # nothing corrected: skip keying every review (seconds on a million)
+        return None
     return run_quality.corrected_report(frame, _finished_review_keys(uri, run.run_id, run.experiment_id), consensus, column)
 
 

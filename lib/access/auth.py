@@ -53,3 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(_USAGE, file=sys.stderr)
     return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

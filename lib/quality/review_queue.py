@@ -37,9 +37,9 @@ class ReviewFilter:
 
 def review_keys(texts: pd.Series, experiment_id: str) -> pd.Series:
     """Fingerprint of each review (experiment + normalised text), as the annotation store keys them."""
-    unique = pd.Series(texts.unique())
-    keys = dict(zip(unique, unique.map(lambda t: review_fingerprint(str(t), experiment_id)), strict=True))
-    return texts.map(keys)
+    codes, unique = pd.factorize(texts, use_na_sentinel=False)  # hash each distinct text once
+    keys = np.array([review_fingerprint(str(text), experiment_id) for text in unique.tolist()], dtype=object)
+    return pd.Series(keys[codes] if len(codes) else [], index=texts.index, dtype=object)
 
 
 def mistakes_table(predictions: pd.DataFrame, experiment_id: str) -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from argon2 import PasswordHasher
 from lib.config import Settings
 from lib.stores.demo import DEMO_EXPERIMENT
 from tests.helpers import settle
-from tests.servers import PROJECT_ROOT, START_TIMEOUT_S, free_port, stop_process_group, wait_until_healthy
+from tests.servers import PROJECT_ROOT, START_TIMEOUT_S, app_server_command, free_port, stop_process_group, wait_until_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -49,9 +48,8 @@ def server_with_secrets(demo_settings: Settings, folder: Path, secrets_text: str
         "MLFLOW_TRACKING_URI": demo_settings.tracking_uri,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port)]
     # Streamlit's own option for where secrets live: the repository's .streamlit/ is never touched.
-    command += ["--server.headless", "true", "--secrets.files", str(secrets)]
+    command = app_server_command(port, "--secrets.files", str(secrets))
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
