@@ -106,6 +106,9 @@ def main() -> int:
                 first.goto(base, timeout=SETTLE_TIMEOUT_S * 1000)
                 settle(first, "", errors)
                 first_s = time.perf_counter() - opened  # navigation included
+                shown = first.locator('[data-testid="stMain"]').inner_text()
+                if f"{REVIEWS:,}" not in shown:
+                    errors.append(f"the first page does not show the run of {REVIEWS:,} reviews")
                 cold = visit_all(first, base, errors)
                 warm = visit_all(first, base, errors)
                 one_session_mb = tree_rss_mb(process.pid)

@@ -33,7 +33,10 @@ st.markdown(f"##### {mistakes_narrative.errors_headline(len(table), report.n)}")
 # Annotations are read and written in the selected run's experiment only (which the user may see).
 annotations = experiment_annotations(run.experiment_id)
 annotated = set(annotations.current[REVIEW_KEY]) if len(annotations.current) else set()
-queue_tab, label_tab, team_tab = st.tabs(["Misclassified reviews", "Likely label errors", "Annotators and export"])
+# Only the open tab runs: the label-error search takes seconds on a big run, so it waits until asked for.
+queue_tab, label_tab, team_tab = st.tabs(
+    ["Misclassified reviews", "Likely label errors", "Annotators and export"], key="mistakes_tab", on_change="rerun"
+)
 
 with queue_tab:
     matching = only_weak_spot(run, matching_mistakes(table, chosen_filter(table), annotations.current, identity.annotator()))
@@ -51,8 +54,9 @@ with queue_tab:
                 st.toast("Saved.")
                 st.rerun()
 
-with label_tab:
-    label_errors_panel(run)
+if label_tab.open:
+    with label_tab:
+        label_errors_panel(run)
 
 with team_tab:
     agreement_panel(annotations.current)

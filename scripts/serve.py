@@ -1,4 +1,4 @@
-"""Start the Sentiment Review server: load the app's libraries first, then serve ``app.py`` with Streamlit.
+"""Start the Sentiment Review server: set memory up, load the app's libraries, then serve ``app.py`` with Streamlit.
 
 ``streamlit run app.py`` imports MLflow, scikit-learn, SciPy and the app's own ``lib``
 package only when the first visitor arrives, so that visitor waited about 4 seconds more
@@ -10,7 +10,10 @@ health check answers, the first page is as quick as any.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -20,6 +23,30 @@ APP = PROJECT_ROOT / "app.py"
 # Imported by the app only inside functions (so scripts and worker processes that never need
 # them start quickly), each costing 0.5-1.5 s on first use.
 DEFERRED_IMPORTS = ("streamlit", "altair", "mlflow", "mlflow.pyfunc", "mlflow.sklearn", "scipy.stats", "cleanlab.filter")
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+MMAP_THRESHOLD_BYTES = 256 * 1024
+ARENA_MAX = 2
+
+
+def return_freed_memory() -> None:
+    """Let memory freed after a big computation go back to the system instead of staying in the server.
+
+    The server holds one large table per open run and works out figures that need big
+    temporary arrays. Three allocator defaults kept those temporaries resident after use
+    (about 40% of the server's peak on a run of a million reviews): Arrow's mimalloc pool,
+    glibc's mmap threshold, which rises after each large free until big arrays come from
+    the heap, and glibc's arenas, up to eight per core for a server with many threads.
+    """
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # read when pyarrow loads, below
+    libc_name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(libc_name) if libc_name else None
+    if libc is not None and hasattr(libc, "mallopt"):  # glibc only; elsewhere the defaults stay
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(_M_ARENA_MAX, ARENA_MAX)
 
 
 def preload_libraries() -> int:
@@ -35,7 +62,8 @@ def preload_libraries() -> int:
 
 
 def main() -> None:
-    """Preload, then hand over to Streamlit's own command line (``streamlit run app.py …``)."""
+    """Allocator settings and preloading, then Streamlit's own command line (``streamlit run app.py …``)."""
+    return_freed_memory()
     preload_libraries()
     from streamlit.web import cli
 

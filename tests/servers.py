@@ -77,6 +77,7 @@ def serve_app(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
         # Explicit, so a developer's .streamlit/secrets.toml cannot point the test elsewhere.
         "MLFLOW_TRACKING_URI": settings.tracking_uri,
         "SENTIMENT_REVIEW_ANNOTATIONS_DB_URL": settings.annotations_db_url,
+        "SENTIMENT_REVIEW_SEED_DEMO": "true" if settings.seed_demo else "false",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = app_server_command(port)

@@ -230,11 +230,15 @@ def dataset_of(run: RunSummary) -> str:
     return run.tags.get(contract.TAG_DATASET_NAME) or f"run {run.run_id}"
 
 
-@st.cache_resource(max_entries=8, show_spinner="Looking for likely label errors…")
-def label_errors(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
-    """Reviews whose given label is probably wrong, most likely first (finished runs only)."""
+@st.cache_resource(max_entries=8, show_spinner="Looking for likely label errors (a few seconds on a big run)…")
+def label_errors(tracking_uri: str, run_id: str, shown: int) -> tuple[int, pd.DataFrame] | None:
+    """How many reviews' given label is probably wrong, and the ``shown`` likeliest (finished runs only).
+
+    Only those rows are kept: on a run of a million reviews the search can flag half a million.
+    """
     frame = _finished_predictions(tracking_uri, run_id)
-    return None if frame is None else likely_label_errors(frame)
+    flagged = None if frame is None else likely_label_errors(frame)
+    return None if flagged is None else (len(flagged), flagged.head(shown).copy())
 
 
 @st.cache_resource(max_entries=8, show_spinner="Matching your team's corrections to the reviews…")

@@ -103,3 +103,17 @@ def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app
     page.locator("th", has_text="With 2 corrected labels").first.wait_for(state="attached", timeout=30_000)
     page.screenshot(path=str(tmp_path / "corrected.png"), full_page=True)
     page.close()
+
+
+def test_the_label_error_search_runs_when_its_tab_is_opened(browser, app_url) -> None:
+    """The tab runs only when chosen (seconds on a big run); chosen, it lists the flagged reviews with their chance."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app_url}/mistakes")
+    wait_for_text(page, "Mistakes to review")
+    assert page.get_by_text("Confident learning flags").count() == 0
+    page.get_by_role("tab", name="Likely label errors").click()
+    wait_for_text(page, "Confident learning flags")
+    flagged = page.get_by_text("Confident learning flags").first.inner_text()
+    assert int(flagged.split("flags ")[1].split()[0].replace(",", "")) > 0
+    page.locator("th", has_text="Chance the given label is right").first.wait_for(state="attached", timeout=30_000)
+    page.close()
