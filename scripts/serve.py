@@ -10,6 +10,7 @@ health check answers, the first page is as quick as any.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import importlib
@@ -61,10 +62,20 @@ def preload_libraries() -> int:
     return len(modules)
 
 
+def open_tracking_store() -> None:
+    """Open the configured MLflow store once before serving (MLflow keeps one per URI): its set-up took the first visitor a second."""
+    from lib.config import load_settings
+    from lib.stores.tracking import TrackingStore
+
+    with contextlib.suppress(Exception):  # the app itself reports configuration and store problems, to whoever can fix them
+        TrackingStore(load_settings().tracking_uri)
+
+
 def main() -> None:
     """Allocator settings and preloading, then Streamlit's own command line (``streamlit run app.py …``)."""
     return_freed_memory()
     preload_libraries()
+    open_tracking_store()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]

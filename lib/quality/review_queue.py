@@ -82,8 +82,9 @@ def filter_reviews(
         inside = table[REVIEW_KEY].isin(set(keys)).to_numpy()
         mask &= inside if keep else ~inside
     if wanted.search.strip():
-        mask &= table[contract.TEXT].astype(str).str.contains(wanted.search.strip(), case=False, regex=False).to_numpy()
-    return table[mask]
+        texts = table[contract.TEXT].astype("string")
+        mask &= texts.str.contains(wanted.search.strip(), case=False, regex=False).to_numpy(dtype=bool, na_value=False)
+    return table if mask.all() else table[mask]  # no copy of 100,000s of rows when nothing is filtered out
 
 
 def page_of(table: pd.DataFrame, page: int, page_size: int) -> pd.DataFrame:
@@ -100,8 +101,9 @@ def page_count(rows: int, page_size: int) -> int:
 
 def next_review_id(filtered: pd.DataFrame, current_id: str) -> str | None:
     """The review after ``current_id`` in the filtered order (None at the end)."""
-    ids = filtered[contract.REVIEW_ID].astype(str).tolist()
-    if current_id not in ids:
-        return ids[0] if ids else None
-    position = ids.index(current_id)
-    return ids[position + 1] if position + 1 < len(ids) else None
+    ids = filtered[contract.REVIEW_ID].astype("string")
+    found = np.flatnonzero((ids == current_id).to_numpy(dtype=bool, na_value=False))
+    if not len(found):
+        return str(ids.iloc[0]) if len(ids) else None
+    after = int(found[0]) + 1
+    return str(ids.iloc[after]) if after < len(ids) else None

@@ -15,7 +15,8 @@ def chosen_filter(table: pd.DataFrame) -> ReviewFilter:
     """Draw the filters (folded away) and return what the user picked."""
     with st.expander("Filters", expanded=False):
         left, middle, right = st.columns(3)
-        categories = sorted(table[contract.CATEGORY].astype("string").fillna(NO_CATEGORY).unique()) if contract.CATEGORY in table else []
+        distinct = pd.Series(table[contract.CATEGORY].unique()) if contract.CATEGORY in table else pd.Series([], dtype="string")
+        categories = sorted(distinct.astype("string").fillna(NO_CATEGORY).unique())  # distinct values first: 100,000s of rows
         chosen_categories = left.multiselect("Category", categories, key="mistakes_categories")
         true_labels = middle.multiselect("Truly", SENTIMENT_LABELS, key="mistakes_true")
         predicted_labels = right.multiselect("Model said", SENTIMENT_LABELS, key="mistakes_predicted")
