@@ -171,6 +171,9 @@ MEASUREMENTS = {"ours": measure_ours, "ours_1p": measure_ours_in_one_process, "f
 
 def measure_in_this_process(name: str, setup: dict[str, str], data: str) -> dict[str, float]:
     """One timed step on the CSV ``setup[data]``, with its memory figures (run in a fresh process by ``main``)."""
+    from lib.scoring.parallel import start_worker_server
+
+    start_worker_server()  # as the server does when it starts (scripts/serve.py)
     store = TrackingStore(setup["tracking_uri"])
     MEASUREMENTS[name](store, setup, setup["warm_up_csv"])
     before = current_rss_mb()

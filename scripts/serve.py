@@ -76,6 +76,9 @@ def main() -> None:
     return_freed_memory()
     preload_libraries()
     open_tracking_store()
+    from lib.scoring.parallel import start_worker_server
+
+    start_worker_server()  # before Streamlit starts its threads
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]

@@ -77,3 +77,26 @@ with process_pool(1) as pool:
     done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_workers_of_the_started_fork_server_have_the_scoring_libraries_loaded() -> None:
+    """``start_worker_server`` preloads scikit-learn once, so a worker does not import it again for each scoring."""
+    import subprocess
+    import sys
+
+    from lib.config import PROJECT_ROOT
+
+    probe = f"""
+import sys
+sys.path.insert(0, {str(PROJECT_ROOT)!r})
+from lib.scoring.parallel import process_pool, start_worker_server
+from tests.test_parallel import _loaded
+
+if __name__ == "__main__":
+    start_worker_server()
+    with process_pool(1) as pool:
+        print(pool.submit(_loaded, "sklearn.feature_extraction.text").result())
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.quality.distinct import distinct_codes
 from lib.quality.metrics import NO_CATEGORY
 from lib.stores import contract
 from lib.stores.annotations import review_fingerprint
@@ -37,7 +38,7 @@ class ReviewFilter:
 
 def review_keys(texts: pd.Series, experiment_id: str) -> pd.Series:
     """Fingerprint of each review (experiment + normalised text), as the annotation store keys them."""
-    codes, unique = pd.factorize(texts, use_na_sentinel=False)  # hash each distinct text once
+    codes, unique = distinct_codes(texts)  # hash each distinct text once
     keys = np.array([review_fingerprint(str(text), experiment_id) for text in unique.tolist()], dtype=object)
     return pd.Series(keys[codes] if len(codes) else [], index=texts.index, dtype=object)
 

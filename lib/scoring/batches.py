@@ -1,11 +1,11 @@
 """Asking a model for its answers batch by batch: in this process, or on every core.
 
 The first batch is scored in this process and timed. When the rest would take more than
-``PARALLEL_MIN_SECONDS`` here (starting workers costs about two seconds: a 200,000-review file
-for the demo's TF-IDF model is scored faster in one process), there are at least
-``PARALLEL_MIN_TEXTS`` texts and the machine has more than one core, the other batches
-go to worker processes started safely (``lib/scoring/parallel.py``: never forked from the
-server). Each worker receives the model once, when it starts, and then only texts. At most
+``PARALLEL_MIN_SECONDS`` here, there are at least ``PARALLEL_MIN_TEXTS`` texts and the machine
+has more than one core, the other batches go to worker processes started safely
+(``lib/scoring/parallel.py``: never forked from the server; its fork server has the scoring
+libraries loaded, so workers start in milliseconds). Each worker receives the model once,
+when it starts, and then only texts. At most
 ``BATCHES_IN_FLIGHT_PER_WORKER`` batches per worker are queued, so memory stays bounded
 whatever the file's size, and answers come back in the order of the batches, so progress,
 errors and cancelling behave as in one process. A model that cannot be pickled is scored in
@@ -26,8 +26,8 @@ import pandas as pd
 from lib.access.redaction import redacted
 from lib.scoring.parallel import process_pool, worker_count
 
-PARALLEL_MIN_TEXTS = 50_000
-PARALLEL_MIN_SECONDS = 15.0
+PARALLEL_MIN_TEXTS = 20_000
+PARALLEL_MIN_SECONDS = 1.0
 BATCHES_IN_FLIGHT_PER_WORKER = 2
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from lib.access.redaction import redacted
 from lib.errors import UserFacingError
+from lib.quality.distinct import distinct_codes
 from lib.quality.metrics import OVERALL, SENTIMENT_LABELS, group_codes_of, label_codes, quality_report
 from lib.scoring.batches import answers
 from lib.scoring.uploads import ColumnGuess, DropReport, UploadedTable
@@ -204,7 +205,7 @@ def score_in_batches(
     """
     started = time.perf_counter()
     estimator = model.model
-    repeats, distinct = pd.factorize(texts, use_na_sentinel=False)
+    repeats, distinct = distinct_codes(texts)
     n = len(distinct)
     batch_size = batch_size or batch_size_for(n)
     classes = [str(c) for c in estimator.classes_] if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_") else []
