@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-from lib.scoring.parallel import SAFE_START_METHOD, process_pool, worker_count
+from lib.scoring.parallel import SAFE_START_METHOD, WORKER_NICENESS, process_pool, worker_count
 
 
 def _worker_facts() -> tuple[str, dict[str, int], str]:
@@ -100,3 +100,13 @@ if __name__ == "__main__":
     done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"]
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_workers_yield_the_cores_to_the_server() -> None:
+    """Batch work runs at a lower priority than the threads serving pages."""
+    with process_pool(1) as pool:
+        assert pool.submit(_niceness).result() == min(19, os.nice(0) + WORKER_NICENESS)

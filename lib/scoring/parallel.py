@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 SAFE_START_METHOD = "forkserver"
+WORKER_NICENESS = 10
 _THREAD_COUNT_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -73,7 +74,9 @@ def process_pool(workers: int, initializer: Callable[..., object] | None = None,
 
 
 def _start_worker(initializer: Callable[..., object] | None, initargs: tuple) -> None:
-    """In each new worker: one thread for BLAS and OpenMP, then the caller's initializer."""
+    """In each new worker: a lower priority, one thread for BLAS and OpenMP, then the caller's initializer."""
+    # Pages people are waiting for come first: batch work gets the cores when they are idle.
+    os.nice(WORKER_NICENESS)
     for name in _THREAD_COUNT_VARIABLES:  # read by libraries loaded from now on
         os.environ[name] = "1"
     from threadpoolctl import threadpool_limits
