@@ -6,7 +6,7 @@ Run from the project root::
 
 It logs one evaluation run of 1,000,000 synthetic reviews in 50 categories (``benchmarks.bench_mistakes``'s
 generator) through ``log_evaluation_run`` into an empty embedded store (no demo), starts
-``streamlit run app.py`` over it (``tests/servers.py``), and opens it in Debian's headless
+the app (``scripts/serve.py``) over it (``tests/servers.py``), and opens it in Debian's headless
 Chromium through Playwright:
 
 * first page: a freshly started server's Overview, imports included (target ≤ 4 s);

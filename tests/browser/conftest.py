@@ -1,4 +1,4 @@
-"""Browser fixtures: one real `streamlit run app.py` and one headless Chromium per session."""
+"""Browser fixtures: one real app server (`scripts/serve.py`, as `scripts/start.sh` runs it) and one headless Chromium per session."""
 
 from __future__ import annotations
 
