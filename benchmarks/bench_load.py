@@ -16,8 +16,8 @@ one context (its own Streamlit session) per simulated person.
 
 Sessions behave like people (``Pace``): they arrive over ``RAMP_UP_S`` seconds and pause
 ``THINK_S`` between pages; the browsers, which stand in for the clients' own machines, run at a
-lower priority than the server on this shared machine (they used about 55% of its CPU, the
-server 33%). ``--harsh`` drops all three: no pauses, everyone at once, same priority.
+lower priority than the server's page threads and ahead of its batch scoring on this shared
+machine (they used about 55% of its CPU, the server 33%). ``--harsh`` drops all three: no pauses, everyone at once, same priority.
 
 A page "settles" when Streamlit has finished running its script
 (``[data-testid="stApp"][data-test-script-state="notRunning"]``) and the page's own title is
@@ -64,8 +64,9 @@ MEMORY_SAMPLE_S = 0.5
 THINK_S = (1.0, 3.0)
 RAMP_UP_S = 5.0
 # The browsers stand in for the clients' own machines: on this shared box they run at a lower
-# priority than the server, so the server gets the CPU a real deployment would give it.
-CLIENT_NICENESS = 10
+# priority than the server's page threads (0), so the server gets the CPU a real deployment
+# would give it, but ahead of its batch scoring (10), which would not slow a client's machine.
+CLIENT_NICENESS = 5
 PAGES = {  # URL path -> the page's title, shown once its script runs
     "": "How good is the model?",
     "categories": "Where is the model weak?",

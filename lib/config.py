@@ -14,6 +14,8 @@ everything in ``data/store/`` inside the project, so the working directory never
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 import tomllib
@@ -67,19 +69,32 @@ def embedded_tracking_uri(data_dir: Path) -> str:
 
 
 def read_secrets_file(path: Path) -> dict:
-    """The parsed TOML file (``{}`` when there is none); ConfigError naming the file and place when it does not parse."""
+    """The parsed TOML file (``{}`` when there is none); ConfigError naming the file and place when it does not parse.
+
+    Every page view reads it, so the same content is parsed once (an edit is seen on the next
+    read); callers get their own copy.
+    """
     if not path.is_file():
         return {}
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        content = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"The secrets file {path} cannot be read ({type(error).__name__}).", CONFIG_HINT) from None
+    return copy.deepcopy(_parsed_secrets(path, content))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_secrets(path: Path, content: bytes) -> dict:
+    """``content`` of the file ``path`` parsed; errors are raised, and never cached."""
+    try:
+        return tomllib.loads(content.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         # tomllib's message says what it expected and where ("(at line 3, column 8)"), never the text it read.
         raise ConfigError(
             f"The secrets file {path} is not valid TOML: {error}. Nothing is shown until it is fixed.",
             'Texts need quotes (role = "viewer"), and each [table] may appear once. ' + CONFIG_HINT,
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise ConfigError(f"The secrets file {path} cannot be read ({type(error).__name__}).", CONFIG_HINT) from None
 
 
