@@ -48,12 +48,14 @@ def test_escaped_payloads_render_as_plain_text_in_the_browser(payloads_url: str,
     page.on("request", lambda request: requested.append(request.url))
     try:
         page.goto(payloads_url)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
         page.locator(f".st-key-payload_{len(PAYLOADS) - 1}").wait_for(timeout=TIMEOUT_MS)
+        # The script has drawn everything only once it stops running (checked after the last block exists).
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
         for i, payload in enumerate(PAYLOADS):
             block = page.locator(f".st-key-payload_{i}")
             expected = " ".join(payload.split())  # one line; the browser collapses runs of spaces
             markdown = block.locator('[data-testid="stMarkdownContainer"]')
+            markdown.nth(5).wait_for(state="attached", timeout=TIMEOUT_MS)  # each block draws six texts
             assert markdown.count() >= 6, payload
             for j in range(markdown.count()):
                 container = markdown.nth(j)
