@@ -6,7 +6,8 @@ Run from the project root (needs Debian's chromium)::
 
 Before the fix, about one fresh server in five hung on the Mistakes page: the label-error
 search forked a ``multiprocessing.Pool`` from the server's script thread. For each fresh
-server this opens Overview, follows the sidebar link to Mistakes, then Evaluate a file and
+server this opens Overview, follows the sidebar link to Mistakes, opens its "Likely label
+errors" tab (the search runs only then), then Evaluate a file and
 Client report in the same browser session (a hung script left grey placeholders there), and
 waits for each page to settle (``data-test-script-state="notRunning"`` plus the page's own
 element), with a time limit per page. Baseline, measured in the same run: the same walk with
@@ -30,9 +31,11 @@ from tests.servers import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, serve_app, stop
 
 PAGE_LIMIT_S = 60
 SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-# (sidebar link, an element that only a finished page shows)
+# (sidebar link or "tab:" + a tab of the page, an element that only a finished page shows)
 WALK = [
     ("Mistakes", '[data-testid="stTab"]'),
+    # The label-error search (the search that hung) runs when its tab is opened.
+    ("tab:Likely label errors", "text=Confident learning flags"),
     ("Evaluate a file", '[data-testid="stFileUploaderDropzoneInput"]'),
     ("Client report", '[data-testid="stDownloadButton"]'),
 ]
@@ -80,7 +83,10 @@ def walk(browser, base: str, pages: list[tuple[str, str]]) -> dict[str, float]:
         page.goto(base)
         times = {"Overview": settle(page, "Overview", '[data-testid="stMetric"]')}
         for link, selector in pages:
-            page.get_by_role("link", name=link).click()
+            if link.startswith("tab:"):
+                page.get_by_role("tab", name=link.removeprefix("tab:")).click()
+            else:
+                page.get_by_role("link", name=link).click()
             times[link] = settle(page, link, selector)
         return times
     finally:
