@@ -33,7 +33,7 @@ st.markdown(f"##### {mistakes_narrative.errors_headline(len(table), report.n)}")
 # Annotations are read and written in the selected run's experiment only (which the user may see).
 annotations = experiment_annotations(run.experiment_id)
 annotated = set(annotations.current[REVIEW_KEY]) if len(annotations.current) else set()
-# Only the open tab runs: the label-error search takes seconds on a big run, so it waits until asked for.
+# Tabs rerun the page when chosen, so the label-error search (seconds on a big run) runs only while its tab is open.
 queue_tab, label_tab, team_tab = st.tabs(
     ["Misclassified reviews", "Likely label errors", "Annotators and export"], key="mistakes_tab", on_change="rerun"
 )

@@ -50,16 +50,14 @@ def return_freed_memory() -> None:
         libc.mallopt(_M_ARENA_MAX, ARENA_MAX)
 
 
-def preload_libraries() -> int:
-    """Import every module of ``lib`` (pure logic, no Streamlit), what they import and defer; returns how many."""
+def preload_libraries() -> None:
+    """Import every module of ``lib`` (pure logic, no Streamlit), what they import and defer."""
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
     import lib
 
-    modules = [module.name for module in pkgutil.walk_packages(lib.__path__, "lib.")] + list(DEFERRED_IMPORTS)
-    for name in modules:
+    for name in [module.name for module in pkgutil.walk_packages(lib.__path__, "lib.")] + list(DEFERRED_IMPORTS):
         importlib.import_module(name)
-    return len(modules)
 
 
 def open_tracking_store() -> None:

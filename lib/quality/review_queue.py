@@ -100,11 +100,18 @@ def page_count(rows: int, page_size: int) -> int:
     return max(1, -(-rows // page_size))
 
 
+def position_of(ids: pd.Series, review_id: str | None) -> int | None:
+    """Where ``review_id`` first is among ``ids``, or None; vectorised, as a big run has 100,000s of mistakes."""
+    if review_id is None or not len(ids):
+        return None
+    found = np.flatnonzero((ids == review_id).to_numpy(dtype=bool, na_value=False))
+    return int(found[0]) if len(found) else None
+
+
 def next_review_id(filtered: pd.DataFrame, current_id: str) -> str | None:
     """The review after ``current_id`` in the filtered order (None at the end)."""
     ids = filtered[contract.REVIEW_ID].astype("string")
-    found = np.flatnonzero((ids == current_id).to_numpy(dtype=bool, na_value=False))
-    if not len(found):
+    position = position_of(ids, current_id)
+    if position is None:
         return str(ids.iloc[0]) if len(ids) else None
-    after = int(found[0]) + 1
-    return str(ids.iloc[after]) if after < len(ids) else None
+    return str(ids.iloc[position + 1]) if position + 1 < len(ids) else None

@@ -37,6 +37,7 @@ from charset_normalizer import from_bytes
 
 from lib.config import DEFAULT_MAX_UPLOAD_ROWS, MAX_UPLOAD_ROWS_SETTING, PROJECT_ROOT
 from lib.errors import UserFacingError
+from lib.quality.distinct import distinct_codes
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.stores import contract
 
@@ -875,8 +876,8 @@ def _repeated_rows(keys: pd.DataFrame) -> pd.Series:
     """
     combined = np.zeros(len(keys), dtype=np.int64)
     for column in keys.columns:
-        codes, distinct = pd.factorize(keys[column])  # blanks get -1: one more value (faster than use_na_sentinel=False)
-        combined = combined * (len(distinct) + 1) + (codes + 1)  # stays far below 2**63 for the columns compared here
+        codes, distinct = distinct_codes(keys[column])  # a blank is a value of its own
+        combined = combined * len(distinct) + codes  # stays far below 2**63 for the columns compared here
     return pd.Series(pd.Series(combined).duplicated().to_numpy(), index=keys.index)
 
 
@@ -916,7 +917,7 @@ def apply_mapping(
     raw = _stripped(frame[columns.label]) if columns.label is not None else None
     if raw is not None and raw.isna().all():
         columns, raw = ColumnGuess(columns.text, None, columns.category), None  # an empty column says nothing about sentiment
-    if columns.label is not None and raw is not None:
+    if raw is not None:
         _counted_values(raw, columns.label)  # refuses a column with too many values
         mapping = dict(mapping or {})
         wrong = {v for v in mapping.values() if v is not None} - set(labels)

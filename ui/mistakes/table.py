@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, page_count, page_of
+from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY, page_count, page_of, position_of
 from lib.stores import contract
 from lib.wording import counts, numbers
 
@@ -18,7 +17,7 @@ PAGE_KEY = "mistakes_page"
 def picked_review(matching: pd.DataFrame, total: int, run_id: str, annotated: set[str]) -> pd.Series | None:
     """Show the page holding the current review and return that review (the first match until one is picked)."""
     ids = matching[contract.REVIEW_ID].astype("string")  # no copy when the ids are strings already
-    current = _position(ids, st.session_state.get(CURRENT_KEY))
+    current = position_of(ids, st.session_state.get(CURRENT_KEY))
     if current is not None:
         st.session_state[PAGE_KEY] = current // PAGE_SIZE + 1
     pages = page_count(len(matching), PAGE_SIZE)
@@ -41,19 +40,11 @@ def picked_review(matching: pd.DataFrame, total: int, run_id: str, annotated: se
     picked = event.selection.rows if event is not None else []
     if picked:
         st.session_state[CURRENT_KEY] = str(shown.iloc[picked[0]][contract.REVIEW_ID])
-    current = _position(ids, st.session_state.get(CURRENT_KEY))
+    current = position_of(ids, st.session_state.get(CURRENT_KEY))
     if current is None:
         current = 0 if len(ids) else None
         st.session_state[CURRENT_KEY] = None if current is None else str(ids.iloc[0])
     return None if current is None else matching.iloc[current]
-
-
-def _position(ids: pd.Series, review_id: str | None) -> int | None:
-    """Where ``review_id`` is among ``ids`` (the first time), or None; vectorised, as a big run has 100,000s of mistakes."""
-    if review_id is None or not len(ids):
-        return None
-    found = np.flatnonzero((ids == review_id).to_numpy(dtype=bool, na_value=False))
-    return int(found[0]) if len(found) else None
 
 
 def _view(shown: pd.DataFrame, annotated: set[str]) -> pd.DataFrame:
