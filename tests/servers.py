@@ -17,6 +17,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lib.config import Settings
@@ -90,6 +92,16 @@ def serve_app(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
         stop_process_group(process)
         raise
     return process, base
+
+
+@contextmanager
+def served_app(settings: Settings, log: Path) -> Iterator[str]:
+    """The app served over the store of ``settings`` while the block runs (its base URL); stopped after."""
+    process, base = serve_app(settings, log)
+    try:
+        yield base
+    finally:
+        stop_process_group(process)
 
 
 def postgres_bin_dir() -> Path | None:

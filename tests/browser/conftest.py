@@ -8,7 +8,7 @@ import pytest
 
 from lib.config import Settings
 from tests.private_store import private_copy
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, serve_app, stop_process_group
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, served_app
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +20,8 @@ def browser_settings(demo_settings: Settings, tmp_path_factory: pytest.TempPathF
 @pytest.fixture(scope="session")
 def app_url(browser_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the app served by a real Streamlit server over a copy of the seeded demo store."""
-    process, base = None, ""
-    try:
-        process, base = serve_app(browser_settings, tmp_path_factory.mktemp("streamlit") / "server.log")
+    with served_app(browser_settings, tmp_path_factory.mktemp("streamlit") / "server.log") as base:
         yield base
-    finally:
-        if process is not None:
-            stop_process_group(process)
 
 
 @pytest.fixture(scope="session")

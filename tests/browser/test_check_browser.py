@@ -15,7 +15,7 @@ from lib.stores.demo import load_demo_data
 from lib.stores.tracking import TrackingStore
 from tests.helpers import settle
 from tests.private_store import private_copy
-from tests.servers import serve_app, stop_process_group
+from tests.servers import served_app
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +27,8 @@ REVIEWS = 300
 def check_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TrackingStore]]:
     """A server over its own store: the test logs a run and annotations other browser tests must not see."""
     settings = private_copy(demo_settings, tmp_path_factory.mktemp("check_store"))
-    process, base = serve_app(settings, tmp_path_factory.mktemp("check_server") / "server.log")
-    try:
+    with served_app(settings, tmp_path_factory.mktemp("check_server") / "server.log") as base:
         yield base, TrackingStore(settings.tracking_uri)
-    finally:
-        stop_process_group(process)
 
 
 def test_upload_estimate_check_sample_and_combined_figure(check_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from lib.stores.demo import DEMO_EXPERIMENT
 from lib.stores.tracking import TrackingStore
 from tests.helpers import settle
 from tests.private_store import private_copy
-from tests.servers import serve_app, stop_process_group
+from tests.servers import served_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,8 @@ EXPERIMENT = "Uploads from the browser"
 def evaluate_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TrackingStore]]:
     """A server over its own store: evaluating logs a run, which the shared server's other tests must not see."""
     settings = private_copy(demo_settings, tmp_path_factory.mktemp("evaluate_store"))
-    process, base = serve_app(settings, tmp_path_factory.mktemp("evaluate_server") / "server.log")
-    try:
+    with served_app(settings, tmp_path_factory.mktemp("evaluate_server") / "server.log") as base:
         yield base, TrackingStore(settings.tracking_uri)
-    finally:
-        stop_process_group(process)
 
 
 def test_upload_confirm_evaluate_and_open_in_overview(evaluate_app: tuple[str, TrackingStore], browser, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from lib.config import Settings
 from tests.helpers import settle, wait_for_text
 from tests.private_store import private_copy
-from tests.servers import PROJECT_ROOT, serve_app, stop_process_group
+from tests.servers import PROJECT_ROOT, served_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,8 @@ new MutationObserver(() => {
 def fresh_server(browser_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server started for this test alone, so its first request is the first of the process."""
     folder = tmp_path_factory.mktemp("fresh")
-    process, base = serve_app(private_copy(browser_settings, folder / "store"), folder / "server.log")
-    try:
+    with served_app(private_copy(browser_settings, folder / "store"), folder / "server.log") as base:
         yield base
-    finally:
-        stop_process_group(process)
 
 
 def links_seen(page) -> set[str]:

@@ -10,7 +10,7 @@ import pytest
 from lib.config import Settings, load_settings
 from lib.stores.demo import is_seeded
 from lib.stores.tracking import TrackingStore
-from tests.servers import serve_app, stop_process_group
+from tests.servers import served_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +26,7 @@ def _share(page) -> float:
 def test_leaving_the_page_during_the_first_start_does_not_restart_the_demo(browser, tmp_path: Path) -> None:
     """A visitor who reloads mid-way finds the seeding where it was (it used to run in their session and start over)."""
     settings: Settings = load_settings({"SENTIMENT_REVIEW_DATA_DIR": str(tmp_path / "data")}, secrets_file=tmp_path / "none.toml")
-    process, base = serve_app(settings, tmp_path / "server.log")
-    try:
+    with served_app(settings, tmp_path / "server.log") as base:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base)
         page.get_by_text(re.compile("Training the 3 demo models|Evaluating and logging")).first.wait_for(timeout=SEEDING_TIMEOUT_MS)
@@ -41,5 +40,3 @@ def test_leaving_the_page_during_the_first_start_does_not_restart_the_demo(brows
             visitor.get_by_text("How good is the model?").first.wait_for(timeout=SEEDING_TIMEOUT_MS)
         assert is_seeded(TrackingStore(settings.tracking_uri))
         assert "Traceback" not in (tmp_path / "server.log").read_text()
-    finally:
-        stop_process_group(process)

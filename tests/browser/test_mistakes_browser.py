@@ -14,7 +14,7 @@ from lib.stores.demo import DEMO_MODEL_NAME
 from lib.stores.tracking import TrackingStore
 from tests.helpers import settle, wait_for_text, wait_until
 from tests.private_store import private_copy
-from tests.servers import serve_app, stop_process_group
+from tests.servers import served_app
 
 pytestmark = pytest.mark.browser
 
@@ -50,11 +50,8 @@ def hostile_run(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactor
         dataset_source="test",
         model_uri=f"models:/{DEMO_MODEL_NAME}/1",
     )
-    process, base = serve_app(settings, tmp_path_factory.mktemp("hostile_server") / "server.log")
-    try:
+    with served_app(settings, tmp_path_factory.mktemp("hostile_server") / "server.log") as base:
         yield base, experiment_id, run_id
-    finally:
-        stop_process_group(process)
 
 
 def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run, tmp_path) -> None:

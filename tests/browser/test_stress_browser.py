@@ -11,7 +11,7 @@ import pytest
 from lib.config import Settings
 from lib.stores.tracking import RunSummary, TrackingStore
 from tests.private_store import private_copy
-from tests.servers import serve_app, stop_process_group
+from tests.servers import served_app
 from tests.stress_runs import champion_run
 
 pytestmark = pytest.mark.browser
@@ -24,13 +24,8 @@ def served_champion(demo_settings: Settings, tmp_path_factory: pytest.TempPathFa
     """A server over a store of its own holding a run of the champion (stress tests are stored with the run)."""
     settings = private_copy(demo_settings, tmp_path_factory.mktemp("stress_store"))
     run = champion_run(TrackingStore(settings.tracking_uri))
-    process = None
-    try:
-        process, base = serve_app(settings, tmp_path_factory.mktemp("stress_server") / "server.log")
+    with served_app(settings, tmp_path_factory.mktemp("stress_server") / "server.log") as base:
         yield base, run
-    finally:
-        if process is not None:
-            stop_process_group(process)
 
 
 def test_stress_test_on_the_champion_shows_sentences_and_highlighted_examples(
