@@ -18,9 +18,7 @@ METRICS = (
     *(f"precision:{label}" for label in SENTIMENT_LABELS),
 )
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 run = selection.run
 st.title("Where is the model weak?")
 st.caption(escape_markdown(run.name))

@@ -11,9 +11,7 @@ from ui.annotation_form import Annotator, ReviewToAnnotate, annotation_form, ann
 from ui.components import loaded_or_stop, stop_unless_finished
 from ui.mistakes.annotations import experiment_annotations
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 navigation.require_page(__file__, selection.experiment)
 run = selection.run
 st.title("Check the figures on a few reviews")

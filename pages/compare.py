@@ -14,9 +14,7 @@ from lib.wording.markdown import escape_markdown
 from ui import data, sidebar
 from ui.components import loaded_or_stop, show_user_error
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 st.title("Is the new version better?")
 
 comparable = loaded_or_stop(

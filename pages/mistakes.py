@@ -16,9 +16,7 @@ from ui.mistakes.table import CURRENT_KEY, picked_review
 from ui.mistakes.team import agreement_panel, exports_panel
 from ui.weak_spots import only_weak_spot
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 navigation.require_page(__file__, selection.experiment)  # viewers never get this page; a link cannot open it either
 run = selection.run
 st.title("Mistakes to review")

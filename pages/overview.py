@@ -10,9 +10,7 @@ from lib.wording.markdown import escape_markdown
 from ui import auth, checks, data, estimates, presentation, sidebar
 from ui.components import corrected_labels_switch, kpi_card, loaded_or_stop, stop_unless_finished
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 run, baseline = selection.run, selection.baseline
 
 st.title("How good is the model?")

@@ -19,9 +19,7 @@ from ui.components import loaded_or_stop, stop_unless_finished
 
 EXAMPLE_CHOICES = 200
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 run, experiment = selection.run, selection.experiment
 navigation.require_page(__file__, experiment)
 

@@ -11,9 +11,7 @@ from ui import auth, data, navigation, presentation, sidebar
 from ui import stress as stress_ui
 from ui.components import loaded_or_stop, show_user_error, stop_unless_finished
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 navigation.require_page(__file__, selection.experiment)  # it runs the model and stores the result with the run
 run = selection.run
 st.title("How robust is the model?")

@@ -16,9 +16,7 @@ from ui.weak_spots import can_open_mistakes, group_label, weak_spot_list
 
 FIRST_SHOWN = 8
 
-selection = sidebar.selected()
-if selection is None:
-    st.stop()
+selection = sidebar.selected_or_stop()
 run = selection.run
 st.title("Weak spots found automatically")
 st.caption(escape_markdown(run.name))

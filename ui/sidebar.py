@@ -137,3 +137,11 @@ def selected() -> Selection | None:
     selection = st.session_state.get(SELECTION_KEY)
     # Asked again on every page, not only when the sidebar lists the experiments.
     return selection if selection is None or auth.allowed("view", selection.experiment) else None
+
+
+def selected_or_stop() -> Selection:
+    """The sidebar's selection; the page stops here when there is none (the sidebar says why)."""
+    selection = selected()
+    if selection is None:
+        st.stop()
+    return selection
