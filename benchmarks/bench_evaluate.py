@@ -48,6 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.config import PROJECT_ROOT, load_settings
+from lib.scoring import evaluation, uploads
 from lib.stores import contract
 from lib.stores.demo import MODEL_SPECS, load_demo_data
 from lib.stores.tracking import TrackingStore
@@ -87,6 +88,17 @@ def prepare(workdir: Path) -> dict[str, str]:
     run_id = store.start_run(experiment_id, "Benchmark model", {})
     model_uri, _ = store.log_sklearn_model(run_id, model, train[[contract.TEXT]].head(3))
     store.finish_run(run_id)
+    paths = write_feedback_files(data, workdir)
+    return {
+        "tracking_uri": settings.tracking_uri,
+        "experiment_id": experiment_id,
+        "model_uri": model_uri,
+        **{k: str(v) for k, v in paths.items()},
+    }
+
+
+def write_feedback_files(data: pd.DataFrame, workdir: Path) -> dict[str, Path]:
+    """The benchmark's CSVs in ``workdir``: ``csv`` (``REVIEWS`` sampled from ``data``), ``distinct_csv``, ``warm_up_csv``."""
     sample = data.sample(REVIEWS, replace=True, random_state=SEED)[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
     paths = {
         "csv": workdir / f"feedback_{REVIEWS}.csv",
@@ -97,26 +109,24 @@ def prepare(workdir: Path) -> dict[str, str]:
     # The same rows with every text made unique, so scoring each distinct text once saves nothing.
     sample.assign(review=sample["review"] + [f" (ref {i})" for i in range(REVIEWS)]).to_csv(paths["distinct_csv"], index=False)
     sample.tail(WARM_UP_REVIEWS).to_csv(paths["warm_up_csv"], index=False)
-    return {
-        "tracking_uri": settings.tracking_uri,
-        "experiment_id": experiment_id,
-        "model_uri": model_uri,
-        **{k: str(v) for k, v in paths.items()},
-    }
+    return paths
 
 
-def measure_ours(store: TrackingStore, setup: dict[str, str], csv: str) -> float:
-    """The Evaluate page's work for one file, from bytes to a FINISHED run."""
-    from lib.scoring import evaluation, uploads
-
-    model = store.load_scoring_model(setup["model_uri"])
-    path = Path(csv)
-    started = time.perf_counter()
+def uploaded_reviews(path: Path) -> tuple[pd.DataFrame, uploads.ColumnGuess, str]:
+    """What the Evaluate page does with an upload before scoring: read, guess the columns, map the labels, hash."""
     table = uploads.read_upload(path.name, path.read_bytes())
     columns = uploads.guess_columns(table.frame)
     mapping = uploads.propose_label_mapping(uploads.label_value_counts(table.frame, columns.label).index)
     reviews, _report = uploads.apply_mapping(table.frame, columns, mapping)
-    dataset_hash = evaluation.evaluation_dataset_hash(reviews)
+    return reviews, columns, evaluation.evaluation_dataset_hash(reviews)
+
+
+def measure_ours(store: TrackingStore, setup: dict[str, str], csv: str) -> float:
+    """The Evaluate page's work for one file, from bytes to a FINISHED run."""
+    model = store.load_scoring_model(setup["model_uri"])
+    path = Path(csv)
+    started = time.perf_counter()
+    reviews, columns, dataset_hash = uploaded_reviews(path)
     evaluation.existing_evaluation(store, dataset_hash, model.uri)
     run_id = evaluation.evaluate_reviews(
         store,

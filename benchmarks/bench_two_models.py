@@ -24,16 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_evaluate import CSV_COLUMNS, SEED
+from benchmarks.bench_evaluate import REVIEWS, uploaded_reviews, write_feedback_files
 from lib.config import load_settings
-from lib.scoring import evaluation, uploads
+from lib.scoring import evaluation
 from lib.scoring.several_models import ModelToEvaluate, evaluate_with_models
 from lib.stores import contract
 from lib.stores.demo import MODEL_SPECS, load_demo_data
 from lib.stores.tracking import LoadedModel, TrackingStore
 
-REVIEWS = 200_000
-WARM_UP_REVIEWS = 2_000
 REPEATS = 3
 TARGET_RATIO = 1.6
 
@@ -53,26 +51,14 @@ def prepare(workdir: Path) -> tuple[TrackingStore, str, list[LoadedModel], dict[
         )
         store.finish_run(run_id)
         models.append(store.load_scoring_model(model_uri))
-    sample = data.sample(REVIEWS, replace=True, random_state=SEED)[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
-    paths = {
-        "repeated": workdir / f"feedback_{REVIEWS}.csv",
-        "distinct": workdir / f"feedback_{REVIEWS}_distinct.csv",
-        "warm_up": workdir / f"feedback_{WARM_UP_REVIEWS}.csv",
-    }
-    sample.to_csv(paths["repeated"], index=False)
-    sample.assign(review=sample["review"] + [f" (ref {i})" for i in range(REVIEWS)]).to_csv(paths["distinct"], index=False)
-    sample.tail(WARM_UP_REVIEWS).to_csv(paths["warm_up"], index=False)
-    return store, experiment_id, models, paths
+    files = write_feedback_files(data, workdir)
+    return store, experiment_id, models, {"repeated": files["csv"], "distinct": files["distinct_csv"], "warm_up": files["warm_up_csv"]}
 
 
 def evaluate_file(store: TrackingStore, experiment_id: str, models: list[LoadedModel], path: Path) -> float:
     """Seconds for the Evaluate page's work on one file with ``models``, from bytes to finished runs."""
     started = time.perf_counter()
-    table = uploads.read_upload(path.name, path.read_bytes())
-    columns = uploads.guess_columns(table.frame)
-    mapping = uploads.propose_label_mapping(uploads.label_value_counts(table.frame, columns.label).index)
-    reviews, _ = uploads.apply_mapping(table.frame, columns, mapping)
-    dataset_hash = evaluation.evaluation_dataset_hash(reviews)
+    reviews, _columns, dataset_hash = uploaded_reviews(path)
     for model in models:
         evaluation.existing_evaluation(store, dataset_hash, model.uri)
     run_ids = evaluate_with_models(
