@@ -158,6 +158,7 @@ def two_workers_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batches, "PARALLEL_MIN_TEXTS", 100)
     monkeypatch.setattr(batches, "PARALLEL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(batches, "worker_count", lambda: 2)
+    monkeypatch.setattr(batches, "WORKER_SLOTS", batches.WorkerSlots(2))
 
 
 def test_large_files_are_scored_on_worker_processes_with_the_same_answers(two_workers_for_small_files: None) -> None:
@@ -172,6 +173,21 @@ def test_large_files_are_scored_on_worker_processes_with_the_same_answers(two_wo
     assert scores.predicted.tolist() == alone.predicted.tolist()
     np.testing.assert_array_equal(scores.proba, alone.proba)
     assert calls == [(min(done, 2500), 2500) for done in range(300, 2800, 300)]  # in order, after each batch
+
+
+def test_while_another_scoring_holds_the_workers_a_file_is_scored_in_this_process(two_workers_for_small_files: None) -> None:
+    """Concurrent evaluations share one core's worth of workers each at most: no second pool beside the first."""
+    with batches.WORKER_SLOTS.taken(2) as held:
+        assert held == 2
+        model = WordModel()
+        busy = score_in_batches(LoadedModel(model, "fake"), texts(1000), batch_size=400)
+        assert model.batches == [400, 400, 200]  # every batch here: no slot was free
+    with batches.WORKER_SLOTS.taken(1), batches.WORKER_SLOTS.taken(2) as left:
+        assert left == 1  # what is free, never more
+    model = WordModel()
+    free = score_in_batches(LoadedModel(model, "fake"), texts(1000), batch_size=400)
+    assert model.batches == [400]  # slots given back: the workers scored the rest
+    assert busy.predicted.tolist() == free.predicted.tolist()
 
 
 def test_a_fast_model_is_scored_in_one_process_since_workers_would_cost_more(monkeypatch: pytest.MonkeyPatch) -> None:

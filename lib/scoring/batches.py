@@ -1,8 +1,9 @@
 """Asking a model for its answers batch by batch: in this process, or on every core.
 
 The first batch is scored in this process and timed. When the rest would take more than
-``PARALLEL_MIN_SECONDS`` here, there are at least ``PARALLEL_MIN_TEXTS`` texts and the machine
-has more than one core, the other batches go to worker processes started safely
+``PARALLEL_MIN_SECONDS`` here, there are at least ``PARALLEL_MIN_TEXTS`` texts and at least two
+of the server's worker slots are free (``WorkerSlots``: one per core, shared by every
+evaluation running), the other batches go to worker processes started safely
 (``lib/scoring/parallel.py``: never forked from the server; its fork server has the scoring
 libraries loaded, so workers start in milliseconds). Each worker receives the model once,
 when it starts, and then only texts. At most
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -34,6 +37,34 @@ logger = logging.getLogger(__name__)
 _worker_model: Any = None  # in a worker process: the model it was started with
 
 
+class WorkerSlots:
+    """Worker processes the whole server may run for scoring at once: one per core, shared.
+
+    Two evaluations at the same time (two models of one file, or two people) used to start a
+    pool each, twice as many workers as cores. Each now takes what is free; one that gets
+    fewer than two scores in its own thread, as small files do.
+    """
+
+    def __init__(self, total: int) -> None:
+        self._free = total
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def taken(self, wanted: int) -> Iterator[int]:
+        """Up to ``wanted`` slots while the block runs (how many: 0 or more), given back after."""
+        with self._lock:
+            taken = min(wanted, self._free)
+            self._free -= taken
+        try:
+            yield taken
+        finally:
+            with self._lock:
+                self._free += taken
+
+
+WORKER_SLOTS = WorkerSlots(worker_count())
+
+
 def ask_model(model: Any, input_column: str, texts: pd.Index, with_proba: bool) -> Any:
     """One batch's answer: ``predict_proba`` when ``with_proba``, else ``predict``, on a one-column frame."""
     batch = pd.DataFrame({input_column: texts})
@@ -46,12 +77,20 @@ def answers(model: Any, model_uri: str, input_column: str, texts: pd.Index, batc
     yield 0, ask_model(model, input_column, texts[:batch_size], with_proba)
     starts = range(batch_size, len(texts), batch_size)
     rest_s = (time.perf_counter() - started) * len(starts)
-    workers = worker_count() if len(texts) >= PARALLEL_MIN_TEXTS and rest_s >= PARALLEL_MIN_SECONDS else 1
-    pickled = _pickled(model, model_uri) if workers > 1 else None
-    if pickled is None:
-        for start in starts:
-            yield start, ask_model(model, input_column, texts[start : start + batch_size], with_proba)
-        return
+    wanted = worker_count() if len(texts) >= PARALLEL_MIN_TEXTS and rest_s >= PARALLEL_MIN_SECONDS else 0
+    with WORKER_SLOTS.taken(wanted) as workers:
+        pickled = _pickled(model, model_uri) if workers > 1 else None
+        if pickled is None:
+            for start in starts:
+                yield start, ask_model(model, input_column, texts[start : start + batch_size], with_proba)
+            return
+        yield from _answers_of_workers(pickled, workers, input_column, texts, starts, batch_size, with_proba)
+
+
+def _answers_of_workers(
+    pickled: bytes, workers: int, input_column: str, texts: pd.Index, starts: range, batch_size: int, with_proba: bool
+) -> Iterator[tuple[int, Any]]:
+    """``answers`` for the batches at ``starts``, from ``workers`` processes given the pickled model."""
     with process_pool(workers, _receive_model, (pickled,)) as pool:
         pending: deque = deque()
         try:
