@@ -139,6 +139,14 @@ def test_dataset_fingerfingerprintis_stable_and_sensitive() -> None:
     assert contract.dataset_fingerprint(frame.rename(columns={"text": "body"})) != fingerprint
     assert contract.dataset_fingerprint(frame.iloc[::-1]) != fingerprint
     assert contract.dataset_fingerprint(frame.iloc[:2]) != fingerprint
+    blank = frame.copy()
+    blank.loc[2, "true_label"] = ""  # an empty value is not a missing one
+    assert contract.dataset_fingerprint(blank) != fingerprint
+    moved = frame.copy()
+    moved.loc[0, "text"], moved.loc[1, "text"] = "goodb", "ad"  # the same bytes split otherwise
+    assert contract.dataset_fingerprint(moved) != fingerprint
+    as_objects = frame.astype(object)
+    assert contract.dataset_fingerprint(as_objects) == fingerprint  # the values count, not how pandas stores them
 
 
 def test_proba_column_name() -> None:

@@ -35,6 +35,7 @@ WORKER_PRELOAD = (
     "sklearn.compose",
     "sklearn.feature_extraction.text",
     "sklearn.linear_model",
+    "lib.scoring.vectorised_words",  # what a loaded scikit-learn text model is unpickled into
 )
 
 

@@ -481,6 +481,10 @@ class TrackingStore:
         model = self.load_sklearn_model(model_uri)
         if model is None:
             model = self.load_model(model_uri)
+        else:  # the same answers, faster; imported here as it loads scikit-learn
+            from lib.scoring.vectorised_words import with_vectorised_word_counting
+
+            model = with_vectorised_word_counting(model)
         signature = get_model_info(model_uri).signature
         inputs = signature.inputs.input_names() if signature is not None else []
         return LoadedModel(model, model_uri, str(inputs[0]) if len(inputs) == 1 else contract.TEXT)
