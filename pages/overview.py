@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from lib.outputs import charts
-from lib.quality.comparison import measured_on_same_reviews
 from lib.wording import compare_narrative, metric_names, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import auth, checks, data, estimates, presentation, sidebar
@@ -22,7 +21,7 @@ if estimates.show_if_unlabelled(run):  # no true labels: lead with the quality e
     st.stop()
 report = loaded_or_stop(lambda: data.report(run))
 other_baseline = baseline is not None and baseline.run_id != run.run_id
-like_with_like = other_baseline and measured_on_same_reviews(run, baseline)
+like_with_like = other_baseline and data.same_reviews(run, baseline)
 baseline_report = loaded_or_stop(lambda: data.report(baseline) if like_with_like else None)
 
 if report is None:

@@ -7,7 +7,6 @@ import streamlit as st
 
 from lib.errors import UserFacingError
 from lib.outputs import report as client_report
-from lib.quality.comparison import measured_on_same_reviews
 from lib.quality.review_queue import CONFIDENCE, REVIEW_KEY
 from lib.quality.slices import category_columns
 from lib.quality.stress import table_from_metrics
@@ -36,7 +35,7 @@ if frame is None or report is None or report.n == 0:
 
 baseline, baseline_report, comparison = selection.baseline, None, None
 other_baseline = baseline is not None and baseline.run_id != run.run_id
-if other_baseline and not measured_on_same_reviews(run, baseline):
+if other_baseline and not data.same_reviews(run, baseline):
     st.caption(compare_narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif other_baseline and baseline.is_finished:
     try:

@@ -162,6 +162,39 @@ def small_upload_env(demo_settings, tmp_path_factory: pytest.TempPathFactory):
     return settings, experiment.experiment_id, run_id
 
 
+@pytest.fixture(scope="module")
+def legacy_hashes_env(small_upload_env, tmp_path_factory: pytest.TempPathFactory):
+    """``small_upload_env`` copied, with the baseline and the 6-review run tagged as runs logged before hash scheme 2."""
+    import mlflow
+
+    from tests.private_store import private_copy
+
+    settings, experiment_id, six_reviews_id = private_copy(small_upload_env[0], tmp_path_factory.mktemp("legacy")), *small_upload_env[1:]
+    store = TrackingStore(settings.tracking_uri)
+    client = mlflow.MlflowClient(settings.tracking_uri)
+    baseline = next(r for r in store.runs(experiment_id) if r.is_baseline)
+    for run_id, old_hash in ((baseline.run_id, "0123456789abcdef"), (six_reviews_id, "fedcba9876543210")):
+        client.set_tag(run_id, contract.TAG_DATASET_HASH, old_hash)
+        client.delete_tag(run_id, contract.TAG_DATASET_HASH_SCHEME)
+    return settings, experiment_id, six_reviews_id
+
+
+def test_a_baseline_hashed_the_old_way_is_still_compared_on_the_same_reviews(legacy_hashes_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, experiment_id, six_reviews_id = legacy_hashes_env
+    monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    from lib.stores.demo import MODEL_SPECS
+
+    iteration = next(r for r in TrackingStore(settings.tracking_uri).runs(experiment_id) if r.name == MODEL_SPECS[-1].run_name)
+    assert iteration.dataset_hash_scheme == contract.DATASET_HASH_SCHEME
+    at = open_app(experiment=experiment_id, run=iteration.run_id)  # hashed now, against the old-style baseline
+    assert not at.exception
+    assert all(m.delta and m.delta.endswith("pts vs baseline") for m in at.metric)
+    at = open_app(experiment=experiment_id, run=six_reviews_id)  # old-style too, but other reviews
+    assert not at.exception
+    assert all(not m.delta for m in at.metric) and "measured on different reviews" in page_text(at)
+
+
 def test_a_run_on_other_reviews_shows_no_change_against_the_baseline(small_upload_env, monkeypatch: pytest.MonkeyPatch) -> None:
     settings, experiment_id, run_id = small_upload_env
     monkeypatch.setenv("SENTIMENT_REVIEW_DATA_DIR", str(settings.data_dir))

@@ -11,7 +11,9 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 from lib.errors import UserFacingError
 from lib.quality.metrics import SENTIMENT_LABELS
+from lib.scoring.evaluation import evaluation_dataset_hash
 from lib.stores import contract
+from lib.stores.compact import compact_predictions
 from lib.stores.demo import DEMO_EXPERIMENT, DEMO_MODEL_NAME, MODEL_SPECS, SEED_ARTICLE_RUN
 from lib.stores.tracking import RunSummary, TrackingStore
 
@@ -120,9 +122,13 @@ def test_logged_metrics_equal_those_recomputed_from_predictions(
     assert run.dataset_hash == contract.dataset_fingerprint(frame[dataset_columns])
 
 
-def test_evaluated_runs_share_one_dataset(demo_runs: dict[str, RunSummary]) -> None:
+def test_evaluated_runs_share_one_dataset(demo_runs: dict[str, RunSummary], demo_store: TrackingStore) -> None:
     hashes = {demo_runs[name].dataset_hash for name in EVALUATED_RUNS}
     assert len(hashes) == 1 and "" not in hashes
+    assert {demo_runs[name].dataset_hash_scheme for name in EVALUATED_RUNS} == {contract.DATASET_HASH_SCHEME}
+    # The app recomputes hashes from predictions as it holds them (compact) for runs of an older scheme.
+    run = demo_runs[EVALUATED_RUNS[0]]
+    assert evaluation_dataset_hash(compact_predictions(demo_store.predictions(run.run_id))) == run.dataset_hash
 
 
 def test_champion_model_loads_and_predicts_on_a_text_frame(demo_store: TrackingStore) -> None:

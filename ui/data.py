@@ -11,13 +11,23 @@ from lib.config import Settings, load_settings
 from lib.errors import UserFacingError
 from lib.quality import run_quality
 from lib.quality.ceiling import HumanCeiling, human_ceiling
-from lib.quality.comparison import Comparison, aligned_predictions, paired_comparison, review_changes, run_confusions, unpaired_comparison
+from lib.quality.comparison import (
+    Comparison,
+    aligned_predictions,
+    hashes_comparable,
+    measured_on_same_reviews,
+    paired_comparison,
+    review_changes,
+    run_confusions,
+    unpaired_comparison,
+)
 from lib.quality.explain import Explanation, explain
 from lib.quality.label_issues import likely_label_errors
 from lib.quality.metrics import QualityReport
 from lib.quality.review_queue import mistakes_table, review_keys
 from lib.quality.run_quality import labelled_report
 from lib.quality.weak_spots import ReviewTraits, WeakSpotSearch, find_weak_spots, review_traits
+from lib.scoring import evaluation
 from lib.stores import contract
 from lib.stores.annotations import AnnotationStore, LegacyRun
 from lib.stores.compact import compact_predictions
@@ -63,6 +73,27 @@ def runs(tracking_uri: str, experiment_id: str) -> list[RunSummary]:
 def _finished_predictions(tracking_uri: str, run_id: str) -> pd.DataFrame | None:
     frame = tracking_store(tracking_uri).predictions(run_id)
     return None if frame is None else compact_predictions(frame)
+
+
+@st.cache_data(max_entries=32, show_spinner="Checking that both runs scored the same reviews…")
+def _finished_dataset_hash(tracking_uri: str, run_id: str) -> str:
+    frame = _finished_predictions(tracking_uri, run_id)
+    return "" if frame is None else evaluation.evaluation_dataset_hash(frame)
+
+
+def same_reviews(run: RunSummary, baseline: RunSummary) -> bool:
+    """True when both runs scored the same reviews: by their recorded hashes, else recomputed from their predictions.
+
+    Runs logged before the hash's scheme changed (``contract.TAG_DATASET_HASH_SCHEME``) are
+    compared by hashing their predictions again, so an upgrade keeps old baselines comparable.
+    """
+    if hashes_comparable(run, baseline) or not (run.dataset_hash and baseline.dataset_hash):
+        return measured_on_same_reviews(run, baseline)
+    if not (run.is_finished and baseline.is_finished):
+        return False
+    uri = settings().tracking_uri
+    recomputed = _finished_dataset_hash(uri, run.run_id)
+    return bool(recomputed) and recomputed == _finished_dataset_hash(uri, baseline.run_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -53,12 +53,18 @@ SIGNIFICANCE = 0.05
 
 
 def measured_on_same_reviews(run: RunSummary, baseline: RunSummary) -> bool:
-    """True when both runs scored the same reviews (equal recorded dataset hashes).
+    """True when both runs scored the same reviews (equal recorded dataset hashes of one scheme).
 
     Only then does "change against the baseline" mean anything; a run that recorded no
-    hash cannot be shown to match, so it gets no change either.
+    hash cannot be shown to match, so it gets no change either. Hashes of different schemes
+    say nothing (``hashes_comparable``): recompute them from the predictions instead.
     """
-    return bool(run.dataset_hash) and run.dataset_hash == baseline.dataset_hash
+    return hashes_comparable(run, baseline) and run.dataset_hash == baseline.dataset_hash
+
+
+def hashes_comparable(run: RunSummary, baseline: RunSummary) -> bool:
+    """True when both runs recorded a dataset hash computed the same way."""
+    return bool(run.dataset_hash and baseline.dataset_hash) and run.dataset_hash_scheme == baseline.dataset_hash_scheme
 
 
 def point_metrics(cms: np.ndarray, labels: tuple[str, ...] = SENTIMENT_LABELS) -> dict[str, np.ndarray]:

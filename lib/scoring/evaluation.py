@@ -82,6 +82,7 @@ def log_evaluation_run(
         contract.TAG_MODEL_DESCRIPTION: model_description,
         contract.TAG_DATASET_NAME: dataset_name,
         contract.TAG_DATASET_HASH: digest,
+        contract.TAG_DATASET_HASH_SCHEME: contract.DATASET_HASH_SCHEME,
         contract.TAG_LABELS: json.dumps(list(labels)),
         **({contract.TAG_CATEGORY_COLUMN: contract.CATEGORY} if has_category else {}),
         **dict(tags or {}),

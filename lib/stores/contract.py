@@ -76,6 +76,11 @@ TAG_MODEL_URI = TAG_PREFIX + "model_uri"
 TAG_MODEL_DESCRIPTION = TAG_PREFIX + "model_description"
 TAG_DATASET_NAME = TAG_PREFIX + "dataset_name"
 TAG_DATASET_HASH = TAG_PREFIX + "dataset_hash"
+# How ``dataset_fingerprint`` hashed: runs from before the tag (scheme "1") hashed each value
+# with pandas; their hashes cannot be compared with newer ones, only recomputed from predictions.
+TAG_DATASET_HASH_SCHEME = TAG_PREFIX + "dataset_hash_scheme"
+DATASET_HASH_SCHEME = "2"
+LEGACY_DATASET_HASH_SCHEME = "1"
 TAG_LABELS = TAG_PREFIX + "labels"  # JSON list
 TAG_COLUMN_MAPPING = TAG_PREFIX + "column_mapping"  # JSON object
 TAG_CATEGORY_COLUMN = TAG_PREFIX + "category_column"

@@ -83,6 +83,11 @@ class RunSummary:
         """Content hash of the evaluation data, or an empty string when not recorded."""
         return self.tags.get(contract.TAG_DATASET_HASH, "")
 
+    @property
+    def dataset_hash_scheme(self) -> str:
+        """How ``dataset_hash`` was computed (``contract.DATASET_HASH_SCHEME`` for runs logged now)."""
+        return self.tags.get(contract.TAG_DATASET_HASH_SCHEME, contract.LEGACY_DATASET_HASH_SCHEME)
+
 
 def _sklearn_model_requirements() -> list[str]:
     """The pinned packages a scikit-learn pipeline of this app needs to load and predict.
