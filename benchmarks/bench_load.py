@@ -20,7 +20,7 @@ the clients' own computers, and ten fresh copies compiling Streamlit's JavaScrip
 most of the cores the server needs (a first open took ~22 s, 17 s of it before the page's load
 event). ``--fresh-browsers`` gives each person a profile of their own again.
 
-Sessions behave like people (``Pace``): they arrive over ``RAMP_UP_S`` seconds and pause
+Sessions behave like people (``Pace``): they arrive ``ARRIVALS_PER_S`` per second and pause
 ``THINK_S`` between pages; the browsers, which stand in for the clients' own machines, run at a
 lower priority than the server's page threads and ahead of its batch scoring on this shared
 machine (they used about 55% of its CPU, the server 33%). ``--harsh`` drops all three: no pauses, everyone at once, same priority.
@@ -66,9 +66,10 @@ EVALUATION_TIMEOUT_S = 900.0
 DEADLINE_S = 1200.0
 MEMORY_SAMPLE_S = 0.5
 # How people use it (load-testing practice, as Locust's ``wait_time = between(1, 3)``): a pause
-# between pages, and arrivals spread over the first seconds rather than ten clicks at once.
+# between pages, and people joining one per second (Locust's default spawn rate) rather than ten
+# clicks at the same instant.
 THINK_S = (1.0, 3.0)
-RAMP_UP_S = 5.0
+ARRIVALS_PER_S = 1.0
 # The browsers stand in for the clients' own machines: on this shared box they run at a lower
 # priority than the server's page threads (0), so the server gets the CPU a real deployment
 # would give it, but ahead of its batch scoring (10), which would not slow a client's machine.
@@ -298,9 +299,7 @@ async def drive(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *FOREGROUND_TABS])
         try:
-            paces = [
-                Pace(0.0, (0.0, 0.0), i) if harsh else Pace(RAMP_UP_S * i / max(sessions, 1), THINK_S, SEED + i) for i in range(sessions)
-            ]
+            paces = [Pace(0.0, (0.0, 0.0), i) if harsh else Pace(i / ARRIVALS_PER_S, THINK_S, SEED + i) for i in range(sessions)]
             clients = Clients(browser, fresh_browsers)
             browsing = [browse(clients, base, seen, f"session {i + 1}", deadline, paces[i]) for i in range(sessions)]
             evaluating = [upload_and_evaluate(clients, base, upload, reviews, seen)] if upload is not None else []
@@ -342,7 +341,7 @@ def main() -> None:
             + (
                 "no pauses, all at once, browsers at the server's priority"
                 if args.harsh
-                else f"{THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages, arrivals over {RAMP_UP_S:.0f} s, browsers at nice {CLIENT_NICENESS}"
+                else f"{THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages, {ARRIVALS_PER_S:g} arrival per second, browsers at nice {CLIENT_NICENESS}"
             ),
             flush=True,
         )
@@ -404,6 +403,10 @@ def report(
     print(
         f"\n{'PASS' if passed else 'FAIL'}: every page settles within {SETTLE_TARGET_S:.0f} s under load (worst {worst:.2f} s), nothing errors"
     )
+    # The same without the browsers' own loading of the app, which on this machine shares the server's cores.
+    served = max((worst for path, (_median, worst, n) in load.items() if n and path != FIRST_OPEN), default=float("inf"))
+    verdict = "within" if served <= SETTLE_TARGET_S else "NOT within"
+    print(f"the server's share: every page {verdict} {SETTLE_TARGET_S:.0f} s once the browser has loaded the app (worst {served:.2f} s)")
 
 
 if __name__ == "__main__":
