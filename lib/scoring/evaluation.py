@@ -243,7 +243,8 @@ def evaluation_dataset_hash(reviews: pd.DataFrame) -> str:
 
 def existing_evaluation(store: TrackingStore, dataset_hash: str, model_uri: str) -> RunSummary | None:
     """The newest FINISHED evaluation of the reviews with this ``evaluation_dataset_hash`` by this model, if any."""
-    found = store.finished_runs_tagged({contract.TAG_DATASET_HASH: dataset_hash, contract.TAG_MODEL_URI: model_uri})
+    # Only the newest: MLflow reads every metric and tag of each run it returns (0.3 s for ten).
+    found = store.finished_runs_tagged({contract.TAG_DATASET_HASH: dataset_hash, contract.TAG_MODEL_URI: model_uri}, limit=1)
     return found[0] if found else None
 
 

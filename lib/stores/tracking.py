@@ -494,8 +494,8 @@ class TrackingStore:
         inputs = signature.inputs.input_names() if signature is not None else []
         return LoadedModel(model, model_uri, str(inputs[0]) if len(inputs) == 1 else contract.TEXT)
 
-    def finished_runs_tagged(self, tags: Mapping[str, str]) -> list[RunSummary]:
-        """FINISHED runs of any experiment carrying all these tag values, newest first."""
+    def finished_runs_tagged(self, tags: Mapping[str, str], limit: int = 10) -> list[RunSummary]:
+        """The ``limit`` newest FINISHED runs of any experiment carrying all these tag values, newest first."""
         clauses = ["attributes.status = 'FINISHED'"]
         for key, value in tags.items():
             if "'" in value:  # cannot occur in the app's own hashes and model URIs
@@ -503,7 +503,7 @@ class TrackingStore:
             clauses.append(f"tags.`{key}` = '{value}'")
         try:
             experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
-            runs = self._client.search_runs(experiment_ids, " and ".join(clauses), order_by=["attributes.start_time DESC"], max_results=10)
+            runs = self._client.search_runs(experiment_ids, " and ".join(clauses), order_by=["attributes.start_time DESC"], max_results=limit)
         except Exception as error:
             raise self._unreachable(error) from error
         return [_run_summary(run) for run in runs]
