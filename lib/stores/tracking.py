@@ -503,7 +503,9 @@ class TrackingStore:
             clauses.append(f"tags.`{key}` = '{value}'")
         try:
             experiment_ids = [exp.experiment_id for exp in self._client.search_experiments()]
-            runs = self._client.search_runs(experiment_ids, " and ".join(clauses), order_by=["attributes.start_time DESC"], max_results=limit)
+            runs = self._client.search_runs(
+                experiment_ids, " and ".join(clauses), order_by=["attributes.start_time DESC"], max_results=limit
+            )
         except Exception as error:
             raise self._unreachable(error) from error
         return [_run_summary(run) for run in runs]
