@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from lib.scoring import vectorised_words
 from lib.scoring.vectorised_words import (
     VectorisedCountVectorizer,
     VectorisedTfidfVectorizer,
@@ -122,6 +124,35 @@ def test_same_matrix_as_scikit_learn(kind: type, settings: dict, training_texts:
 def test_same_matrix_whatever_the_container(documents: object, training_texts: pd.Series) -> None:
     fitted = TfidfVectorizer(ngram_range=(1, 2)).fit(training_texts)
     assert_same_matrix(fitted.transform(documents), with_vectorised_word_counting(fitted).transform(documents))
+
+
+def test_same_matrix_when_the_text_is_counted_a_few_bytes_at_a_time(
+    training_texts: pd.Series, scoring_texts: pd.Series, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fitted = TfidfVectorizer(ngram_range=(1, 2)).fit(training_texts)
+    monkeypatch.setattr(vectorised_words, "MAX_TEXT_BYTES_AT_ONCE", 64)  # most slices hold one or two reviews
+    assert_same_matrix(fitted.transform(scoring_texts), with_vectorised_word_counting(fitted).transform(scoring_texts))
+
+
+def test_memory_stays_bounded_with_long_reviews(training_texts: pd.Series, monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 MB of text in one batch: the arrays over its bytes are built a slice at a time."""
+    long_reviews = [" ".join(training_texts.iloc[i : i + 60]) * 6 for i in range(0, 1_500)]
+    vectorised = with_vectorised_word_counting(CountVectorizer().fit(training_texts))
+    text_mb = sum(map(len, long_reviews)) / 1e6
+
+    def peak_mb() -> float:
+        tracemalloc.start()
+        try:
+            vectorised.transform(long_reviews)
+            return tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+
+    in_slices = peak_mb()
+    monkeypatch.setattr(vectorised_words, "MAX_TEXT_BYTES_AT_ONCE", 10**12)
+    all_at_once = peak_mb()
+    assert text_mb > 30
+    assert in_slices < 2.5 * text_mb and in_slices < all_at_once / 2, (in_slices, all_at_once)
 
 
 def test_documents_that_are_not_strings_fail_as_in_scikit_learn(training_texts: pd.Series) -> None:

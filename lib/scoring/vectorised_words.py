@@ -17,6 +17,7 @@ preprocessor or analyzer); any other model is left as it is.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+# Bytes of text counted at once: the arrays over the text's bytes stay a few times this size,
+# however long the reviews of a batch are (scikit-learn's loop needed little memory either).
+MAX_TEXT_BYTES_AT_ONCE = 8 * 1024 * 1024
 _WORD_BYTES = np.zeros(256, dtype=bool)  # ASCII bytes that Python's \w matches: letters, digits, _
 _WORD_BYTES[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] = True
 _LOWER_BYTES = np.arange(256, dtype=np.uint8)
@@ -131,6 +135,24 @@ def _counts(vectorizer: CountVectorizer, documents: pa.LargeStringArray) -> sp.c
 
 
 def _ascii_counts(vectorizer: CountVectorizer, documents: pa.LargeStringArray) -> sp.csr_matrix:
+    """Term counts of documents that are all ASCII, ``MAX_TEXT_BYTES_AT_ONCE`` of text at a time."""
+    parts = [_ascii_counts_at_once(vectorizer, documents.slice(start, stop - start)) for start, stop in _byte_bounded_slices(documents)]
+    return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+
+
+def _byte_bounded_slices(documents: pa.LargeStringArray) -> list[tuple[int, int]]:
+    """``(start, stop)`` row ranges covering the documents (one, empty, when there are none), cut every ``MAX_TEXT_BYTES_AT_ONCE`` of text.
+
+    A range holds more only when one of its documents is longer than that on its own.
+    """
+    offsets = np.frombuffer(documents.buffers()[1], dtype=np.int64, count=len(documents) + 1, offset=documents.offset * 8)
+    sizes = offsets - offsets[0]
+    cuts = np.searchsorted(sizes, np.arange(MAX_TEXT_BYTES_AT_ONCE, sizes[-1], MAX_TEXT_BYTES_AT_ONCE), side="right") - 1
+    bounds = np.unique(np.concatenate([[0], cuts[cuts > 0], [len(documents)]]))
+    return [(int(start), int(stop)) for start, stop in pairwise(bounds)] or [(0, 0)]
+
+
+def _ascii_counts_at_once(vectorizer: CountVectorizer, documents: pa.LargeStringArray) -> sp.csr_matrix:
     """Term counts of documents that are all ASCII: words found in their bytes, looked up, summed."""
     terms, rows = _ascii_terms(vectorizer, documents)
     vocabulary = vectorizer.vocabulary_terms
