@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import ndtr  # the normal CDF, without importing scipy.stats (slow to import)
 
+from lib.quality.arrow_text import contiguous
 from lib.quality.comparison import benjamini_hochberg
 from lib.quality.metrics import group_codes_of, wilson_interval
 from lib.stores import contract
@@ -196,8 +197,7 @@ def is_slice_id(value: str) -> bool:
 
 
 def _texts_as_arrow(texts: pd.Series) -> pa.Array:
-    array = pa.array(texts.astype("str").fillna(""), type=pa.large_string())
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return contiguous(pa.array(texts.astype("str").fillna(""), type=pa.large_string()))
 
 
 def _word_bits(words: pa.Array, normalised: pa.Array) -> np.ndarray:

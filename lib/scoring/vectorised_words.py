@@ -29,6 +29,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from lib.quality.arrow_text import bytes_and_offsets, contiguous
+
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 # Bytes of text counted at once: the arrays over the text's bytes stay a few times this size,
 # however long the reviews of a batch are (scikit-learn's loop needed little memory either).
@@ -108,11 +110,9 @@ def _as_arrow_strings(raw_documents: Any) -> pa.LargeStringArray | None:
     if isinstance(raw_documents, np.ndarray) and raw_documents.ndim != 1:
         return None
     try:
-        documents = pa.array(raw_documents, from_pandas=True)
+        documents = contiguous(pa.array(raw_documents, from_pandas=True))
     except (pa.ArrowException, TypeError, ValueError):
         return None
-    if isinstance(documents, pa.ChunkedArray):
-        documents = documents.combine_chunks()
     if not (pa.types.is_string(documents.type) or pa.types.is_large_string(documents.type)) or documents.null_count:
         return None
     return documents.cast(pa.large_string())
@@ -145,8 +145,7 @@ def _byte_bounded_slices(documents: pa.LargeStringArray) -> list[tuple[int, int]
 
     A range holds more only when one of its documents is longer than that on its own.
     """
-    offsets = np.frombuffer(documents.buffers()[1], dtype=np.int64, count=len(documents) + 1, offset=documents.offset * 8)
-    sizes = offsets - offsets[0]
+    _, sizes = bytes_and_offsets(documents)
     cuts = np.searchsorted(sizes, np.arange(MAX_TEXT_BYTES_AT_ONCE, sizes[-1], MAX_TEXT_BYTES_AT_ONCE), side="right") - 1
     bounds = np.unique(np.concatenate([[0], cuts[cuts > 0], [len(documents)]]))
     return [(int(start), int(stop)) for start, stop in pairwise(bounds)] or [(0, 0)]
@@ -169,10 +168,7 @@ def _ascii_counts_at_once(vectorizer: CountVectorizer, documents: pa.LargeString
 
 def _ascii_terms(vectorizer: CountVectorizer, documents: pa.LargeStringArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     """Every term (word or n-gram) of the documents and the row of the document it is in."""
-    offsets = np.frombuffer(documents.buffers()[1], dtype=np.int64, count=len(documents) + 1, offset=documents.offset * 8)
-    data = documents.buffers()[2]
-    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.zeros(0, np.uint8)
-    offsets = offsets - offsets[0]
+    text, offsets = bytes_and_offsets(documents)
     is_word = _WORD_BYTES[text]
     edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
