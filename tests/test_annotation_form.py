@@ -22,8 +22,11 @@ def true_sentiment_form(url: str) -> None:
     saved = annotation_form(
         AnnotationStore(url), review, Annotator("ann"), verdicts=("label_wrong",), label_required=True, submit_label="Save"
     )
-    if saved is not None:
-        st.success(f"saved {saved.corrected_label}")
+    if saved is not None:  # as the pages do: show the next review at once
+        st.session_state["saved"] = saved.corrected_label
+        st.rerun()
+    if "saved" in st.session_state:
+        st.success(f"saved {st.session_state['saved']}")
 
 
 def test_true_sentiment_only_needs_a_label_and_offers_every_sentiment(tmp_path: Path) -> None:
@@ -41,6 +44,8 @@ def test_true_sentiment_only_needs_a_label_and_offers_every_sentiment(tmp_path: 
     assert "saved neutral" in page_text(at, ["success"])
     row = AnnotationStore(url).current("7").iloc[0]
     assert (row["verdict"], row["corrected_label"], row["review_id"]) == ("label_wrong", "neutral", "r1")
+    # The toast fades in seconds; the form keeps saying what was saved last.
+    assert "✓ Last saved: review r1, the given label is wrong, corrected label “neutral”." in page_text(at, ["caption"])
 
 
 def test_unknown_verdicts_are_refused(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -19,7 +19,15 @@ from lib.errors import UserFacingError
 from lib.quality.metrics import SENTIMENT_LABELS
 from lib.quality.review_queue import REVIEW_KEY
 from lib.stores import contract
-from lib.stores.annotations import ANNOTATION_VERDICTS, VERDICTS, Annotation, AnnotationStore, StaleEditError, annotator_label
+from lib.stores.annotations import (
+    ANNOTATION_VERDICTS,
+    VERDICTS,
+    Annotation,
+    AnnotationStore,
+    StaleEditError,
+    annotator_label,
+    describe_change,
+)
 from lib.stores.tracking import RunSummary
 from lib.wording.markdown import escape_markdown
 from ui.components import show_user_error
@@ -79,16 +87,20 @@ def annotation_form(
     ``label_required`` the verdict "The given label is wrong" needs a corrected label.
     A change someone else saved since the form opened is shown and nothing is overwritten.
     ``tags`` are recorded with every verdict besides the ones typed (e.g. marking a check sample).
+    What this person saved last with this form stays written above it (a toast is gone in seconds).
     """
     unknown = [v for v in verdicts if v not in VERDICTS]
     if not verdicts or unknown:
         raise ValueError(f"verdicts must be a non-empty selection of {VERDICTS}, got {tuple(verdicts)}")
     prefix = f"{key}_{review.review_key}"
+    last_saved_key = f"{key}_{review.experiment_id}_last_saved"
     opened_key = f"{prefix}_opened_version"
     if opened_key not in st.session_state:
         st.session_state[opened_key] = store.review_version(review.experiment_id, review.review_key)
 
     with st.container(border=True):
+        if last_saved := st.session_state.get(last_saved_key):
+            st.caption(f"✓ {escape_markdown(last_saved)}")
         st.markdown(f"**Your verdict**, as {escape_markdown(annotator_label(annotator.identity, annotator.display_name))}")
         if len(verdicts) == 1:
             verdict = verdicts[0]
@@ -145,6 +157,7 @@ def annotation_form(
         return None
     for widget in ("opened_version", "verdict", "corrected", "tags", "note"):
         st.session_state.pop(f"{prefix}_{widget}", None)
+    st.session_state[last_saved_key] = f"Last saved: review {annotation.review_id}, {describe_change(annotation)}."
     return annotation
 
 

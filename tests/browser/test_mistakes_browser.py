@@ -74,6 +74,12 @@ def test_hostile_review_text_shows_as_text_and_runs_nothing(browser, hostile_run
     page.close()
 
 
+def last_saved(page) -> str | None:
+    """The confirmation of this person's last save written above the annotation form, if any."""
+    confirmation = page.get_by_text("Last saved: review")
+    return confirmation.first.inner_text() if confirmation.count() else None
+
+
 def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app_url, tmp_path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(f"{app_url}/mistakes")
@@ -85,13 +91,21 @@ def test_annotating_two_reviews_changes_the_corrected_label_metrics(browser, app
         # Wait until the previous review's form and text are gone before reading this one.
         wait_until(lambda: page.get_by_role("radiogroup", name="Verdict").count() == 1 and page.get_by_text("the model said").count() == 1)
         said = page.get_by_text("the model said").first.inner_text().split("the model said ")[1].rstrip(".")
+        saved_before = last_saved(page)
         verdicts = page.get_by_role("radiogroup", name="Verdict")
         verdicts.get_by_text("The given label is wrong").click()
+        settle(page)
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Corrected label").click()
         page.get_by_role("option", name=said, exact=True).click()
+        settle(page)
         page.get_by_role("button", name="Save and go to the next review").click()
         page.get_by_text("Saved.").first.wait_for(timeout=30_000)
         settle(page)
+        # The toast is gone in seconds; what was saved stays written above the next review's form.
+        wait_until(
+            lambda before=saved_before: last_saved(page) not in (None, before), what="the saved verdict is not confirmed on the page"
+        )
+        assert f"corrected label “{said}”" in last_saved(page)
     page.get_by_role("link", name="Overview").click()
     toggle = page.get_by_text("Use corrected labels (2 reviews corrected by annotators)")
     toggle.wait_for(timeout=60_000)
