@@ -40,7 +40,8 @@ def test_kpi_cards_show_change_against_baseline(app_env) -> None:
     at = open_app()
     deltas = [m.delta for m in at.metric]
     assert len(at.metric) == 5
-    assert all(d and d.endswith("pts vs baseline") for d in deltas)
+    assert all(d and d.endswith(" pts") for d in deltas)
+    assert all(m.proto.delta_description == "vs baseline" for m in at.metric)
     captions = [c.value for c in at.caption]
     assert any("based on 4,488 reviews" in c for c in captions)
 
@@ -51,7 +52,7 @@ def test_selecting_the_baseline_shows_no_change(app_env, demo_store: TrackingSto
     baseline = next(r for r in demo_store.runs(experiment_id) if r.is_baseline)
     at.sidebar.selectbox(key=f"run_picker_{experiment_id}").set_value(baseline).run()
     assert not at.exception
-    assert all(not m.delta for m in at.metric)
+    assert all(not m.delta and not m.proto.delta_description for m in at.metric)
     assert at.query_params["run"] == baseline.run_id
 
 
@@ -189,7 +190,7 @@ def test_a_baseline_hashed_the_old_way_is_still_compared_on_the_same_reviews(leg
     assert iteration.dataset_hash_scheme == contract.DATASET_HASH_SCHEME
     at = open_app(experiment=experiment_id, run=iteration.run_id)  # hashed now, against the old-style baseline
     assert not at.exception
-    assert all(m.delta and m.delta.endswith("pts vs baseline") for m in at.metric)
+    assert all(m.delta and m.delta.endswith(" pts") and m.proto.delta_description == "vs baseline" for m in at.metric)
     at = open_app(experiment=experiment_id, run=six_reviews_id)  # old-style too, but other reviews
     assert not at.exception
     assert all(not m.delta for m in at.metric) and "measured on different reviews" in page_text(at)

@@ -29,7 +29,8 @@ def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanat
         st.metric(
             title,
             numbers.percent(estimate.value),
-            delta=numbers.change_against(estimate, baseline),
+            delta=(change := numbers.points_change(estimate, baseline)),
+            delta_description="vs baseline" if change else None,  # its own muted text: the change itself never gets cut off
             help=f"{explanation} {metric_names.METRIC_EXPLANATIONS['interval']}",
         )
         st.caption(f"{numbers.interval(estimate)} · based on {counts.reviews(estimate.n)}")

@@ -25,10 +25,20 @@ html { font-size: 18px; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: 2.9rem; line-height: 1.15; font-weight: 600; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricDelta"] p { font-size: 0.95rem; }
-/* Whole labels and changes, wrapped, rather than cut off with an ellipsis. */
-[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+</style>
+"""
+
+# Always: a metric card's label and change wrap rather than end in an ellipsis ("vs basel…").
+_WHOLE_METRICS_CSS = """
+<style>
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] *, [data-testid="stMetricDeltaDescription"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+/* The change's description on a line of its own under the change, so every card is as tall. */
+div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; row-gap: 0.2rem; }
+[data-testid="stMetricDeltaDescription"] { flex-basis: 100%; margin-left: 0 !important; }
 </style>
 """
 
@@ -39,13 +49,14 @@ def presenting() -> bool:
 
 
 def toggle() -> None:
-    """The sidebar switch; injects the larger type while it is on."""
+    """The sidebar switch; injects the larger type while it is on (whole metric labels always)."""
     st.sidebar.divider()
     st.sidebar.toggle(
         "Presentation mode",
         key=PRESENTING_KEY,
         help="For a shared screen: larger type, a plain explanation under each figure, no technical identifiers.",
     )
+    st.html(_WHOLE_METRICS_CSS)
     if presenting():
         st.html(_CSS)
 

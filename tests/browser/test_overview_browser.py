@@ -53,3 +53,21 @@ def test_a_page_load_asks_nothing_of_other_hosts(app_url: str, browser) -> None:
         assert elsewhere == []
     finally:
         page.close()
+
+
+def test_metric_cards_show_whole_labels_and_changes_on_a_laptop_screen(app_url: str, browser) -> None:
+    """Five cards side by side at 1280 px: no label, change or "vs baseline" ends in an ellipsis."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(app_url)
+        page.locator('[data-testid="stMetricDeltaDescription"]').first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=APP_TIMEOUT_MS)
+        # Streamlit cuts these off in the text's own box (overflow hidden, text-overflow ellipsis).
+        parts = ", ".join(
+            f'[data-testid="{part}"] .stMarkdownEllipsis' for part in ("stMetricLabel", "stMetricDelta", "stMetricDeltaDescription")
+        )
+        widths = page.locator(parts).evaluate_all("boxes => boxes.map(box => [box.innerText, box.scrollWidth, box.clientWidth])")
+        assert len(widths) == 15  # five cards: label, change, "vs baseline"
+        assert [text for text, needed, shown in widths if needed > shown] == []
+    finally:
+        page.close()
