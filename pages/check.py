@@ -21,9 +21,7 @@ if frame is None or contract.PREDICTED_LABEL not in frame:
     st.info("This run has no predictions file, so there are no reviews to check.")
     st.stop()
 if estimates.has_true_labels(frame):
-    st.info(
-        "This run's reviews already have true labels, so its figures are measured, not estimated. A check is for feedback without labels."
-    )
+    checks.where_to_check(selection.experiment)
     st.stop()
 st.caption(wording.CHECK_EXPLANATION)
 

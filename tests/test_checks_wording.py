@@ -56,3 +56,30 @@ def test_logged_values_round_trip(combined: bool) -> None:
     figure, population, was_combined = logged_check(metrics, tags)
     assert (figure, population, was_combined) == (check.best, 12_000, combined)
     assert logged_check({k: v for k, v in metrics.items() if k != contract.CHECK_SAMPLE_SIZE}, tags) is None
+
+
+def test_where_to_check_names_the_way_there() -> None:
+    from lib.wording.checks import where_to_check
+
+    assert "1 run of such feedback is waiting" in where_to_check(1, may_upload=True)
+    assert "3 runs of such feedback are waiting" in where_to_check(3, may_upload=False)
+    assert "“Evaluate a file” page" in where_to_check(0, may_upload=True)
+    assert "Evaluate" not in where_to_check(0, may_upload=False)  # a viewer cannot upload: not told to
+
+
+def test_runs_without_labels_are_finished_evaluations_without_accuracy() -> None:
+    from lib.quality.checks import runs_without_labels
+    from lib.stores import contract
+    from lib.stores.tracking import RunSummary
+
+    def run(name: str, status: str = "FINISHED", kind: str = contract.RUN_KIND_EVALUATION, **metrics: float) -> RunSummary:
+        return RunSummary(name, "1", name, status, None, metrics, {}, {contract.TAG_RUN_KIND: kind})
+
+    runs = [
+        run("unlabelled", example_count=10),
+        run("labelled", accuracy_score=0.8),
+        run("running", status="RUNNING"),
+        run("stress test", kind="robustness"),
+        run("older unlabelled"),
+    ]
+    assert [r.name for r in runs_without_labels(runs)] == ["unlabelled", "older unlabelled"]

@@ -130,3 +130,16 @@ def test_a_labelled_run_needs_no_check(app_env) -> None:
     at = AppTest.from_file(APP, default_timeout=120).run().switch_page("pages/check.py").run()
     assert not at.exception
     assert "already have true labels" in page_text(at)
+
+
+def test_a_labelled_run_points_to_the_runs_that_can_be_checked(unlabelled_run) -> None:
+    store, experiment_id, run_id, _ = unlabelled_run
+    baseline = next(r for r in store.runs(experiment_id) if r.is_baseline)
+    at = open_page(experiment_id, baseline.run_id)
+    assert not at.exception
+    text = page_text(at)
+    assert "already have true labels" in text and "1 run of such feedback is waiting" in text
+    links = at.main.get("page_link")
+    assert len(links) == 1
+    assert links[0].proto.label.startswith("last\\_week\\.csv · ") and links[0].proto.label.endswith(f" · {REVIEWS} reviews")
+    assert f"run={run_id}" in links[0].proto.query_string and f"experiment={experiment_id}" in links[0].proto.query_string

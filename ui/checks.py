@@ -21,18 +21,22 @@ from lib.quality.checks import (
     logged_check,
     model_confidence,
     propose_check_sample,
+    runs_without_labels,
 )
 from lib.quality.review_queue import REVIEW_KEY, review_keys
 from lib.scoring import estimation
 from lib.stores import contract
-from lib.stores.tracking import RunSummary
+from lib.stores.tracking import ExperimentSummary, RunSummary
 from lib.wording import checks as wording
+from lib.wording.counts import reviews
 from lib.wording.markdown import escape_markdown
-from ui import data
+from ui import auth, data
 
 CHECKED_LABEL = "checked_label"
 MAX_CHECK_SIZE = 500
 CHECK_PAGE = "pages/check.py"
+EVALUATE_PAGE = "pages/evaluate.py"
+MAX_LISTED_RUNS = 10
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,20 @@ def overview_section(run: RunSummary, may_annotate: bool) -> None:
         st.markdown(wording.CHECK_INVITATION)
     if may_annotate:
         st.page_link(CHECK_PAGE, label="Check the figures on a sample of reviews", icon=":material/fact_check:")
+
+
+def where_to_check(experiment: ExperimentSummary) -> None:
+    """For a run with true labels: say a check is for feedback without, and link to such runs of ``experiment``."""
+    waiting = runs_without_labels(data.runs(data.settings().tracking_uri, experiment.experiment_id))
+    may_upload = auth.allowed("upload", experiment)
+    st.info(f"{wording.ALREADY_LABELLED} {wording.where_to_check(len(waiting), may_upload)}", icon="ℹ️")
+    for run in waiting[:MAX_LISTED_RUNS]:
+        when = f" · {run.start_time:%d %b %Y}" if run.start_time else ""
+        st.page_link(
+            CHECK_PAGE,
+            label=f"{escape_markdown(run.name)}{when} · {reviews(run.metrics.get('example_count', 0))}",
+            icon=":material/fact_check:",
+            query_params={"experiment": experiment.experiment_id, "run": run.run_id},
+        )
+    if not waiting and may_upload:
+        st.page_link(EVALUATE_PAGE, label="Evaluate a file", icon=":material/upload_file:")

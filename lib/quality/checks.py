@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ import pandas as pd
 from lib.quality.metrics import Estimate, wilson_interval
 from lib.quality.ppi import PredictionPoweredMean, ppi_mean
 from lib.stores import contract
+from lib.stores.tracking import RunSummary
 
 DEFAULT_CHECK_SIZE = 50
 MIN_CHECKED_REVIEWS = 20  # fewer checked reviews give intervals too wide to say anything
@@ -176,3 +177,12 @@ def logged_check(metrics: Mapping[str, float], tags: Mapping[str, str]) -> tuple
         return None
     figure = Estimate(*(float(metrics[name]) for name in names), int(metrics[contract.CHECK_SAMPLE_SIZE]))
     return figure, int(metrics[contract.CHECK_POPULATION_SIZE]), tags.get(contract.TAG_CHECK_METHOD) == METHOD_COMBINED
+
+
+def runs_without_labels(runs: Iterable[RunSummary]) -> list[RunSummary]:
+    """The finished evaluation runs among ``runs`` whose reviews had no true labels (they log no accuracy), in order."""
+    return [
+        run
+        for run in runs
+        if run.is_finished and run.tags.get(contract.TAG_RUN_KIND) == contract.RUN_KIND_EVALUATION and "accuracy_score" not in run.metrics
+    ]

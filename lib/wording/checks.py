@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib.quality.checks import MIN_CHECKED_REVIEWS, CheckedAccuracy
 from lib.quality.metrics import Estimate
-from lib.wording.counts import reviews
+from lib.wording.counts import counted, reviews
 from lib.wording.markdown import escape_markdown
 from lib.wording.numbers import count, interval, percent
 
@@ -23,6 +23,25 @@ SAMPLE_EXPLANATION = (
     "The sample is drawn at random, with each sentiment the model gave and each level of its confidence represented "
     "in proportion, so it is a fair picture of all the reviews. Go through it in the order shown."
 )
+
+ALREADY_LABELLED = (
+    "This run's reviews already have true labels, so its figures are measured, not estimated: there is nothing to check here."
+)
+
+
+def where_to_check(runs_without_labels: int, may_upload: bool) -> str:
+    """Where a check can be made instead, for a person looking at a run that has true labels."""
+    if runs_without_labels:
+        return (
+            f"A check is for feedback without labels. In this experiment, {counted(runs_without_labels, 'run')} "
+            f"of such feedback {'is' if runs_without_labels == 1 else 'are'} waiting; open one to check its figures:"
+        )
+    if may_upload:
+        return (
+            "A check is for feedback without labels. Evaluate a file without a sentiment column "
+            "on the “Evaluate a file” page, then come back here to check its figures."
+        )
+    return "A check is for feedback without labels, and this experiment has none yet."
 
 
 def check_progress(checked: int, sample_size: int) -> str:
