@@ -81,6 +81,30 @@ def test_the_search_never_forks_even_with_many_cores(forks: list[int], monkeypat
     assert forks == []
 
 
+def test_searches_from_several_threads_each_get_their_own_answer() -> None:
+    """cleanlab keeps a search's data in module globals: two sessions searching at once must not mix them."""
+    frames = [_predictions(2_000 + 7 * s, seed=s, flipped=30 + s) for s in range(4)]
+    alone = [likely_label_errors(frame)["review_id"].tolist() for frame in frames]
+    answers: dict[tuple[int, int], list[int]] = {}
+    failures: list[BaseException] = []
+
+    def search(which: int) -> None:
+        for repeat in range(6):
+            try:
+                answers[which, repeat] = likely_label_errors(frames[which])["review_id"].tolist()
+            except Exception as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=search, args=(which,)) for which in range(len(frames))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=HANG_LIMIT_S)
+    assert failures == []
+    assert all(answer == alone[which] for (which, _), answer in answers.items())
+    assert len(answers) == 6 * len(frames)
+
+
 def test_a_library_pool_with_default_settings_does_not_fork_the_server(forks: list[int]) -> None:
     previous = multiprocessing.get_start_method(allow_none=True)
     try:

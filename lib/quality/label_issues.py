@@ -8,11 +8,18 @@ models never saw the test split), which is what the method needs.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 
 from lib.quality.metrics import SENTIMENT_LABELS, label_codes
 from lib.stores import contract
+
+# cleanlab's find_label_issues keeps each search's data in module globals (with n_jobs=1 too):
+# two searches at once from the server's threads would read each other's probabilities, and
+# either fail or flag the wrong reviews. One search at a time per process; each is cached per run.
+_CLEANLAB_GLOBALS = threading.Lock()
 
 
 def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SENTIMENT_LABELS) -> pd.DataFrame | None:
@@ -30,7 +37,8 @@ def likely_label_errors(predictions: pd.DataFrame, labels: tuple[str, ...] = SEN
     # n_jobs=1: cleanlab otherwise forks a multiprocessing.Pool from the server (lib/scoring/parallel.py).
     from cleanlab.filter import find_label_issues  # imported here: it pulls in scikit-learn, seconds the app's start does not need
 
-    ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
+    with _CLEANLAB_GLOBALS:
+        ranked = find_label_issues(given, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
     quality = proba[np.arange(len(given)), given]
     flagged = labelled.iloc[ranked].assign(label_quality=quality[ranked])
     return flagged.reset_index(drop=True)
