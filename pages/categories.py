@@ -69,6 +69,8 @@ for name in [*judged["slice"].head(3), *small["slice"].head(2)]:
     st.markdown(
         f"- {categories_narrative.category_callout(escape_markdown(name), report.estimate(metric, name), overall, metric, MIN_REVIEWS_TO_JUDGE)}"
     )
+if note := categories_narrative.below_overall_note(metric, int((judged["value"] < overall.value).sum()), len(judged)):
+    st.caption(note)
 if len(small):
     st.caption(
         f"{counts.counted(len(small), 'category', 'has')} fewer than {MIN_REVIEWS_TO_JUDGE} reviews: "

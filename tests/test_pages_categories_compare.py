@@ -45,14 +45,17 @@ def test_categories_metric_picker_changes_the_table(app_env, demo_store: Trackin
     assert "Where is the model weak?" in [t.value for t in at.title]
     table = at.dataframe[0].value
     assert "Balanced score (macro F1)" in table.columns
-    assert "clearly worse than average" in page_text(at)
+    assert "clearly worse than all reviews together" in page_text(at)
     assert "Gap between" in page_text(at)
+    # On the demo 3 of 4 categories score below all reviews together on macro F1: said why.
+    assert "3 of the 4 categories score below all reviews together" in page_text(at)
 
     at.selectbox(key="category_metric").set_value("accuracy").run()
     assert not at.exception
     table = at.dataframe[0].value.set_index("Category")
     assert "Labelled correctly" in table.columns and "Balanced score (macro F1)" not in table.columns
     assert "Out of every 100 reviews" in page_text(at)  # the one-line explanation follows the picker
+    assert "score below all reviews together" not in page_text(at)  # accuracy is a weighted average of the categories
     # Every figure in the table equals the share of right answers counted from the run's predictions.
     predictions = demo_store.predictions(runs["iteration 2"])
     right = (predictions[contract.TRUE_LABEL] == predictions[contract.PREDICTED_LABEL]).groupby(predictions[contract.CATEGORY])

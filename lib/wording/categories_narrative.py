@@ -19,10 +19,21 @@ def category_callout(name: str, estimate: Estimate, overall: Estimate, metric: s
         direction = "worse" if estimate.value < overall.value else "better"
         return f"{name} looks {direction} ({figures}), but with {reviews(estimate.n)} we cannot tell."
     if estimate.high < overall.value:
-        return f"{name} is clearly worse than average: {figures}, from {reviews(estimate.n)}."
+        return f"{name} is clearly worse than all reviews together: {figures}, from {reviews(estimate.n)}."
     if estimate.low > overall.value:
-        return f"{name} is clearly better than average: {figures}, from {reviews(estimate.n)}."
-    return f"{name} is in line with the average: {figures}, from {reviews(estimate.n)}."
+        return f"{name} is clearly better than all reviews together: {figures}, from {reviews(estimate.n)}."
+    return f"{name} is in line with all reviews together: {figures}, from {reviews(estimate.n)}."
+
+
+def below_overall_note(metric: str, below: int, judged: int) -> str | None:
+    """Why most categories can score below all reviews together on the balanced score; None when not the case."""
+    if metric != "macro_f1" or judged == 0 or below <= judged / 2:
+        return None
+    return (
+        f"{below} of the {judged} categories score below all reviews together. That is not an error: the balanced "
+        "score is not an average of the categories. It depends on how common each sentiment is, and a sentiment that "
+        "is rare within a category scores lower there than among all reviews."
+    )
 
 
 def gap_sentence(difference: float, ratio: float, metric: str, judged: int) -> str:

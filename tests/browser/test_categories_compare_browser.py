@@ -46,7 +46,7 @@ def test_categories_page_shows_chart_callouts_and_table(app_url: str, browser, t
         ['[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]'],
     )
     try:
-        assert page.get_by_text("than average").first.is_visible()
+        assert page.get_by_text("than all reviews together").first.is_visible()
         assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
         assert page.locator('[data-testid="stDataFrame"]').count() >= 1
         assert_no_traceback(page)
