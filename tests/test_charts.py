@@ -100,3 +100,17 @@ def test_weak_spot_chart_draws_each_group_weakest_on_top_beside_the_rest() -> No
     ]
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Very short reviews (1 to 5 words)", "Reviews that contain “but”"]
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule", "tick"]
+
+
+def test_a_legend_of_three_kinds_is_stacked_so_no_entry_runs_off_the_chart() -> None:
+    from lib.outputs.charts import stress_chart
+    from lib.quality.text_changes import DIRECTION, INVARIANCE, STAY_OR_STRONGER
+
+    def legend(kinds: list[str]) -> dict:
+        table = pd.DataFrame(
+            {"change": ["typos", "negation", "intensifier"][: len(kinds)], "kind": kinds, "rate": 0.1, "low": 0.05, "high": 0.2, "n": 100}
+        )
+        return stress_chart(table).to_dict()["layer"][0]["encoding"]["color"]["legend"]
+
+    assert legend([INVARIANCE, DIRECTION, STAY_OR_STRONGER])["direction"] == "vertical"
+    assert legend([INVARIANCE, DIRECTION])["direction"] == "horizontal"

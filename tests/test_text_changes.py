@@ -142,6 +142,11 @@ def test_negation_goes_before_the_first_sentiment_word_of_the_label() -> None:
     assert tc.negation("The screen is good.", "negative", rng()) is None  # no negative word to negate
     assert tc.negation("It isn't good", "positive", rng()) is None  # already negated
     assert tc.negation("goodness me", "positive", rng()) is None  # whole words only
+    # The article agrees with the word that now follows it.
+    assert tc.negation("Bought it at an excellent price", "positive", rng()).text == "Bought it at a not excellent price"
+    assert tc.negation("An awful film", "negative", rng()).text == "A not awful film"
+    assert tc.negation("Plan an  awful trip", "negative", rng()).text == "Plan a  not awful trip"
+    assert tc.negation("The caravan excellent", "positive", rng()).text == "The caravan not excellent"  # "an" inside a word stays
 
 
 def test_opposite_clause_points_to_the_other_sentiment() -> None:
@@ -156,4 +161,6 @@ def test_intensifier_inserted_before_the_sentiment_word_only() -> None:
     assert made.direction == 1
     assert re.fullmatch(r"The screen is (very|really) good\.", made.text)
     assert tc.intensifier("The screen is very good.", "positive", rng()) is None
+    assert re.fullmatch(r"An? (very|really) awful film", tc.intensifier("An awful film", "negative", rng()).text)
+    assert tc.intensifier("An awful film", "negative", rng()).text.startswith("A ")
     assert tc.intensifier("A boring film", "negative", rng()).direction == -1

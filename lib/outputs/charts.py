@@ -83,7 +83,8 @@ def _bars_with_whiskers(
     colour = alt.Color(
         f"{colour_field}:N",
         scale=alt.Scale(domain=present, range=[colours[value] for value in present]),
-        legend=alt.Legend(title=None, orient="bottom"),
+        # Three entries or more are stacked: side by side they run past a narrow chart's edge and are cut.
+        legend=alt.Legend(title=None, orient="bottom", direction="vertical" if len(present) > 2 else "horizontal"),
     )
     bars = alt.Chart(data).mark_bar(opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, color=colour, tooltip=tooltip)
     whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#111827").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)

@@ -208,8 +208,15 @@ def _sentiment_word(text: str, sentiment: str | None) -> re.Match | None:
     return None
 
 
+_AN_BEFORE = re.compile(r"\b([Aa])n(\s+)$")
+
+
 def _inserted_before(text: str, match: re.Match, word: str) -> str:
-    return f"{text[: match.start()]}{word} {text[match.start() :]}"
+    """``word`` inserted before the matched word; "an" before it becomes "a" ("an excellent" -> "a not excellent")."""
+    before = text[: match.start()]
+    if word[:1].lower() not in "aeiou":
+        before = _AN_BEFORE.sub(r"\1\2", before)
+    return f"{before}{word} {text[match.start() :]}"
 
 
 def negation(text: str, sentiment: str | None, rng: np.random.Generator) -> Changed | None:
