@@ -69,6 +69,13 @@ def test_distribution_chart_draws_every_group_and_sentiment_with_its_share() -> 
     overall = {r["sentiment"]: r for r in rows if r["group"] == "All reviews"}
     assert overall["positive"]["Label"] == "50%" and overall["positive"]["reviews"] == 6
     assert "All reviews: 6 reviews (50%) called positive" in overall["positive"]["Tooltip"]
+    # Each bar is named with the number of reviews its shares rest on.
+    assert {r["group"]: r["bar"] for r in rows} == {
+        "All reviews": "All reviews · 12 reviews",
+        "App": "App · 4 reviews",
+        "Shop": "Shop · 4 reviews",
+        "Web": "Web · 4 reviews",
+    }
 
 
 def test_review_probability_chart_draws_one_bar_per_sentiment_and_marks_the_answer() -> None:

@@ -160,10 +160,13 @@ SENTIMENT_COLOURS = {"negative": "#ea580c", "neutral": "#9ca3af", "positive": "#
 
 
 def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
-    """Stacked bars of the predicted sentiments: all reviews first, then each category."""
-    groups = list(dict.fromkeys(distribution["group"]))
+    """Stacked bars of the predicted sentiments: all reviews first, then each category, each named with its review count."""
+    totals = distribution.groupby("group", sort=False)["reviews"].sum()
+    named = {group: f"{group} · {counted(total, 'review')}" for group, total in totals.items()}
+    groups = list(named.values())
     labels = list(dict.fromkeys(distribution["sentiment"]))
     frame = distribution.assign(
+        bar=distribution["group"].map(named),
         order=distribution["sentiment"].map({label: i for i, label in enumerate(labels)}),
         Label=[percent(share) if share >= 0.08 else "" for share in distribution["share"]],
         Tooltip=[
@@ -175,7 +178,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
     )
     colours = alt.Scale(domain=labels, range=[SENTIMENT_COLOURS.get(label, "#6b7280") for label in labels])
     base = alt.Chart(frame).encode(
-        y=alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=280)),
+        y=alt.Y("bar:N", sort=groups, title=None, axis=alt.Axis(labelLimit=280)),
         x=alt.X("share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of reviews"), scale=alt.Scale(domain=[0, 1])),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("Tooltip:N", title="In words")],
@@ -186,7 +189,7 @@ def distribution_chart(distribution: pd.DataFrame) -> alt.Chart:
     text = (
         base.mark_text(align="right", dx=-4, color="white", fontSize=FONT_SIZE - 1)
         .encode(x=alt.X("end:Q"), text="Label:N")
-        .transform_stack(stack="share", groupby=["group"], sort=[alt.SortField("order")], as_=["start", "end"])
+        .transform_stack(stack="share", groupby=["bar"], sort=[alt.SortField("order")], as_=["start", "end"])
     )
     return _style((bars + text).properties(height=alt.Step(40)))
 
