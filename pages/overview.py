@@ -49,10 +49,24 @@ def baseline_estimate(metric: str):
     return baseline_report.estimate(metric) if baseline_report is not None else None
 
 
+# Whether each change is real: the Compare page's paired test on the same reviews, cached per pair of runs.
+changes = None
+if baseline_report is not None:
+    compared = loaded_or_stop(lambda: data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, None))
+    changes = compared[0] if compared is not None else None
+
+
+def change_verdict(metric: str) -> str | None:
+    """The comparison's verdict on this metric's change, when there is one."""
+    if changes is None or metric not in changes.overall.index:
+        return None
+    return str(changes.row(metric)["verdict"])
+
+
 cards = metric_names.kpi_cards(report.labels)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column:
-        kpi_card(card.title, report.estimate(card.metric), baseline_estimate(card.metric), card.explanation)
+        kpi_card(card.title, report.estimate(card.metric), baseline_estimate(card.metric), card.explanation, change_verdict(card.metric))
 if other_baseline and not like_with_like:
     st.caption(compare_narrative.baseline_on_other_reviews(escape_markdown(baseline.name)))
 elif like_with_like and baseline_report is None:

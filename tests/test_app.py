@@ -41,9 +41,27 @@ def test_kpi_cards_show_change_against_baseline(app_env) -> None:
     deltas = [m.delta for m in at.metric]
     assert len(at.metric) == 5
     assert all(d and d.endswith(" pts") for d in deltas)
-    assert all(m.proto.delta_description == "vs baseline" for m in at.metric)
+    # Each change says whether it is real (the Compare page's paired test): on the demo, accuracy's +1.5 pts is.
+    descriptions = [m.proto.delta_description for m in at.metric]
+    assert all(d.startswith("vs baseline: ") for d in descriptions)
+    assert descriptions[0] == "vs baseline: a real change"
     captions = [c.value for c in at.caption]
     assert any("based on 4,488 reviews" in c for c in captions)
+
+
+def test_a_change_that_could_be_chance_is_grey_and_says_so(app_env, demo_store: TrackingStore) -> None:
+    """Iteration 1's accuracy moves by a fraction of a point: the paired test calls it noise, so no green or red arrow."""
+    from lib.stores.demo import MODEL_SPECS
+
+    experiment = demo_store.experiment_by_name(DEMO_EXPERIMENT)
+    iteration_1 = next(r for r in demo_store.runs(experiment.experiment_id) if r.name == MODEL_SPECS[1].run_name)
+    at = open_app(experiment=experiment.experiment_id, run=iteration_1.run_id)
+    assert not at.exception
+    cards = {m.label: m.proto for m in at.metric}
+    assert cards["Labelled correctly"].delta_description == "vs baseline: could be chance"
+    assert cards["Labelled correctly"].color == cards["Labelled correctly"].GRAY
+    assert cards["Finds neutral"].delta_description == "vs baseline: a real change"
+    assert cards["Finds neutral"].color == cards["Finds neutral"].GREEN
 
 
 def test_selecting_the_baseline_shows_no_change(app_env, demo_store: TrackingStore) -> None:
@@ -190,7 +208,7 @@ def test_a_baseline_hashed_the_old_way_is_still_compared_on_the_same_reviews(leg
     assert iteration.dataset_hash_scheme == contract.DATASET_HASH_SCHEME
     at = open_app(experiment=experiment_id, run=iteration.run_id)  # hashed now, against the old-style baseline
     assert not at.exception
-    assert all(m.delta and m.delta.endswith(" pts") and m.proto.delta_description == "vs baseline" for m in at.metric)
+    assert all(m.delta and m.delta.endswith(" pts") and m.proto.delta_description.startswith("vs baseline") for m in at.metric)
     at = open_app(experiment=experiment_id, run=six_reviews_id)  # old-style too, but other reviews
     assert not at.exception
     assert all(not m.delta for m in at.metric) and "measured on different reviews" in page_text(at)

@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import UserFacingError
+from lib.quality.comparison import NOISE
 from lib.quality.metrics import OVERALL, Estimate, QualityReport
 from lib.stores import contract
 from lib.stores.tracking import RunSummary
-from lib.wording import counts, metric_names, numbers, run_narrative
+from lib.wording import compare_narrative, counts, metric_names, numbers, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import data, presentation
 
@@ -23,14 +24,20 @@ def show_user_error(error: UserFacingError) -> None:
     st.error("\n\n".join(parts), icon="⚠️")
 
 
-def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanation: str) -> None:
-    """A metric card: value, change against the baseline, interval and n underneath."""
+def kpi_card(title: str, estimate: Estimate, baseline: Estimate | None, explanation: str, change_verdict: str | None = None) -> None:
+    """A metric card: value, change against the baseline (and whether it is real), interval and n underneath.
+
+    ``change_verdict`` is the comparison's verdict on the change (lib/quality/comparison.py);
+    a change that could be chance is drawn grey, not as a green or red arrow.
+    """
     with st.container(border=True):
         st.metric(
             title,
             numbers.percent(estimate.value),
             delta=(change := numbers.points_change(estimate, baseline)),
-            delta_description="vs baseline" if change else None,  # its own muted text: the change itself never gets cut off
+            delta_color="off" if change_verdict == NOISE else "normal",
+            # Its own muted line: the change itself never gets cut off.
+            delta_description=compare_narrative.card_change_words(change_verdict) if change else None,
             help=f"{explanation} {metric_names.METRIC_EXPLANATIONS['interval']}",
         )
         st.caption(f"{numbers.interval(estimate)} · based on {counts.reviews(estimate.n)}")

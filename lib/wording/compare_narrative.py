@@ -19,6 +19,20 @@ VERDICT_WORDS = {
     "cannot tell": "Cannot tell: not measurable on these reviews",
 }
 
+# Under a metric card's change: is it real? Short, so it fits a card on a laptop screen.
+CARD_VERDICT_WORDS = {
+    "better": "vs baseline: a real change",
+    "worse": "vs baseline: a real change",
+    "maybe better": "vs baseline: maybe real",
+    "maybe worse": "vs baseline: maybe real",
+    "within noise": "vs baseline: could be chance",
+}
+
+
+def card_change_words(verdict: str | None) -> str:
+    """The words under a card's change against the baseline, with how sure the change is when known."""
+    return CARD_VERDICT_WORDS.get(verdict or "", "vs baseline")
+
 
 def change_sentence(metric: str, baseline: float, new: float, low: float, high: float) -> str:
     """'Labelled correctly: 66% → 68% (+1.6 pts, 95% interval +0.4 to +2.9 pts).'"""
