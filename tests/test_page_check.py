@@ -139,7 +139,10 @@ def test_a_labelled_run_points_to_the_runs_that_can_be_checked(unlabelled_run) -
     assert not at.exception
     text = page_text(at)
     assert "already have true labels" in text and "1 run of such feedback is waiting" in text
-    links = at.main.get("page_link")
-    assert len(links) == 1
-    assert links[0].proto.label.startswith("last\\_week\\.csv · ") and links[0].proto.label.endswith(f" · {REVIEWS} reviews")
-    assert f"run={run_id}" in links[0].proto.query_string and f"experiment={experiment_id}" in links[0].proto.query_string
+    buttons = [b for b in at.main.button if b.key.startswith("check_run_")]
+    assert len(buttons) == 1
+    assert buttons[0].label.startswith("last\\_week\\.csv · ") and buttons[0].label.endswith(f" · {REVIEWS} reviews")
+    at = buttons[0].click().run()  # this page, on that run: the sidebar's picker follows
+    assert not at.exception
+    assert at.sidebar.selectbox(key=f"run_picker_{experiment_id}").value.run_id == run_id
+    assert "already have true labels" not in page_text(at) and at.query_params["run"] == run_id

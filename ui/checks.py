@@ -28,9 +28,10 @@ from lib.scoring import estimation
 from lib.stores import contract
 from lib.stores.tracking import ExperimentSummary, RunSummary
 from lib.wording import checks as wording
+from lib.wording import run_narrative
 from lib.wording.counts import reviews
 from lib.wording.markdown import escape_markdown
-from ui import auth, data
+from ui import auth, data, sidebar
 
 CHECKED_LABEL = "checked_label"
 MAX_CHECK_SIZE = 500
@@ -174,12 +175,12 @@ def where_to_check(experiment: ExperimentSummary) -> None:
     may_upload = auth.allowed("upload", experiment)
     st.info(f"{wording.ALREADY_LABELLED} {wording.where_to_check(len(waiting), may_upload)}", icon="ℹ️")
     for run in waiting[:MAX_LISTED_RUNS]:
-        when = f" · {run.start_time:%d %b %Y}" if run.start_time else ""
-        st.page_link(
-            CHECK_PAGE,
-            label=f"{escape_markdown(run.name)}{when} · {reviews(run.metrics.get('example_count', 0))}",
+        st.button(
+            f"{escape_markdown(run_narrative.run_choice_label(run))} · {reviews(run.metrics.get('example_count', 0))}",
+            key=f"check_run_{run.run_id}",
             icon=":material/fact_check:",
-            query_params={"experiment": experiment.experiment_id, "run": run.run_id},
+            on_click=sidebar.choose_run,  # this page, on that run
+            args=(run,),
         )
     if not waiting and may_upload:
         st.page_link(EVALUATE_PAGE, label="Evaluate a file", icon=":material/upload_file:")

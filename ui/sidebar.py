@@ -24,6 +24,18 @@ def run_picker_key(experiment_id: str) -> str:
     return f"run_picker_{experiment_id}"
 
 
+REQUESTED_RUN_KEY = "requested_run"
+
+
+def choose_run(run: RunSummary) -> None:
+    """Make ``run`` (of the selected experiment) the sidebar's run on the next rerun; for widget callbacks.
+
+    A link's ``?run=`` only picks the run when a session starts: after that the picker keeps
+    its own value. The request is by run id, applied to the fresh run list before the picker is drawn.
+    """
+    st.session_state[REQUESTED_RUN_KEY] = (run.experiment_id, run.run_id)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the user is looking at: an experiment, one of its runs, and the run to compare with."""
@@ -83,6 +95,11 @@ def render() -> Selection | None:
     if params.get("experiment") in (None, experiment.experiment_id):
         auth.warn_on_unknown_link(params.get("run"), [r.run_id for r in runs])
     start_run = _pick(runs, params.get("run"), lambda r: r.run_id, _default_run(runs))
+    requested = st.session_state.pop(REQUESTED_RUN_KEY, None)
+    # Only a run of the experiment on screen, from its fresh list: never one the person may not see.
+    chosen = _pick(runs, requested[1], lambda r: r.run_id, None) if requested and requested[0] == experiment.experiment_id else None
+    if chosen is not None:
+        st.session_state[run_picker_key(experiment.experiment_id)] = chosen
     run = st.sidebar.selectbox(
         "Run (★ = baseline)",
         runs,
