@@ -312,6 +312,14 @@ def test_aligned_predictions_matches_reviews_by_id_whatever_the_order() -> None:
     assert (aligned["new_says"].to_numpy() == expected_new.loc[aligned[contract.REVIEW_ID]].to_numpy()).all()
     assert (aligned["baseline_said"].to_numpy() == base[contract.PREDICTED_LABEL].to_numpy()).all()
     assert list(aligned[contract.CATEGORY]) == list(base[contract.CATEGORY])
+    # The same order (the usual case: runs of one file), whatever the frames' own index.
+    same_order = base.assign(**{contract.PREDICTED_LABEL: np.random.default_rng(3).choice(LABELS, size=len(base))})
+    same_order.index = same_order.index + 1000
+    aligned = aligned_predictions(base, same_order)
+    assert aligned is not None and list(aligned.columns) == [
+        contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL, contract.CATEGORY, "baseline_said", "new_says"
+    ]  # fmt: skip
+    assert (aligned["new_says"].to_numpy() == same_order[contract.PREDICTED_LABEL].to_numpy()).all()
 
 
 def test_aligned_predictions_is_none_when_the_reviews_differ() -> None:

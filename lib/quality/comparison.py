@@ -305,24 +305,26 @@ def run_confusions(frame: pd.DataFrame, column: str | None = None) -> Confusions
 
 
 def aligned_predictions(baseline: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
-    """Both runs' predictions side by side on the review id, or None when the reviews differ."""
+    """Both runs' predictions side by side on the review id (in the baseline's order), or None when the reviews differ."""
     keys = [contract.REVIEW_ID, contract.TEXT, contract.TRUE_LABEL]
     if any(c not in frame for frame in (baseline, new) for c in keys):
         return None
-    if len(baseline) != len(new) or baseline[contract.REVIEW_ID].duplicated().any() or new[contract.REVIEW_ID].duplicated().any():
+    if len(baseline) != len(new) or baseline[contract.REVIEW_ID].duplicated().any():
         return None
     extra = [c for c in (contract.CATEGORY,) if c in baseline]
-    merged = baseline[keys + extra + [contract.PREDICTED_LABEL]].merge(
-        new[[contract.REVIEW_ID, contract.TRUE_LABEL, contract.PREDICTED_LABEL]],
-        on=contract.REVIEW_ID,
-        suffixes=("", "_new"),
-        validate="1:1",
-    )
-    if len(merged) != len(baseline) or not merged[contract.TRUE_LABEL].equals(merged[contract.TRUE_LABEL + "_new"]):
+    before = baseline[keys + extra + [contract.PREDICTED_LABEL]].reset_index(drop=True)
+    after = new[[contract.REVIEW_ID, contract.TRUE_LABEL, contract.PREDICTED_LABEL]].reset_index(drop=True)
+    # Runs of one file list its reviews in the same order: no join needed (a join of 1M ids took 1 s).
+    if not before[contract.REVIEW_ID].equals(after[contract.REVIEW_ID]):
+        position = (
+            pd.Index(after[contract.REVIEW_ID]).get_indexer(before[contract.REVIEW_ID]) if after[contract.REVIEW_ID].is_unique else None
+        )
+        if position is None or (position < 0).any():
+            return None
+        after = after.iloc[position].reset_index(drop=True)
+    if not before[contract.TRUE_LABEL].equals(after[contract.TRUE_LABEL]):
         return None
-    return merged.rename(columns={contract.PREDICTED_LABEL: "baseline_said", contract.PREDICTED_LABEL + "_new": "new_says"}).drop(
-        columns=contract.TRUE_LABEL + "_new"
-    )
+    return before.rename(columns={contract.PREDICTED_LABEL: "baseline_said"}).assign(new_says=after[contract.PREDICTED_LABEL])
 
 
 def review_changes(aligned: pd.DataFrame) -> pd.DataFrame:
