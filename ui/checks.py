@@ -179,7 +179,7 @@ def where_to_check(experiment: ExperimentSummary) -> None:
             f"{escape_markdown(run_narrative.run_choice_label(run))} · {reviews(run.metrics.get('example_count', 0))}",
             key=f"check_run_{run.run_id}",
             icon=":material/fact_check:",
-            on_click=sidebar.choose_run,  # this page, on that run
+            on_click=sidebar.show_run,  # this page, on that run
             args=(run,),
         )
     if not waiting and may_upload:

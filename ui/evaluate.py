@@ -345,21 +345,6 @@ def show_result(run: RunSummary, file_name: str) -> None:
         key=f"download_{run.run_id}",
     )
     if open_column.button(
-        "Open in Overview", type="primary", icon=":material/insights:", key=f"open_{run.run_id}", on_click=show_in_sidebar, args=(run,)
+        "Open in Overview", type="primary", icon=":material/insights:", key=f"open_{run.run_id}", on_click=sidebar.show_run, args=(run,)
     ):
         st.switch_page("pages/overview.py", query_params={"experiment": run.experiment_id, "run": run.run_id})
-
-
-def show_in_sidebar(run: RunSummary) -> None:
-    """Button callback: select this run in the sidebar's pickers, so Overview opens on it.
-
-    Setting the pickers' state (rather than forgetting it) makes the browser's widgets
-    follow; it can only be done in a callback, before the sidebar is drawn again.
-    """
-    data.refresh_lists()
-    uri = data.settings().tracking_uri
-    experiment = next((e for e in data.experiments(uri) if e.experiment_id == run.experiment_id), None)
-    listed = next((r for r in data.runs(uri, run.experiment_id) if r.run_id == run.run_id), None)
-    if experiment is not None and listed is not None:
-        st.session_state[sidebar.EXPERIMENT_PICKER_KEY] = experiment
-        st.session_state[sidebar.run_picker_key(run.experiment_id)] = listed

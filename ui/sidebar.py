@@ -24,16 +24,20 @@ def run_picker_key(experiment_id: str) -> str:
     return f"run_picker_{experiment_id}"
 
 
-REQUESTED_RUN_KEY = "requested_run"
+def show_run(run: RunSummary) -> None:
+    """Button callback: select ``run`` (and its experiment) in the pickers, so the page shows it on the next rerun.
 
-
-def choose_run(run: RunSummary) -> None:
-    """Make ``run`` (of the selected experiment) the sidebar's run on the next rerun; for widget callbacks.
-
-    A link's ``?run=`` only picks the run when a session starts: after that the picker keeps
-    its own value. The request is by run id, applied to the fresh run list before the picker is drawn.
+    A link's ``?run=`` only picks the run when a session starts; after that the pickers keep
+    their own state, which can only be set in a callback, before the sidebar is drawn again.
+    Only an experiment the person may see, and a run from its fresh list, is selected.
     """
-    st.session_state[REQUESTED_RUN_KEY] = (run.experiment_id, run.run_id)
+    data.refresh_lists()
+    uri = data.settings().tracking_uri
+    experiment = next((e for e in data.experiments(uri) if e.experiment_id == run.experiment_id), None)
+    listed = next((r for r in data.runs(uri, run.experiment_id) if r.run_id == run.run_id), None)
+    if experiment is not None and listed is not None and auth.allowed("view", experiment):
+        st.session_state[EXPERIMENT_PICKER_KEY] = experiment
+        st.session_state[run_picker_key(run.experiment_id)] = listed
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,6 @@ def render() -> Selection | None:
     if params.get("experiment") in (None, experiment.experiment_id):
         auth.warn_on_unknown_link(params.get("run"), [r.run_id for r in runs])
     start_run = _pick(runs, params.get("run"), lambda r: r.run_id, _default_run(runs))
-    requested = st.session_state.pop(REQUESTED_RUN_KEY, None)
-    # Only a run of the experiment on screen, from its fresh list: never one the person may not see.
-    chosen = _pick(runs, requested[1], lambda r: r.run_id, None) if requested and requested[0] == experiment.experiment_id else None
-    if chosen is not None:
-        st.session_state[run_picker_key(experiment.experiment_id)] = chosen
     run = st.sidebar.selectbox(
         "Run (★ = baseline)",
         runs,
