@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.outputs import charts
+from lib.stores import contract
 from lib.wording import compare_narrative, metric_names, overview_narrative, run_narrative
 from lib.wording.markdown import escape_markdown
 from ui import auth, checks, data, estimates, presentation, sidebar
@@ -49,10 +50,11 @@ def baseline_estimate(metric: str):
     return baseline_report.estimate(metric) if baseline_report is not None else None
 
 
-# Whether each change is real: the Compare page's paired test on the same reviews, cached per pair of runs.
+# Whether each change is real: the very comparison the Compare page (by category, its default) and the
+# Client report show, cached per pair of runs. Split otherwise, its bootstrap draws differ a little.
 changes = None
 if baseline_report is not None:
-    compared = loaded_or_stop(lambda: data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, None))
+    compared = loaded_or_stop(lambda: data.comparison(data.settings().tracking_uri, baseline.run_id, run.run_id, contract.CATEGORY))
     changes = compared[0] if compared is not None else None
 
 
